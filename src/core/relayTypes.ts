@@ -1,0 +1,95 @@
+import type { ReplyClass } from './classification';
+import type { SessionOptions } from './sessionOptions';
+import type { TranscriptEvent } from './transcriptEvent';
+
+export type RelayTestGroup = 'kb' | 'control' | 'extended';
+
+/** What the user tells us about the server under test. */
+export interface RelayTestParameters {
+  /** Domains the server receives mail for; the first is used to build addresses. */
+  localDomains: string[];
+  /** A mailbox that exists on the server (local part only), used by the control and the KB's "L". */
+  localUser: string;
+  /** A domain the server must not relay to. */
+  remoteDomain: string;
+  /** Local part of the remote recipient. */
+  remoteUser: string;
+  /** The server's address, for IP-literal tests ([IP]). */
+  serverAddress: string;
+  /** The server's own name (from its banner when not given), for server-name tests. */
+  serverName?: string;
+  /** The name sent with EHLO. */
+  heloName: string;
+  /** RFC 5321 <...> around addresses (default), or the bare form the KB types. */
+  addressForm: 'bracketed' | 'bare';
+}
+
+/** The addresses one test sends, already in the form the server sees. */
+export interface RelayTestAddresses {
+  mailFrom: string;
+  rcptTo: string;
+}
+
+export interface RelayTestDefinition {
+  id: string;
+  group: RelayTestGroup;
+  title: string;
+  /** In our own words: what the test probes. */
+  probes: string;
+  /** What a closed server answers, in one line. */
+  closedServerAnswers: string;
+  /** Whether a closed server is expected to accept RCPT (tests 6 and 7, the control). */
+  closedServerAccepts: boolean;
+  /** The address forms with placeholders, for snippets: ${sender}, ${recipient}, ... */
+  build(parameters: RelayTestParameters): RelayTestAddresses;
+}
+
+export type RelayTestOutcome = 'passed' | 'failed' | 'needs-confirmation' | 'inconclusive' | 'error';
+export type RelayVerdict = 'closed' | 'open' | 'inconclusive';
+
+export interface ClassifiedReplyRecord {
+  /** The command the reply answers, as sent. */
+  command: string;
+  code: number;
+  enhanced: string | null;
+  text: string;
+  class: ReplyClass;
+  temporary: boolean;
+  reason: string;
+}
+
+export interface RelayTestResult {
+  id: string;
+  title: string;
+  group: RelayTestGroup;
+  mailFrom: string;
+  rcptTo: string;
+  outcome: RelayTestOutcome;
+  /** Why this outcome, naming the reply that led to it. */
+  reason: string;
+  replies: ClassifiedReplyRecord[];
+  durationMs: number;
+}
+
+export interface RelayRunOptions {
+  session: SessionOptions;
+  parameters: RelayTestParameters;
+  /** Test ids to run, in order. The control always runs first when present. */
+  testIds: string[];
+  /** Only when true is DATA sent, to confirm NDR-pending results by delivery. Never by default. */
+  confirmByDelivery?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: TranscriptEvent) => void;
+  onTestStarted?: (test: RelayTestDefinition) => void;
+  onTestFinished?: (result: RelayTestResult) => void;
+}
+
+export interface RelayReport {
+  target: { host: string; port: number };
+  verdict: RelayVerdict;
+  warnings: string[];
+  tests: RelayTestResult[];
+  transcript: TranscriptEvent[];
+  startedAt: number;
+  durationMs: number;
+}

@@ -1,0 +1,28 @@
+/** One complete SMTP reply (RFC 5321 §4.2): one or more lines sharing a three-digit code. */
+export interface SmtpReply {
+  /** The three-digit reply code, e.g. 250. For a malformed multiline reply, the code of the last line. */
+  code: number;
+  /** The RFC 3463 enhanced status code found after the code on the first line, e.g. "5.7.1". */
+  enhanced?: string;
+  /** The text of every line after "NNN-" / "NNN " (the enhanced code is kept here, as sent). */
+  lines: string[];
+  /** The lines joined by "\n", with the enhanced code removed from the start of each line. */
+  text: string;
+  /**
+   * Protocol problems found while reading this reply (mixed codes, bare LF, NUL bytes, an overlong line...).
+   * A reply with problems is still delivered: nothing that came over the wire is dropped.
+   */
+  problems?: string[];
+}
+
+export function replyIsPositive(reply: SmtpReply): boolean {
+  return reply.code >= 200 && reply.code < 400;
+}
+
+export function replyIsTemporaryFailure(reply: SmtpReply): boolean {
+  return reply.code >= 400 && reply.code < 500;
+}
+
+export function replyIsPermanentFailure(reply: SmtpReply): boolean {
+  return reply.code >= 500 && reply.code < 600;
+}
