@@ -1,0 +1,31 @@
+import type * as vscode from 'vscode';
+import { LabContext, reportActivationFailure } from './labContext';
+import { registerPasswordCommand } from './passwordCommand';
+import { registerTargetCommands } from './targetCommands';
+
+/**
+ * The composition root: build the context, register each face, return. No network and no file scans here;
+ * features start work when the user invokes them.
+ */
+export function activate(context: vscode.ExtensionContext): LabContext | undefined {
+  let lab: LabContext;
+  try {
+    lab = new LabContext(context);
+  } catch (error) {
+    reportActivationFailure('the extension', error);
+    return undefined;
+  }
+  context.subscriptions.push(lab);
+
+  lab.register('target selection', registerTargetCommands);
+  lab.register('AUTH passwords', registerPasswordCommand);
+  // Each face adds one line here: session terminal, .smtp files, diagnostics, Test Explorer, transcripts,
+  // practice server, walkthrough commands.
+
+  // Returned as the extension's API so the in-VS-Code suite can reach the context.
+  return lab;
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions through LabContext.
+}

@@ -1,0 +1,99 @@
+/**
+ * Every id the extension shares with package.json, in one place. test/unit/manifest.test.ts checks that
+ * these constants and the manifest agree, so a renamed command cannot silently stop working.
+ * This module imports nothing from `vscode`, so plain node tests can read it.
+ */
+
+export const extensionId = 'smtp-relay-lab.smtp-relay-lab';
+
+/** The prefix of every setting key, command id and context key. */
+export const configurationSection = 'smtpRelayLab';
+
+export const commandIds = {
+  openSessionTerminal: 'smtpRelayLab.openSessionTerminal',
+  chooseTarget: 'smtpRelayLab.chooseTarget',
+  startPracticeServer: 'smtpRelayLab.startPracticeServer',
+  stopPracticeServer: 'smtpRelayLab.stopPracticeServer',
+  /** Argument: a relay test id such as "kb1". */
+  runRelayTest: 'smtpRelayLab.runRelayTest',
+  runRelaySuite: 'smtpRelayLab.runRelaySuite',
+  showVerdict: 'smtpRelayLab.showVerdict',
+  saveTranscript: 'smtpRelayLab.saveTranscript',
+  openRecentTranscript: 'smtpRelayLab.openRecentTranscript',
+  annotateAsTranscript: 'smtpRelayLab.annotateAsTranscript',
+  /** Arguments: the document URI and the block's line; invoked by a CodeLens, hidden from the palette. */
+  sendBlock: 'smtpRelayLab.sendBlock',
+  runFile: 'smtpRelayLab.runFile',
+  setPassword: 'smtpRelayLab.setPassword',
+} as const;
+
+export type CommandId = (typeof commandIds)[keyof typeof commandIds];
+
+/** The `category` every contributed command carries, so the palette groups them as "SMTP: …". */
+export const commandCategory = 'SMTP';
+
+/** Full setting keys, as written in settings.json. */
+export const settingKeys = {
+  targets: 'smtpRelayLab.targets',
+  connectSeconds: 'smtpRelayLab.timeouts.connectSeconds',
+  greetingSeconds: 'smtpRelayLab.timeouts.greetingSeconds',
+  replySeconds: 'smtpRelayLab.timeouts.replySeconds',
+  diagnosticsLevel: 'smtpRelayLab.diagnostics.level',
+  keepRecentTranscripts: 'smtpRelayLab.transcripts.keepRecent',
+  addressForm: 'smtpRelayLab.addressForm',
+  practicePersona: 'smtpRelayLab.practiceServer.persona',
+  relayTests: 'smtpRelayLab.relay.tests',
+  confirmByDelivery: 'smtpRelayLab.relay.confirmByDelivery',
+} as const;
+
+export type SettingKey = (typeof settingKeys)[keyof typeof settingKeys];
+
+/**
+ * Settings a cloned repository must not be able to set for the user: where we connect, and whether DATA is
+ * sent. In an untrusted workspace only their user-level values count (capabilities.untrustedWorkspaces).
+ */
+export const restrictedSettingKeys: readonly SettingKey[] = [settingKeys.targets, settingKeys.confirmByDelivery];
+
+export const languageIds = {
+  smtp: 'smtp',
+  transcript: 'smtp-transcript',
+} as const;
+
+export const terminalProfileId = 'smtpRelayLab.sessionTerminal';
+
+export const testControllerId = 'smtpRelayLab.relayTests';
+
+export const diagnosticCollectionName = 'smtpRelayLab';
+
+/** Stable `code` values of our diagnostics, one per kind of finding, so users can filter and we can test. */
+export const diagnosticCodes = {
+  relayed: 'relayed',
+  relayDenied: 'relay-denied',
+  ndrPending: 'ndr-pending',
+  harvest: 'harvest',
+  authRequired: 'auth-required',
+  syntax: 'syntax',
+  serviceClosing: 'service-closing',
+  temporaryFailure: 'temporary-failure',
+  rejected: 'rejected',
+  unknownDirective: 'unknown-directive',
+  undefinedVariable: 'undefined-variable',
+} as const;
+
+/** Keys for `setContext`, usable in `when` clauses. */
+export const contextKeys = {
+  practiceServerRunning: 'smtpRelayLab.practiceServerRunning',
+  sessionConnected: 'smtpRelayLab.sessionConnected',
+  hasVerdict: 'smtpRelayLab.hasVerdict',
+} as const;
+
+export const walkthroughId = 'smtpRelayLab.relayWalkthrough';
+
+/** Keys in ExtensionContext.globalState / SecretStorage. */
+export const storageKeys = {
+  recentTargets: 'smtpRelayLab.recentTargets',
+  currentTarget: 'smtpRelayLab.currentTarget',
+  authPasswordPrefix: 'smtpRelayLab.authPassword:',
+} as const;
+
+export const outputChannelName = 'SMTP Relay Lab';

@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import { DisposableStore } from './disposableStore';
+import { log } from './log';
+import { AuthPasswords } from './secrets';
+import { LabSettings } from './settings';
+import { ConnectionStatusItem } from './statusBar';
+import { TargetCatalog } from './targets';
+
+/**
+ * Owns every resource of one activation. Features receive it in `registerX(lab)` and take what they need;
+ * whatever they create is theirs to dispose, through the Disposable their register function returns.
+ */
+export class LabContext implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+
+  readonly log = log;
+  readonly settings: LabSettings;
+  readonly passwords: AuthPasswords;
+  readonly targets: TargetCatalog;
+  readonly connectionStatus: ConnectionStatusItem;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.store.add(log);
+    this.settings = this.store.add(new LabSettings());
+    this.passwords = new AuthPasswords(extension.secrets);
+    this.targets = this.store.add(new TargetCatalog(this.settings, extension.globalState, extension.workspaceState));
+    this.connectionStatus = this.store.add(new ConnectionStatusItem());
+  }
+
+  /** Resolves a file shipped with the extension (media/, syntaxes/). */
+  asAbsoluteUri(relativePath: string): vscode.Uri {
+    return vscode.Uri.joinPath(this.extension.extensionUri, relativePath);
+  }
+
+  /**
+   * Registers one feature. If it throws, the user is told which feature is missing and why, and the others
+   * still register: one broken face must not take the terminal or the Test Explorer down with it.
+   */
+  register(feature: string, registerFeature: (lab: LabContext) => vscode.Disposable): void {
+    try {
+      this.store.add(registerFeature(this));
+    } catch (error) {
+      reportActivationFailure(feature, error);
+    }
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+export function reportActivationFailure(feature: string, error: unknown): void {
+  log.error(`Could not start ${feature}`, error);
+  const message = error instanceof Error ? error.message : String(error);
+  void vscode.window
+    .showErrorMessage(`SMTP Relay Lab could not start ${feature}: ${message}`, 'Show Log')
+    .then((choice) => (choice === 'Show Log' ? log.show(false) : undefined));
+}
