@@ -1,0 +1,96 @@
+/**
+ * How the session terminal shows what crosses the wire: server replies coloured by their KB 304897 class and
+ * followed by a tag such as `[rejection 5.7.1: relay denied]` and the reason in words, sent lines as typed,
+ * and the tool's own remarks in the swaks manner (`===` info, `***` error).
+ */
+import type { Classification, ReplySignal } from '../../core/classification';
+import { styled, terminalLines, terminalSafe, type AnsiStyle } from './terminalText';
+
+/** The few words a signal adds to the tag, most telling first. */
+const signalLabels: ReadonlyArray<[ReplySignal, string]> = [
+  ['relay', 'RELAYED to a remote recipient'],
+  ['relay-denied', 'relay denied'],
+  ['auth-required', 'authentication required'],
+  ['harvest', 'unknown user, which tells which addresses exist'],
+  ['service-closing', 'the server is closing the connection'],
+  ['syntax', 'syntax error'],
+  ['local-domain-appended', 'local domain appended'],
+];
+
+/** The short label in the tag: the strongest signal, else what the enhanced code means. */
+export function classificationLabel(classification: Classification): string | undefined {
+  for (const [signal, label] of signalLabels) {
+    if (classification.signals.includes(signal)) {
+      return label;
+    }
+  }
+  return classification.enhancedMeaning;
+}
+
+/** `[rejection 5.7.1: relay denied]`, `[rejection 4.7.1 temporary: relay denied]`, `[acceptance]`. */
+export function classificationTag(classification: Classification): string {
+  const facts: string[] = [classification.class];
+  if (classification.enhanced) {
+    facts.push(classification.enhanced);
+  }
+  if (classification.temporary) {
+    facts.push('temporary');
+  }
+  const label = classificationLabel(classification);
+  return `[${facts.join(' ')}${label ? `: ${label}` : ''}]`;
+}
+
+/** The colour of a reply: what it means for relay testing, not only its first digit. */
+export function replyStyle(code: number, classification?: Classification): AnsiStyle {
+  if (classification?.signals.includes('relay')) {
+    return 'boldRed';
+  }
+  if (code >= 300 && code < 400) {
+    return 'cyan'; // 354 and 334 ask for more: neither acceptance nor rejection yet
+  }
+  switch (classification?.class) {
+    case 'acceptance':
+      return 'green';
+    case 'ndr-pending':
+      return 'magenta';
+    case 'rejection':
+      return classification.temporary ? 'yellow' : 'red';
+    default:
+      return code < 400 ? 'green' : code < 500 ? 'yellow' : 'red';
+  }
+}
+
+/**
+ * The reply lines (as received, escaped), coloured, then one line with the tag and the reason.
+ * Output is ready to write: CR LF line ends, no control byte from the server left raw.
+ */
+export function renderReply(lines: readonly string[], code: number, classification?: Classification): string {
+  const style = replyStyle(code, classification);
+  const rendered = lines.map((line) => styled(style, terminalSafe(line)));
+  if (classification) {
+    const tagStyle: AnsiStyle = classification.signals.includes('relay') ? 'boldRed' : style;
+    const reason = classification.reason ? ` ${styled('dim', terminalSafe(classification.reason))}` : '';
+    rendered.push(`    ${styled(tagStyle, classificationTag(classification))}${reason}`);
+  }
+  return terminalLines(rendered);
+}
+
+/** A line the terminal sent for the user (a relay test step, /starttls): shown as if it had been typed. */
+export function renderSentLine(text: string): string {
+  return terminalLines([terminalSafe(text)]);
+}
+
+/** A remark of the tool, `=== ` like swaks. */
+export function renderInfo(text: string): string {
+  return terminalLines([styled('dim', `=== ${terminalSafe(text)}`)]);
+}
+
+/** A problem of the tool or the connection, `*** ` like swaks. */
+export function renderError(text: string): string {
+  return terminalLines([styled('red', `*** ${terminalSafe(text)}`)]);
+}
+
+/** A result worth reading, such as a relay test's outcome. */
+export function renderOutcome(text: string, style: AnsiStyle): string {
+  return terminalLines([styled(style, terminalSafe(text))]);
+}

@@ -1,0 +1,166 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isMetaCommandLine, metaCommandHelp, parseMetaCommand } from '../../src/extension/terminal/metaCommands';
+import { completeCommandLine } from '../../src/extension/terminal/commandCompletion';
+import { classificationTag, renderError, renderReply, replyStyle } from '../../src/extension/terminal/replyRendering';
+import { ansi, terminalSafe } from '../../src/extension/terminal/terminalText';
+import type { Classification } from '../../src/core/classification';
+
+describe('meta-commands: which lines are for the terminal', () => {
+  test('a line starting with "/" is a meta-command; SMTP verbs never are', () => {
+    assert.equal(isMetaCommandLine('/help'), true);
+    assert.equal(isMetaCommandLine('  /quit'), true);
+    assert.equal(isMetaCommandLine('HELP'), false);
+    assert.equal(isMetaCommandLine('MAIL FROM:</tmp@example.com>'), false);
+  });
+
+  test('/test takes one or more test ids or groups, in any case', () => {
+    assert.deepEqual(parseMetaCommand('/test kb6'), { ok: true, command: { name: 'test', selectors: ['kb6'] } });
+    assert.deepEqual(parseMetaCommand('/TEST KB1  kb2'), { ok: true, command: { name: 'test', selectors: ['kb1', 'kb2'] } });
+  });
+
+  test('/test without an id says how to find one', () => {
+    const parsed = parseMetaCommand('/test');
+    assert.equal(parsed.ok, false);
+    assert.match(parsed.ok ? '' : parsed.problem, /\/tests lists them/);
+  });
+
+  test('/auth takes PLAIN or LOGIN and an optional user name, never a password', () => {
+    assert.deepEqual(parseMetaCommand('/auth plain'), { ok: true, command: { name: 'auth', mechanism: 'PLAIN' } });
+    assert.deepEqual(parseMetaCommand('/auth LOGIN alice'), {
+      ok: true,
+      command: { name: 'auth', mechanism: 'LOGIN', username: 'alice' },
+    });
+    const withPassword = parseMetaCommand('/auth plain alice hunter2');
+    assert.equal(withPassword.ok, false);
+    assert.match(withPassword.ok ? '' : withPassword.problem, /password is asked for separately/);
+    assert.equal(parseMetaCommand('/auth cram-md5').ok, false);
+  });
+
+  test('commands without arguments refuse extra words', () => {
+    assert.deepEqual(parseMetaCommand('/starttls'), { ok: true, command: { name: 'starttls' } });
+    assert.deepEqual(parseMetaCommand('/quit now'), { ok: false, problem: '/quit takes no arguments' });
+  });
+
+  test('/exit and /? are kept as the names people try first', () => {
+    assert.deepEqual(parseMetaCommand('/exit'), { ok: true, command: { name: 'quit' } });
+    assert.deepEqual(parseMetaCommand('/?'), { ok: true, command: { name: 'help' } });
+  });
+
+  test('an unknown command points to /help', () => {
+    assert.deepEqual(parseMetaCommand('/frobnicate'), {
+      ok: false,
+      problem: 'unknown command /frobnicate: /help lists the commands',
+    });
+    assert.equal(parseMetaCommand('/').ok, false);
+  });
+
+  test('every command /help lists can be parsed by its own usage line', () => {
+    for (const entry of metaCommandHelp) {
+      const example = entry.usage.replace('<id|kb|extended|all> ...', 'kb1').replace('plain|login [user]', 'plain');
+      const parsed = parseMetaCommand(example);
+      assert.ok(parsed.ok && parsed.command.name === entry.name, `${entry.usage} parses as /${entry.name}`);
+    }
+  });
+});
+
+describe('Tab completion candidates', () => {
+  const choices = { testSelectors: ['kb', 'kb1', 'kb6', 'control'] };
+
+  test('SMTP verbs complete whatever the case typed, in capitals', () => {
+    assert.deepEqual(completeCommandLine('rc', choices), ['RCPT TO:']);
+    assert.deepEqual(completeCommandLine('EH', choices), ['EHLO ']);
+    assert.deepEqual(completeCommandLine('auth', choices), ['AUTH PLAIN', 'AUTH LOGIN']);
+  });
+
+  test('nothing is offered for an empty line or a finished verb', () => {
+    assert.deepEqual(completeCommandLine('', choices), []);
+    assert.deepEqual(completeCommandLine('DATA', choices), []);
+    assert.deepEqual(completeCommandLine('MAIL FROM:<a@', choices), []);
+  });
+
+  test('/test completes test ids and groups from the catalogue it is given', () => {
+    assert.deepEqual(completeCommandLine('/test kb', choices), ['/test kb', '/test kb1', '/test kb6']);
+    assert.deepEqual(completeCommandLine('/test kb1 c', choices), ['/test kb1 control']);
+  });
+
+  test('/auth completes its mechanism only in first place', () => {
+    assert.deepEqual(completeCommandLine('/auth p', choices), ['/auth plain']);
+    assert.deepEqual(completeCommandLine('/auth plain p', choices), []);
+  });
+});
+
+const relayDenied: Classification = {
+  class: 'rejection',
+  temporary: false,
+  enhanced: '5.7.1',
+  enhancedMeaning: 'delivery not authorized',
+  reason: '554 5.7.1: relay denied: the server refused to forward to a domain it does not host',
+  signals: ['relay-denied'],
+};
+
+describe('reply rendering', () => {
+  test('a relay denial is tagged with its class, enhanced code and what it means', () => {
+    assert.equal(classificationTag(relayDenied), '[rejection 5.7.1: relay denied]');
+  });
+
+  test('a temporary rejection says so in its tag and is yellow, not red', () => {
+    const greylisted: Classification = { ...relayDenied, temporary: true, enhanced: '4.7.1' };
+    assert.equal(classificationTag(greylisted), '[rejection 4.7.1 temporary: relay denied]');
+    assert.equal(replyStyle(454, greylisted), 'yellow');
+    assert.equal(replyStyle(554, relayDenied), 'red');
+  });
+
+  test('without signals the tag falls back to the meaning of the enhanced code, then to the class alone', () => {
+    const accepted: Classification = { class: 'acceptance', temporary: false, reason: 'accepted', signals: [] };
+    assert.equal(classificationTag(accepted), '[acceptance]');
+    assert.equal(
+      classificationTag({ ...accepted, enhanced: '2.1.5', enhancedMeaning: 'destination address valid' }),
+      '[acceptance 2.1.5: destination address valid]',
+    );
+  });
+
+  test('an accepted remote recipient is the loudest thing on screen, though its code is a 250', () => {
+    const relayed: Classification = {
+      class: 'acceptance',
+      temporary: false,
+      reason: '250: the server accepted a remote recipient: it relays',
+      signals: ['relay'],
+    };
+    assert.equal(replyStyle(250, relayed), 'boldRed');
+    assert.match(classificationTag(relayed), /RELAYED/);
+  });
+
+  test('NDR-pending is coloured apart from a plain acceptance', () => {
+    const ndrPending: Classification = { class: 'ndr-pending', temporary: false, reason: 'accepted, NDR to come', signals: [] };
+    assert.equal(replyStyle(250, ndrPending), 'magenta');
+    assert.equal(replyStyle(250, { ...ndrPending, class: 'acceptance' }), 'green');
+  });
+
+  test('354 and 334 are intermediate, whatever the classifier said', () => {
+    assert.equal(replyStyle(354, { class: 'acceptance', temporary: false, reason: '', signals: [] }), 'cyan');
+  });
+
+  test('a reply is written line by line with CR LF, then its tag and reason', () => {
+    const output = renderReply(['554 5.7.1 <b@example.net>: Relay access denied'], 554, relayDenied);
+    const rows = output.split('\r\n');
+    assert.equal(rows.length, 3, 'two rows and the empty remainder after the last CR LF');
+    assert.equal(rows[0], `${ansi.red}554 5.7.1 <b@example.net>: Relay access denied${ansi.reset}`);
+    assert.ok(rows[1].includes('[rejection 5.7.1: relay denied]'));
+    assert.ok(rows[1].includes(relayDenied.reason));
+    assert.equal(output.replace(/\r\n/g, '').includes('\n'), false, 'no bare LF');
+  });
+
+  test('a server cannot drive the terminal: control bytes in a reply are shown escaped', () => {
+    const hostile = '250 ok \x1b]0;pwned\x07 \x9b2J';
+    const output = renderReply([hostile], 250);
+    assert.equal(output.includes('\x1b]'), false);
+    assert.equal(output.includes('\x9b'), false);
+    assert.ok(output.includes('\\x1b]0;pwned\\x07 \\x9b2J'));
+    assert.equal(terminalSafe('tab\there'), 'tab\\x09here');
+  });
+
+  test('errors are written in the swaks manner', () => {
+    assert.equal(renderError('connection closed by 127.0.0.1:25'), `${ansi.red}*** connection closed by 127.0.0.1:25${ansi.reset}\r\n`);
+  });
+});
