@@ -1,25 +1,27 @@
 import * as vscode from 'vscode';
 import type { SessionTimeouts } from '../core/sessionOptions';
-import type { RelayTestParameters } from '../core/relayTypes';
 import { ConfigValue } from './configValue';
 import { DisposableStore } from './disposableStore';
 import { settingKeys } from './ids';
 import { readBoolean, readNumberInRange, readOneOf } from './settingReaders';
+import {
+  addressForms,
+  diagnosticsLevels,
+  keepRecentRange,
+  relayTestSelections,
+  settingDefaults,
+  timeoutSecondsRange,
+  type AddressForm,
+  type DiagnosticsLevel,
+  type RelayTestSelection,
+} from './settingValues';
 import { practicePersonas, readTargetList, type PracticePersona, type Target } from './target';
 
-export const diagnosticsLevels = ['all', 'relevant', 'off'] as const;
-export type DiagnosticsLevel = (typeof diagnosticsLevels)[number];
-
-export const relayTestSelections = ['kb', 'all'] as const;
-export type RelayTestSelection = (typeof relayTestSelections)[number];
-
-export const addressForms: readonly RelayTestParameters['addressForm'][] = ['bracketed', 'bare'];
-
-/** Range the manifest advertises for every timeout, in seconds. */
-export const timeoutSecondsRange = { min: 1, max: 600 } as const;
+export type { AddressForm, DiagnosticsLevel, RelayTestSelection } from './settingValues';
 
 /**
- * Every `smtpRelayLab.*` setting as a typed value with a change event. Defaults here match package.json.
+ * Every `smtpRelayLab.*` setting as a typed value with a change event; defaults come from settingValues.ts,
+ * which the manifest test compares with package.json.
  * Subscribe with `settings.replySeconds.onDidChange(listener, this, store.listenerArray)`.
  */
 export class LabSettings implements vscode.Disposable {
@@ -29,32 +31,41 @@ export class LabSettings implements vscode.Disposable {
   readonly targets = this.store.add(
     new ConfigValue<Target[]>(settingKeys.targets, [], { read: readTargetList, userLevelOnlyWhenUntrusted: true }),
   );
-  readonly connectSeconds = this.seconds(settingKeys.connectSeconds, 10);
-  readonly greetingSeconds = this.seconds(settingKeys.greetingSeconds, 30);
-  readonly replySeconds = this.seconds(settingKeys.replySeconds, 30);
+  readonly connectSeconds = this.seconds(settingKeys.connectSeconds, settingDefaults['timeouts.connectSeconds']);
+  readonly greetingSeconds = this.seconds(settingKeys.greetingSeconds, settingDefaults['timeouts.greetingSeconds']);
+  readonly replySeconds = this.seconds(settingKeys.replySeconds, settingDefaults['timeouts.replySeconds']);
   readonly diagnosticsLevel = this.store.add(
-    new ConfigValue<DiagnosticsLevel>(settingKeys.diagnosticsLevel, 'relevant', { read: readOneOf(diagnosticsLevels) }),
-  );
-  readonly keepRecentTranscripts = this.store.add(
-    new ConfigValue<number>(settingKeys.keepRecentTranscripts, 20, { read: readNumberInRange(0, 500) }),
-  );
-  readonly addressForm = this.store.add(
-    new ConfigValue<RelayTestParameters['addressForm']>(settingKeys.addressForm, 'bracketed', {
-      read: readOneOf(addressForms),
+    new ConfigValue<DiagnosticsLevel>(settingKeys.diagnosticsLevel, settingDefaults['diagnostics.level'], {
+      read: readOneOf(diagnosticsLevels),
     }),
   );
+  readonly keepRecentTranscripts = this.store.add(
+    new ConfigValue<number>(settingKeys.keepRecentTranscripts, settingDefaults['transcripts.keepRecent'], {
+      read: readNumberInRange(keepRecentRange.min, keepRecentRange.max),
+    }),
+  );
+  readonly addressForm = this.store.add(
+    new ConfigValue<AddressForm>(settingKeys.addressForm, settingDefaults.addressForm, { read: readOneOf(addressForms) }),
+  );
   readonly practicePersona = this.store.add(
-    new ConfigValue<PracticePersona>(settingKeys.practicePersona, 'exchange', { read: readOneOf(practicePersonas) }),
+    new ConfigValue<PracticePersona>(settingKeys.practicePersona, settingDefaults['practiceServer.persona'], {
+      read: readOneOf(practicePersonas),
+    }),
   );
   readonly relayTests = this.store.add(
-    new ConfigValue<RelayTestSelection>(settingKeys.relayTests, 'kb', { read: readOneOf(relayTestSelections) }),
+    new ConfigValue<RelayTestSelection>(settingKeys.relayTests, settingDefaults['relay.tests'], {
+      read: readOneOf(relayTestSelections),
+    }),
   );
   /** Restricted: sending DATA through a server that turns out to be open really relays a message. */
   readonly confirmByDelivery = this.store.add(
-    new ConfigValue<boolean>(settingKeys.confirmByDelivery, false, { read: readBoolean, userLevelOnlyWhenUntrusted: true }),
+    new ConfigValue<boolean>(settingKeys.confirmByDelivery, settingDefaults['relay.confirmByDelivery'], {
+      read: readBoolean,
+      userLevelOnlyWhenUntrusted: true,
+    }),
   );
 
-  /** The session timeouts the user configured; DATA's end keeps the engine's default. */
+  /** The session timeouts the user configured; the end of DATA keeps the engine's default. */
   sessionTimeouts(): Partial<SessionTimeouts> {
     return {
       connectMs: this.connectSeconds.value * 1000,
