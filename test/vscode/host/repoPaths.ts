@@ -1,0 +1,38 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Where the in-VS-Code hosts find the extension, its compiled suite and code-server. This file runs from
+ * out/test/vscode/host/, four levels below the repository root.
+ */
+export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+
+/** The compiled mocha entry, without `.js`: the form `extensionTestsPath` takes in both hosts. */
+export const suiteIndexPath = path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index');
+
+export const codeServerEntry = path.join(
+  repoRoot,
+  '.cache',
+  'code-server',
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
+
+export const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
+
+/** Fails early, with the command to run, when a step the hosts rely on has not been done. */
+export function assertBuilt(): void {
+  const missing: string[] = [];
+  if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
+    missing.push('dist/extension.js is missing: run `npm run build`');
+  }
+  if (!fs.existsSync(`${suiteIndexPath}.js`)) {
+    missing.push('out/test/vscode/suite/index.js is missing: run `npm run compile-tests`');
+  }
+  if (missing.length > 0) {
+    throw new Error(missing.join('\n'));
+  }
+}
