@@ -1,0 +1,133 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  newTarget,
+  parseHostPort,
+  readTarget,
+  readTargetList,
+  sessionOptionsFor,
+  suggestedTlsMode,
+  targetIdentity,
+} from '../../src/extension/target';
+
+describe('parseHostPort', () => {
+  test('a host without a port gets port 25', () => {
+    assert.deepEqual(parseHostPort('mail.example.com'), { host: 'mail.example.com', port: 25 });
+  });
+
+  test('host:port is split at the colon', () => {
+    assert.deepEqual(parseHostPort(' mail.example.com:587 '), { host: 'mail.example.com', port: 587 });
+  });
+
+  test('a bracketed IPv6 address may carry a port, a bare one may not', () => {
+    assert.deepEqual(parseHostPort('[::1]:2525'), { host: '::1', port: 2525 });
+    assert.deepEqual(parseHostPort('::1'), { host: '::1', port: 25 });
+  });
+
+  test('ports outside 1-65535 and non-numbers are refused with a reason', () => {
+    for (const text of ['mail.example.com:0', 'mail.example.com:70000', 'mail.example.com:smtp', 'mail.example.com:']) {
+      const parsed = parseHostPort(text);
+      assert.ok('error' in parsed, text);
+      assert.match(parsed.error, /port/);
+    }
+  });
+
+  test('an email address or a URL is not taken for a host', () => {
+    assert.ok('error' in parseHostPort('user@example.com'));
+    assert.ok('error' in parseHostPort('smtp://mail.example.com'));
+    assert.ok('error' in parseHostPort('   '));
+  });
+});
+
+describe('suggestedTlsMode', () => {
+  test('port 465 speaks implicit TLS, other ports STARTTLS', () => {
+    assert.equal(suggestedTlsMode(465), 'implicit');
+    assert.equal(suggestedTlsMode(587), 'starttls');
+    assert.equal(suggestedTlsMode(25), 'starttls');
+  });
+});
+
+describe('readTarget (an entry of the targets setting)', () => {
+  test('a full entry keeps every field', () => {
+    const target = readTarget({
+      name: 'Front door',
+      host: 'mx.example.com',
+      port: 2525,
+      tls: 'none',
+      rejectUnauthorized: false,
+      localDomains: ['example.com', 'example.org'],
+      localUser: 'alice',
+      remoteDomain: 'example.net',
+      heloName: 'probe.example.com',
+      username: 'alice',
+    });
+    assert.deepEqual(target, {
+      label: 'Front door',
+      host: 'mx.example.com',
+      port: 2525,
+      tls: 'none',
+      rejectUnauthorized: false,
+      localDomains: ['example.com', 'example.org'],
+      localUser: 'alice',
+      remoteDomain: 'example.net',
+      heloName: 'probe.example.com',
+      username: 'alice',
+    });
+  });
+
+  test('a host alone gets safe defaults: port 25, STARTTLS, certificate checked, reserved remote domain', () => {
+    assert.deepEqual(readTarget({ host: 'mx.example.com' }), newTarget('mx.example.com', 25, 'starttls'));
+    assert.equal(readTarget({ host: 'mx.example.com' })?.rejectUnauthorized, true);
+    assert.equal(readTarget({ host: 'mx.example.com' })?.remoteDomain, 'example.net');
+  });
+
+  test('fields of the wrong type fall back to their defaults instead of breaking the target', () => {
+    const target = readTarget({ host: 'mx.example.com', port: '25', tls: 'ssl', rejectUnauthorized: 'no', localDomains: 'example.com' });
+    assert.equal(target?.port, 25);
+    assert.equal(target?.tls, 'starttls');
+    assert.equal(target?.rejectUnauthorized, true);
+    assert.deepEqual(target?.localDomains, ['example.com']);
+  });
+
+  test('an IPv6 host is accepted with or without brackets', () => {
+    assert.equal(readTarget({ host: '::1', port: 2525 })?.host, '::1');
+    assert.equal(readTarget({ host: '[::1]', port: 2525 })?.host, '::1');
+    assert.equal(readTarget({ host: '::1', port: 2525 })?.label, '[::1]:2525');
+  });
+
+  test('entries without a usable host are dropped from the list', () => {
+    assert.deepEqual(
+      readTargetList([{ port: 25 }, { host: '' }, { host: 'a b' }, 'mx.example.com', null, { host: 'mx.example.com' }])?.map((t) => t.host),
+      ['mx.example.com'],
+    );
+    assert.equal(readTargetList({ host: 'mx.example.com' }), undefined);
+  });
+});
+
+describe('targetIdentity', () => {
+  test('the same host, port and TLS mode is one target whatever its label', () => {
+    const a = { ...newTarget('mx.example.com', 25, 'starttls'), label: 'A' };
+    const b = { ...newTarget('mx.example.com', 25, 'starttls'), label: 'B' };
+    assert.equal(targetIdentity(a), targetIdentity(b));
+    assert.notEqual(targetIdentity(a), targetIdentity(newTarget('mx.example.com', 25, 'none')));
+  });
+
+  test('practice servers are identified by persona, since their port changes each run', () => {
+    const first = { ...newTarget('127.0.0.1', 40001, 'none'), practicePersona: 'exchange' as const };
+    const later = { ...newTarget('127.0.0.1', 40002, 'none'), practicePersona: 'exchange' as const };
+    assert.equal(targetIdentity(first), targetIdentity(later));
+  });
+});
+
+describe('sessionOptionsFor', () => {
+  test('carries where and how to connect, and the certificate choice', () => {
+    const target = { ...newTarget('mx.example.com', 465), rejectUnauthorized: false };
+    assert.deepEqual(sessionOptionsFor(target, { replyMs: 5000 }), {
+      host: 'mx.example.com',
+      port: 465,
+      tls: 'implicit',
+      rejectUnauthorized: false,
+      timeouts: { replyMs: 5000 },
+    });
+  });
+});
