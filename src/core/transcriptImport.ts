@@ -1,0 +1,128 @@
+import { SwaksOutputReader, isSwaksWireLine, swaksPrefixOf } from './swaksOutputReader';
+import { TelnetPasteReader, type ImportedLine } from './telnetPasteReader';
+import {
+  TranscriptParseError,
+  looksLikeOurTranscript,
+  parseStartedAt,
+  readEventLine,
+  readPositionedTranscript,
+  splitTranscriptLines,
+  type TranscriptSourcePosition,
+} from './transcriptFormat';
+import type { TranscriptEvent, TranscriptHeader } from './transcriptEvent';
+import { unescapeWireText } from './wireText';
+
+/** Where a transcript came from: our own file, swaks output, or a raw telnet paste. */
+export type TranscriptSourceFormat = 'smtp-relay-lab' | 'swaks' | 'telnet';
+
+export interface ImportedTranscript {
+  format: TranscriptSourceFormat;
+  /** Only our own format has one. */
+  header?: TranscriptHeader;
+  events: TranscriptEvent[];
+  /** One per event, same order: where its text is in the source (1-based line, 0-based columns). */
+  positions: TranscriptSourcePosition[];
+  /**
+   * Set when the text starts like our format but does not follow it. The text was then read line by
+   * line instead: lines that are valid events stay events, the rest is read as in a telnet paste.
+   */
+  fallback?: { line: number; reason: string };
+}
+
+/**
+ * Reads any transcript a mail admin is likely to have: ours, swaks output, or a telnet paste. It never
+ * throws and never drops a non-blank line, so that an annotation or a diagnostic can point at any of them.
+ */
+export function parseAnyTranscript(text: string): ImportedTranscript {
+  if (looksLikeOurTranscript(text)) {
+    try {
+      const { header, events, positions } = readPositionedTranscript(text);
+      return { format: 'smtp-relay-lab', header, events, positions };
+    } catch (error) {
+      if (!(error instanceof TranscriptParseError)) {
+        throw error;
+      }
+      return { ...salvageOurFormat(splitTranscriptLines(text)), fallback: { line: error.line, reason: error.message } };
+    }
+  }
+  const lines = splitTranscriptLines(text);
+  if (looksLikeSwaksOutput(lines)) {
+    return { format: 'swaks', ...readEachLine(lines, new SwaksOutputReader()) };
+  }
+  return { format: 'telnet', ...readEachLine(lines, new TelnetPasteReader()) };
+}
+
+/**
+ * swaks output when at least one line is a swaks wire line and at least half of the non-blank lines carry
+ * a swaks prefix, or when every line carries one. A telnet paste has no such prefixes; a pasted shell
+ * prompt above swaks output is allowed.
+ */
+function looksLikeSwaksOutput(lines: readonly string[]): boolean {
+  let nonBlank = 0;
+  let prefixed = 0;
+  let wire = 0;
+  for (const line of lines) {
+    if (line.trim() === '') {
+      continue;
+    }
+    nonBlank += 1;
+    if (swaksPrefixOf(line) !== undefined) {
+      prefixed += 1;
+      if (isSwaksWireLine(line)) {
+        wire += 1;
+      }
+    }
+  }
+  // Output that never reached the wire (connection refused) is all "===" and "***" lines.
+  return (wire > 0 && prefixed * 2 >= nonBlank) || (nonBlank > 0 && prefixed === nonBlank);
+}
+
+interface LineReader {
+  read(line: string, lineNumber: number): ImportedLine | undefined;
+}
+
+function readEachLine(lines: readonly string[], reader: LineReader): Pick<ImportedTranscript, 'events' | 'positions'> {
+  const events: TranscriptEvent[] = [];
+  const positions: TranscriptSourcePosition[] = [];
+  for (let index = 0; index < lines.length; index += 1) {
+    const imported = reader.read(lines[index], index + 1);
+    if (imported !== undefined) {
+      events.push(imported.event);
+      positions.push(imported.position);
+    }
+  }
+  return { events, positions };
+}
+
+/** A damaged file of ours: keep every line that still reads as an event, read the rest as a telnet paste. */
+function salvageOurFormat(lines: readonly string[]): Omit<ImportedTranscript, 'fallback'> {
+  const startedAt = findStartedAt(lines);
+  const telnet = new TelnetPasteReader();
+  const salvaged: LineReader = {
+    read(line, lineNumber) {
+      if (line.startsWith('=== ')) {
+        return {
+          event: { kind: 'info', at: startedAt, tls: false, text: line.slice(4) },
+          position: { line: lineNumber, startColumn: 4, endColumn: line.length },
+        };
+      }
+      const read = readEventLine(line, lineNumber, startedAt);
+      return 'problem' in read ? telnet.read(line, lineNumber) : read;
+    },
+  };
+  return { format: 'telnet', ...readEachLine(lines, salvaged) };
+}
+
+function findStartedAt(lines: readonly string[]): number {
+  const prefix = '=== started: ';
+  for (const line of lines) {
+    if (line.startsWith(prefix)) {
+      const value = Buffer.from(unescapeWireText(line.slice(prefix.length))).toString('utf8');
+      const startedAt = parseStartedAt(value);
+      if (startedAt !== undefined) {
+        return startedAt;
+      }
+    }
+  }
+  return 0;
+}
