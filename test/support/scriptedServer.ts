@@ -65,9 +65,19 @@ export class PeerClosedError extends Error {
 /** A reply rule for converse(): a line matching `match` gets `reply` (text, or a function that acts itself). */
 export type ConverseRule = [match: RegExp, reply: string | ((line: string, peer: ScriptedPeer) => Promise<void> | void)];
 
+/** One entry of a peer's conversation log, in the order things happened on this connection. */
+export interface ConversationEntry {
+  from: 'client' | 'server';
+  /** A client line (without its ending), or the bytes of one server write as latin1 text. */
+  data: string;
+}
+
 export class ScriptedPeer {
   /** Every line the client sent, without its line ending. */
   readonly received: string[] = [];
+  /** Client lines and server writes interleaved as they happened, e.g. to prove commands were pipelined. */
+  readonly log: ConversationEntry[] = [];
+  private readonly receivedChunks: Buffer[] = [];
   private readonly sentChunks: Buffer[] = [];
   private socket: net.Socket;
   private pendingText = '';
@@ -89,6 +99,11 @@ export class ScriptedPeer {
     return Buffer.concat(this.sentChunks);
   }
 
+  /** Every byte the client sent so far (plain text, also inside TLS). */
+  get receivedBytes(): Buffer {
+    return Buffer.concat(this.receivedChunks);
+  }
+
   get isOpen(): boolean {
     return !this.isClosed;
   }
@@ -99,6 +114,7 @@ export class ScriptedPeer {
       return;
     }
     this.sentChunks.push(bytes);
+    this.log.push({ from: 'server', data: bytes.toString('latin1') });
     await new Promise<void>((resolve) => this.socket.write(bytes, () => resolve()));
   }
 
@@ -218,6 +234,7 @@ export class ScriptedPeer {
   }
 
   private takeData(chunk: Buffer): void {
+    this.receivedChunks.push(chunk);
     this.pendingText += chunk.toString('latin1');
     for (;;) {
       const lineFeed = this.pendingText.indexOf('\n');
@@ -227,6 +244,7 @@ export class ScriptedPeer {
       const line = this.pendingText.slice(0, lineFeed).replace(/\r$/, '');
       this.pendingText = this.pendingText.slice(lineFeed + 1);
       this.received.push(line);
+      this.log.push({ from: 'client', data: line });
       const reader = this.readers.shift();
       if (reader) {
         reader.resolve(line);

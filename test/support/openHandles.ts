@@ -1,0 +1,38 @@
+/**
+ * Leak checks without timing: count the sockets and timers the process holds, and after a close wait
+ * (a bounded number of event-loop turns, since a destroyed socket closes its handle asynchronously)
+ * until no more are held than before.
+ */
+const watchedResources = ['TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'TLSWrap'];
+
+export function countOpenHandles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const name of watchedResources) {
+    counts[name] = 0;
+  }
+  for (const resource of process.getActiveResourcesInfo()) {
+    if (resource in counts) {
+      counts[resource] += 1;
+    }
+  }
+  return counts;
+}
+
+/** Resolves with the handles still held beyond `baseline` after the loop settled; {} when nothing leaked. */
+export async function handlesBeyond(baseline: Record<string, number>): Promise<Record<string, number>> {
+  let extra: Record<string, number> = {};
+  for (let turn = 0; turn < 200; turn += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const now = countOpenHandles();
+    extra = {};
+    for (const name of watchedResources) {
+      if (now[name] > baseline[name]) {
+        extra[name] = now[name] - baseline[name];
+      }
+    }
+    if (Object.keys(extra).length === 0) {
+      return extra;
+    }
+  }
+  return extra;
+}
