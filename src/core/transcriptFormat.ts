@@ -251,11 +251,12 @@ function buildHeader(fields: Map<string, string>, titleLineNumber: number): Tran
   if (target !== undefined) {
     header.target = target;
   }
-  for (const [key, value] of fields) {
-    if (key.startsWith('extra:')) {
-      header.extra ??= {};
-      header.extra[key.slice(6)] = value;
-    }
+  // fromEntries, not assignment: an extra key "__proto__" must stay an entry, not become a prototype.
+  const extra = Object.fromEntries(
+    [...fields].filter(([key]) => key.startsWith('extra:')).map(([key, value]) => [key.slice(6), value]),
+  );
+  if (Object.keys(extra).length > 0) {
+    header.extra = extra;
   }
   return header;
 }

@@ -1,0 +1,183 @@
+import type { ReplyClass, ReplyContext, ReplySignal } from './classification';
+import { classifyReply } from './classifyReply';
+import { pairCommandsAndReplies, type CommandReplyPair } from './commandReplyPairs';
+import { inferLocalDomains } from './localDomains';
+import type { SmtpReply } from './reply';
+import { addressArgumentOf, commandKindOf } from './smtpCommand';
+import { parseAnyTranscript, type ImportedTranscript } from './transcriptImport';
+import { unescapeWireText } from './wireText';
+
+/**
+ * One reply of a transcript with its verdict. Lines are 1-based; columns are 0-based UTF-16 offsets into
+ * the reply's first line, end exclusive, so an editor range is (line - 1, startColumn)..(line - 1, endColumn).
+ */
+export interface AnnotatedReply {
+  /** First line of the reply. */
+  line: number;
+  /** Last line of the reply (the same as `line` for a one-line reply). */
+  endLine: number;
+  startColumn: number;
+  endColumn: number;
+  code: number;
+  /** The enhanced code the server sent, or the one RFC 3463 suggests for the basic code (see enhancedInferred). */
+  enhanced?: string;
+  enhancedInferred: boolean;
+  enhancedMeaning?: string;
+  class: ReplyClass;
+  temporary: boolean;
+  reason: string;
+  signals: ReplySignal[];
+  /** The command this reply answers, as written in the transcript; "" for the greeting; absent when unknown. */
+  command?: string;
+  /** The line of that command, when there is one. */
+  commandLine?: number;
+  /** What is malformed about the reply (bare LF, no last line, mixed codes). */
+  problems?: string[];
+}
+
+export interface AnnotateOptions {
+  /** The domains the server receives mail for; inferred from the greeting and EHLO reply when absent or empty. */
+  localDomains?: readonly string[];
+}
+
+export interface TranscriptAnnotation {
+  replies: AnnotatedReply[];
+  /** The domains the verdicts took as local. */
+  localDomains: string[];
+  localDomainsInferred: boolean;
+}
+
+/** Reads any transcript (ours, swaks, telnet paste) and gives every reply its verdict, in order. */
+export function annotateTranscript(text: string, options: AnnotateOptions = {}): AnnotatedReply[] {
+  return annotateImportedTranscript(parseAnyTranscript(text), options).replies;
+}
+
+/**
+ * The same for a transcript already imported; also says which local domains the verdicts used. One pass
+ * to pair commands and replies, one to classify: linear in the transcript's length.
+ */
+export function annotateImportedTranscript(imported: ImportedTranscript, options: AnnotateOptions = {}): TranscriptAnnotation {
+  const pairs = pairCommandsAndReplies(imported.events, imported.positions);
+  const configured = options.localDomains ?? [];
+  const localDomains = inferLocalDomains(findGreeting(pairs), findEhloReply(pairs), configured);
+  const transaction = new TransactionTracker();
+  const replies = pairs.map((pair) => annotatePair(pair, localDomains, transaction));
+  return { replies, localDomains, localDomainsInferred: configured.length === 0 };
+}
+
+/** Stands in for the command of an unsolicited reply; the classifier reads it as "some other command". */
+const unknownCommand = '(no command)';
+
+function annotatePair(pair: CommandReplyPair, localDomains: string[], transaction: TransactionTracker): AnnotatedReply {
+  const reply = wireReply(pair.reply);
+  const command = pair.command === undefined ? undefined : unescapedText(pair.command);
+  const context: ReplyContext = { command: command ?? unknownCommand, localDomains };
+  const recipient = command === undefined ? undefined : recipientOf(command);
+  if (recipient !== undefined) {
+    context.recipient = recipient;
+  }
+  const kind = command === undefined ? undefined : commandKindOf(command);
+  if (kind === 'end-of-data') {
+    context.acceptedRecipients = transaction.acceptedRecipients();
+  }
+  const classification = classifyReply(reply, context);
+  transaction.observe(kind, reply.code, recipient);
+
+  const annotated: AnnotatedReply = {
+    line: pair.firstLine.line,
+    endLine: pair.lastLine.line,
+    startColumn: pair.firstLine.startColumn,
+    endColumn: pair.firstLine.endColumn,
+    code: reply.code,
+    enhancedInferred: classification.enhanced !== undefined && pair.reply.enhanced === undefined && !sentQmailStyle(reply),
+    class: classification.class,
+    temporary: classification.temporary,
+    reason: classification.reason,
+    signals: classification.signals,
+  };
+  if (classification.enhanced !== undefined) {
+    annotated.enhanced = classification.enhanced;
+  }
+  if (classification.enhancedMeaning !== undefined) {
+    annotated.enhancedMeaning = classification.enhancedMeaning;
+  }
+  if (pair.command !== undefined) {
+    annotated.command = pair.command;
+  }
+  if (pair.commandPosition !== undefined) {
+    annotated.commandLine = pair.commandPosition.line;
+  }
+  if (pair.reply.problems !== undefined) {
+    annotated.problems = pair.reply.problems;
+  }
+  return annotated;
+}
+
+/** The recipients accepted since the last MAIL, RSET or greeting: what a 250 after "." is about. */
+class TransactionTracker {
+  private accepted: string[] = [];
+
+  acceptedRecipients(): string[] {
+    return [...this.accepted];
+  }
+
+  observe(kind: string | undefined, code: number, recipient: string | undefined): void {
+    const positive = code >= 200 && code < 300;
+    switch (kind) {
+      case 'greeting':
+      case 'ehlo':
+      case 'helo':
+      case 'mail':
+      case 'rset':
+      case 'end-of-data':
+      case 'starttls':
+        this.accepted = [];
+        break;
+      case 'rcpt':
+        if (positive && recipient !== undefined) {
+          this.accepted.push(recipient);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function recipientOf(command: string): string | undefined {
+  if (commandKindOf(command) !== 'rcpt') {
+    return undefined;
+  }
+  const argument = addressArgumentOf(command);
+  return argument === undefined ? undefined : argument.replace(/^<|>$/g, '');
+}
+
+function findGreeting(pairs: readonly CommandReplyPair[]): SmtpReply | undefined {
+  const greeting = pairs.find((pair) => pair.command === '');
+  return greeting === undefined ? undefined : wireReply(greeting.reply);
+}
+
+function findEhloReply(pairs: readonly CommandReplyPair[]): SmtpReply | undefined {
+  const ehlo = pairs.find((pair) => {
+    const kind = pair.command === undefined ? undefined : commandKindOf(pair.command);
+    return (kind === 'ehlo' || kind === 'helo') && pair.reply.code === 250;
+  });
+  return ehlo === undefined ? undefined : wireReply(ehlo.reply);
+}
+
+/** The reply with its texts as they were on the wire, for the classifier's address and phrase matching. */
+function wireReply(reply: SmtpReply): SmtpReply {
+  if (!reply.text.includes('\\')) {
+    return reply;
+  }
+  return { ...reply, lines: reply.lines.map(unescapedText), text: unescapedText(reply.text) };
+}
+
+function unescapedText(text: string): string {
+  return text.includes('\\') ? Buffer.from(unescapeWireText(text)).toString('utf8') : text;
+}
+
+// classifyReply also reads qmail's "(#5.7.1)"; that code was sent too, not inferred.
+function sentQmailStyle(reply: SmtpReply): boolean {
+  return /\(#[245]\.\d{1,3}\.\d{1,3}\)/.test(reply.text);
+}
