@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMetaCommandLine, metaCommandHelp, parseMetaCommand } from '../../src/extension/terminal/metaCommands';
 import { completeCommandLine } from '../../src/extension/terminal/commandCompletion';
-import { classificationTag, renderError, renderReply, replyStyle } from '../../src/extension/terminal/replyRendering';
+import { classificationTag, reasonAfterTag, renderError, renderReply, replyStyle } from '../../src/extension/terminal/replyRendering';
 import { ansi, terminalSafe } from '../../src/extension/terminal/terminalText';
 import type { Classification } from '../../src/core/classification';
 
@@ -111,13 +111,35 @@ describe('reply rendering', () => {
     assert.equal(replyStyle(554, relayDenied), 'red');
   });
 
-  test('without signals the tag falls back to the meaning of the enhanced code, then to the class alone', () => {
-    const accepted: Classification = { class: 'acceptance', temporary: false, reason: 'accepted', signals: [] };
-    assert.equal(classificationTag(accepted), '[acceptance]');
-    assert.equal(
-      classificationTag({ ...accepted, enhanced: '2.1.5', enhancedMeaning: 'destination address valid' }),
-      '[acceptance 2.1.5: destination address valid]',
-    );
+  test('a refusal without signals is labelled with the meaning of its enhanced code', () => {
+    const full: Classification = {
+      class: 'rejection',
+      temporary: false,
+      enhanced: '5.2.2',
+      enhancedMeaning: 'mailbox full',
+      reason: '552 5.2.2: rejected (mailbox full): the server refused this recipient.',
+      signals: [],
+    };
+    assert.equal(classificationTag(full), '[rejection 5.2.2: mailbox full]');
+  });
+
+  test('a plain acceptance carries only its class and code, not the boilerplate meaning of 2.1.0', () => {
+    const accepted: Classification = {
+      class: 'acceptance',
+      temporary: false,
+      enhanced: '2.1.0',
+      enhancedMeaning: 'success: other address status',
+      reason: '250 2.1.0: sender accepted.',
+      signals: [],
+    };
+    assert.equal(classificationTag(accepted), '[acceptance 2.1.0]');
+    assert.equal(classificationTag({ ...accepted, enhanced: undefined }), '[acceptance]');
+  });
+
+  test('the reason under a reply drops the code and the label the tag already shows', () => {
+    assert.equal(reasonAfterTag(relayDenied), 'the server refused to forward to a domain it does not host');
+    const accepted: Classification = { class: 'acceptance', temporary: false, reason: '250 2.1.0: sender accepted.', signals: [] };
+    assert.equal(reasonAfterTag(accepted), 'sender accepted.');
   });
 
   test('an accepted remote recipient is the loudest thing on screen, though its code is a 250', () => {
@@ -147,7 +169,7 @@ describe('reply rendering', () => {
     assert.equal(rows.length, 3, 'two rows and the empty remainder after the last CR LF');
     assert.equal(rows[0], `${ansi.red}554 5.7.1 <b@example.net>: Relay access denied${ansi.reset}`);
     assert.ok(rows[1].includes('[rejection 5.7.1: relay denied]'));
-    assert.ok(rows[1].includes(relayDenied.reason));
+    assert.ok(rows[1].includes('the server refused to forward to a domain it does not host'));
     assert.equal(output.replace(/\r\n/g, '').includes('\n'), false, 'no bare LF');
   });
 

@@ -44,7 +44,7 @@ export const metaCommandHelp: readonly MetaCommandHelp[] = [
     usage: '/auth plain|login [user]',
     summary: 'authenticate; the password is asked for masked and never shown or recorded',
   },
-  { name: 'rset', usage: '/rset', summary: 'RSET, and leave message entry if the terminal is in it' },
+  { name: 'rset', usage: '/rset', summary: 'RSET: start the mail transaction over' },
   { name: 'status', usage: '/status', summary: 'connection, TLS and what the server advertised' },
   { name: 'save', usage: '/save', summary: 'save the transcript of this session' },
   { name: 'reconnect', usage: '/reconnect', summary: 'connect again to the same server' },

@@ -17,17 +17,34 @@ const signalLabels: ReadonlyArray<[ReplySignal, string]> = [
   ['local-domain-appended', 'local domain appended'],
 ];
 
-/** The short label in the tag: the strongest signal, else what the enhanced code means. */
+/**
+ * The short label in the tag: the strongest signal, else, for a refusal, what the enhanced code means.
+ * A plain acceptance gets none: "success: other address status" after every 250 is noise.
+ */
 export function classificationLabel(classification: Classification): string | undefined {
   for (const [signal, label] of signalLabels) {
     if (classification.signals.includes(signal)) {
       return label;
     }
   }
-  return classification.enhancedMeaning;
+  return classification.class === 'rejection' ? classification.enhancedMeaning : undefined;
 }
 
-/** `[rejection 5.7.1: relay denied]`, `[rejection 4.7.1 temporary: relay denied]`, `[acceptance]`. */
+/**
+ * The reason without what the reply line and the tag already say: the classifier starts its sentences with
+ * the code ("554 5.7.1: relay denied: the server refused..."), which is right in a report but repeats itself
+ * under the reply.
+ */
+export function reasonAfterTag(classification: Classification): string {
+  let reason = classification.reason.replace(/^\d{3}(?: [245]\.\d{1,3}\.\d{1,3})?: /, '');
+  const label = classificationLabel(classification);
+  if (label && reason.toLowerCase().startsWith(`${label.toLowerCase()}: `)) {
+    reason = reason.slice(label.length + 2);
+  }
+  return reason;
+}
+
+/** `[rejection 5.7.1: relay denied]`, `[rejection 4.7.1 temporary: relay denied]`, `[acceptance 2.1.0]`. */
 export function classificationTag(classification: Classification): string {
   const facts: string[] = [classification.class];
   if (classification.enhanced) {
@@ -69,10 +86,16 @@ export function renderReply(lines: readonly string[], code: number, classificati
   const rendered = lines.map((line) => styled(style, terminalSafe(line)));
   if (classification) {
     const tagStyle: AnsiStyle = classification.signals.includes('relay') ? 'boldRed' : style;
-    const reason = classification.reason ? ` ${styled('dim', terminalSafe(classification.reason))}` : '';
+    const reasonText = reasonAfterTag(classification);
+    const reason = reasonText ? ` ${styled('dim', terminalSafe(reasonText))}` : '';
     rendered.push(`    ${styled(tagStyle, classificationTag(classification))}${reason}`);
   }
   return terminalLines(rendered);
+}
+
+/** The lines of a reply the connection cut off before its last line: shown, but with no class. */
+export function renderIncompleteReply(lines: readonly string[]): string {
+  return terminalLines(lines.map((line) => styled('yellow', terminalSafe(line))));
 }
 
 /** A line the terminal sent for the user (a relay test step, /starttls): shown as if it had been typed. */

@@ -1,0 +1,681 @@
+/**
+ * The session terminal without VS Code: what the user types, what is sent, what is shown. It owns the
+ * line editor and the SMTP session (a new one on /reconnect), and talks to the editor only through
+ * `SessionConsoleHost`. sessionTerminal.ts adapts it to a Pseudoterminal; plain node tests drive it directly.
+ */
+import { describeError, SmtpError } from '../../core/errors';
+import { inferLocalDomains, serverNameFromReply } from '../../core/localDomains';
+import type { ClassifyReply } from '../../core/classification';
+import type { RelayTestDefinition, RelayTestParameters, RelayTestResult } from '../../core/relayTypes';
+import type { SmtpReply } from '../../core/reply';
+import { SmtpSession } from '../../core/session';
+import { describeTarget, type SessionOptions } from '../../core/sessionOptions';
+import { commandKindOf } from '../../core/smtpCommand';
+import type { Transcript } from '../../core/transcriptEvent';
+import { TranscriptRecorder } from '../../core/transcriptRecorder';
+import type { Target } from '../target';
+import { completeCommandLine } from './commandCompletion';
+import { ConversationReader, type ConversationItem } from './conversationReader';
+import { LineEditor } from './lineEditor';
+import { isMetaCommandLine, parseMetaCommand, type AuthMechanism, type MetaCommand } from './metaCommands';
+import { renderError, renderIncompleteReply, renderInfo, renderReply, renderSentLine } from './replyRendering';
+import {
+  renderHelp,
+  renderRunSummary,
+  renderStatus,
+  renderTestList,
+  renderTestOutcome,
+  renderTestStart,
+} from './terminalReports';
+
+export type ConsoleConnection =
+  | { kind: 'connecting' }
+  | { kind: 'connected'; tls: boolean }
+  | { kind: 'closed'; reason?: string };
+
+/** What the console needs from its surroundings: VS Code in the extension, a fake in tests. */
+export interface SessionConsoleHost {
+  /** Terminal output: CR LF line ends, ANSI colours. */
+  write(output: string): void;
+  connectionChanged(connection: ConsoleConnection): void;
+  /** A user name for AUTH when neither the command nor the target gives one. */
+  askForUsername(mechanism: AuthMechanism): Promise<string | undefined>;
+  /** The secret, from a store or asked masked; never echoed, never recorded. */
+  askForSecret(username: string, mechanism: AuthMechanism): Promise<string | undefined>;
+  /** Saves the transcript; resolves with where it went (for the user), or undefined when cancelled. */
+  saveTranscript(transcript: Transcript): Promise<string | undefined>;
+  /** The console is done (after /quit): close the terminal with this exit code. */
+  exit(code: number): void;
+}
+
+/** The relay catalogue and runner, as the console uses them. */
+export interface SessionRelayTests {
+  readonly tests: readonly RelayTestDefinition[];
+  /** Names that select several tests at once ("kb", "extended", "all"). */
+  readonly groups: readonly string[];
+  select(selectors: readonly string[]): { tests: RelayTestDefinition[]; unknown: string[] };
+  run(session: SmtpSession, test: RelayTestDefinition, parameters: RelayTestParameters, signal: AbortSignal): Promise<RelayTestResult>;
+}
+
+export interface SessionConsoleOptions {
+  target: Target;
+  /** Timeouts and TLS for each session; the console adds its own cancellation signal. */
+  sessionOptions: SessionOptions;
+  classify: ClassifyReply;
+  relayTests: SessionRelayTests;
+  addressForm: RelayTestParameters['addressForm'];
+  /** Local part of the remote recipient the relay tests use. */
+  remoteUser: string;
+  /** For tests: a session factory; by default a real SmtpSession. */
+  createSession?: (options: SessionOptions) => SmtpSession;
+}
+
+type ConsoleMode = 'connecting' | 'commands' | 'message' | 'closed';
+
+export class SessionConsole {
+  private readonly editor: LineEditor;
+  private readonly recorder = new TranscriptRecorder();
+  private readonly startedAt = Date.now();
+  private session: SmtpSession | undefined;
+  private abortController = new AbortController();
+  private unsubscribers: Array<() => void> = [];
+  private mode: ConsoleMode = 'connecting';
+  /** Raw input typed while the console was busy, handled once it is free (typeahead, pasted lines). */
+  private pendingInput = '';
+  private readonly queuedWork: Array<() => Promise<void>> = [];
+  private busy = false;
+  private disposed = false;
+  /** The next sent line was typed by the user and is already on screen. */
+  private hideNextSentLine = false;
+  /** The user's message body is being sent: its lines are already on screen. */
+  private hideSentBody = false;
+  private messageLines: string[] = [];
+  /** A first Ctrl+C during message entry only warns; a second one in a row closes the connection. */
+  private messageInterruptArmed = false;
+  private lastEhloReply: SmtpReply | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly options: SessionConsoleOptions,
+    private readonly host: SessionConsoleHost,
+  ) {
+    this.editor = new LineEditor({
+      complete: (text) =>
+        this.mode === 'message'
+          ? []
+          : completeCommandLine(text, {
+              testSelectors: [...options.relayTests.groups, ...options.relayTests.tests.map((test) => test.id)],
+            }),
+    });
+  }
+
+  get target(): Target {
+    return this.options.target;
+  }
+
+  get currentSession(): SmtpSession | undefined {
+    return this.session;
+  }
+
+  get isConnected(): boolean {
+    return this.session?.state === 'ready';
+  }
+
+  /** Everything this terminal recorded, across reconnects. Secrets are already redacted by the engine. */
+  get transcript(): Transcript {
+    const target = this.options.target;
+    const extra: Record<string, string> = { tls: target.tls };
+    if (target.practicePersona) {
+      extra.persona = target.practicePersona;
+    }
+    return this.recorder.toTranscript({
+      target: describeTarget(target),
+      startedAt: this.startedAt,
+      tool: 'SMTP Relay Lab session terminal',
+      extra,
+    });
+  }
+
+  /** Writes the banner and connects. */
+  start(): void {
+    const target = this.options.target;
+    const where = describeTarget(target);
+    const named = target.label === where ? where : `${target.label} (${where})`;
+    this.write(
+      renderInfo(`SMTP Relay Lab: ${named}, ${describeTlsMode(target.tls)}`) +
+        renderInfo('Type SMTP commands as in telnet; /help lists this terminal\'s own commands.'),
+    );
+    this.schedule(() => this.connect());
+  }
+
+  /** Raw data from the terminal: keys, escape sequences, pasted text. */
+  handleInput(data: string): void {
+    if (this.disposed) {
+      return;
+    }
+    if (this.busy && data.includes('\x03')) {
+      // Typeahead is dropped with the wait it was meant to follow, as a shell's interrupt does.
+      this.pendingInput = '';
+      this.write('^C\r\n');
+      this.cancelWait();
+      return;
+    }
+    this.pendingInput += data;
+    this.drain();
+  }
+
+  /** Runs relay tests as if typed: used by the runRelayTest command and the walkthrough buttons. */
+  runTests(selectors: readonly string[]): Promise<void> {
+    return new Promise((resolve) => {
+      this.schedule(async () => {
+        try {
+          await this.runMetaCommand({ name: 'test', selectors: [...selectors] });
+        } finally {
+          resolve();
+        }
+      });
+    });
+  }
+
+  /**
+   * Resolves once every typed line, pasted line and queued test has been handled. Tests wait on it instead
+   * of on time.
+   */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.drain();
+    });
+  }
+
+  /** The terminal was closed: the socket goes with it. */
+  dispose(): void {
+    if (this.disposed) {
+      return;
+    }
+    this.disposed = true;
+    this.abortController.abort();
+    this.session?.close();
+    this.stopFollowing();
+  }
+
+  // ---- the work queue: one thing at a time, input waits its turn ----
+
+  private schedule(work: () => Promise<void>): void {
+    this.queuedWork.push(work);
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.disposed) {
+      for (const resolve of this.idleWaiters.splice(0)) {
+        resolve();
+      }
+      return;
+    }
+    while (!this.busy) {
+      const work = this.queuedWork.shift();
+      if (work) {
+        this.busy = true;
+        void work()
+          .catch((error: unknown) => this.write(renderError(`unexpected: ${describeError(error)}`)))
+          .finally(() => {
+            this.busy = false;
+            this.drain();
+          });
+        return;
+      }
+      if (this.pendingInput === '') {
+        for (const resolve of this.idleWaiters.splice(0)) {
+          resolve();
+        }
+        return;
+      }
+      const step = this.editor.handleInput(this.pendingInput);
+      this.pendingInput = step.rest;
+      this.host.write(step.echo);
+      if (step.interrupted) {
+        this.interruptWhileIdle();
+      }
+      const submitted = step.submitted;
+      if (submitted !== undefined) {
+        this.messageInterruptArmed = false;
+        this.queuedWork.push(() => this.handleLine(submitted));
+      }
+    }
+  }
+
+  // ---- output ----
+
+  /** Output that may arrive while the user is typing: the typed line is lifted, then put back below. */
+  private write(output: string): void {
+    if (output === '') {
+      return;
+    }
+    if (!this.busy && this.editor.line !== '') {
+      this.host.write(this.editor.erase() + output + this.editor.redraw());
+    } else {
+      this.host.write(output);
+    }
+  }
+
+  private show(items: readonly ConversationItem[]): void {
+    for (const item of items) {
+      switch (item.kind) {
+        case 'sent':
+          if (this.hideSentBody) {
+            break;
+          }
+          if (this.hideNextSentLine) {
+            this.hideNextSentLine = false;
+            break;
+          }
+          this.write(renderSentLine(item.text));
+          break;
+        case 'reply': {
+          const kind = commandKindOf(item.context.command);
+          if ((kind === 'ehlo' || kind === 'helo') && item.reply.code === 250) {
+            this.lastEhloReply = item.reply;
+          }
+          this.write(renderReply(item.lines, item.reply.code, item.classification));
+          break;
+        }
+        case 'cut-off':
+          this.write(renderIncompleteReply(item.lines));
+          break;
+        case 'info':
+          this.write(renderInfo(item.text));
+          break;
+        case 'error':
+          this.write(renderError(item.text));
+          break;
+      }
+    }
+  }
+
+  // ---- connection ----
+
+  private localDomains(): string[] {
+    const configured = this.options.target.localDomains;
+    return configured.length > 0 ? [...configured] : inferLocalDomains(this.session?.greeting, this.lastEhloReply);
+  }
+
+  private async connect(): Promise<void> {
+    this.stopFollowing();
+    this.abortController = new AbortController();
+    this.lastEhloReply = undefined;
+    const options: SessionOptions = { ...this.options.sessionOptions, signal: this.abortController.signal };
+    const session = (this.options.createSession ?? ((sessionOptions) => new SmtpSession(sessionOptions)))(options);
+    const reader = new ConversationReader({ classify: this.options.classify, localDomains: () => this.localDomains() });
+    this.session = session;
+    this.mode = 'connecting';
+    this.host.connectionChanged({ kind: 'connecting' });
+    this.unsubscribers = [
+      session.onEvent((event) => {
+        this.recorder.record(event);
+        this.show(reader.read(event));
+      }),
+      session.onClose((error) => this.connectionClosed(session, reader, error)),
+    ];
+    try {
+      await session.connect();
+      this.mode = 'commands';
+      this.host.connectionChanged({ kind: 'connected', tls: session.tlsActive });
+    } catch (error) {
+      this.reportFailure(session, error);
+    }
+  }
+
+  private connectionClosed(session: SmtpSession, reader: ConversationReader, error: SmtpError | undefined): void {
+    if (session !== this.session) {
+      return;
+    }
+    this.show(reader.finish());
+    this.leaveMessageMode();
+    this.mode = 'closed';
+    this.host.connectionChanged(error ? { kind: 'closed', reason: error.message } : { kind: 'closed' });
+    if (!this.disposed) {
+      this.write(renderInfo('Not connected. /reconnect connects again, /save keeps the transcript, /quit closes this terminal.'));
+    }
+  }
+
+  private stopFollowing(): void {
+    for (const unsubscribe of this.unsubscribers.splice(0)) {
+      unsubscribe();
+    }
+  }
+
+  /** Ctrl+C during a wait: SMTP cannot take back a command in flight, so the connection is closed. */
+  private cancelWait(): void {
+    if (this.session && this.session.state !== 'closed') {
+      this.abortController.abort();
+    }
+  }
+
+  private interruptWhileIdle(): void {
+    if (this.mode !== 'message') {
+      return;
+    }
+    if (this.messageInterruptArmed) {
+      this.write(renderInfo('Closing the connection so that the message is not delivered.'));
+      this.abortController.abort();
+      return;
+    }
+    this.messageInterruptArmed = true;
+    this.messageLines = [];
+    this.write(
+      renderInfo(
+        'The lines typed so far are discarded, but the server still waits for the message: end it with a line ' +
+          'holding only ".", or press Ctrl+C again to close the connection without sending it.',
+      ),
+    );
+  }
+
+  /** Failures the session already recorded (and so already showed) are not repeated. */
+  private reportFailure(session: SmtpSession | undefined, error: unknown): void {
+    const alreadyShown = error instanceof SmtpError && session?.state === 'closed' && session.transcript.some((event) => event.text === error.message);
+    if (!alreadyShown) {
+      this.write(renderError(describeError(error)));
+    }
+  }
+
+  // ---- lines ----
+
+  private async handleLine(line: string): Promise<void> {
+    if (this.mode === 'message') {
+      await this.handleMessageLine(line);
+      return;
+    }
+    if (isMetaCommandLine(line)) {
+      const parsed = parseMetaCommand(line);
+      if (!parsed.ok) {
+        this.write(renderError(parsed.problem));
+        return;
+      }
+      await this.runMetaCommand(parsed.command);
+      return;
+    }
+    if (line.trim() === '') {
+      return;
+    }
+    const session = this.readySession();
+    if (!session) {
+      return;
+    }
+    await this.sendTyped(session, line);
+  }
+
+  private readySession(): SmtpSession | undefined {
+    const session = this.session;
+    if (session?.state === 'ready') {
+      return session;
+    }
+    this.write(renderError('not connected: /reconnect connects again'));
+    return undefined;
+  }
+
+  private async sendTyped(session: SmtpSession, line: string): Promise<void> {
+    const kind = commandKindOf(line);
+    if (kind === 'auth') {
+      // Typed AUTH would put the credentials, base64 or not, on screen and in the transcript.
+      this.write(renderError('type /auth plain or /auth login instead: the password is then asked for masked and never recorded'));
+      return;
+    }
+    this.hideNextSentLine = true;
+    try {
+      const ehloName = /^EHLO\s+(\S+)\s*$/i.exec(line)?.[1];
+      if (kind === 'quit') {
+        await session.quit();
+        return;
+      }
+      // The engine's own calls, so that capabilities are learnt and STARTTLS really upgrades the socket.
+      const reply =
+        kind === 'starttls' ? await session.starttls() : ehloName !== undefined ? await session.ehlo(ehloName) : await session.command(line);
+      if (kind === 'starttls' && reply.code === 220) {
+        this.host.connectionChanged({ kind: 'connected', tls: session.tlsActive });
+        this.write(renderInfo('Inside TLS now: the server forgot the EHLO (RFC 3207), so send EHLO again.'));
+      }
+      if (kind === 'data' && reply.code === 354) {
+        this.enterMessageMode();
+      }
+    } catch (error) {
+      this.reportFailure(session, error);
+    } finally {
+      this.hideNextSentLine = false;
+    }
+  }
+
+  // ---- message entry (after 354) ----
+
+  private enterMessageMode(): void {
+    this.mode = 'message';
+    this.messageLines = [];
+    this.editor.historyEnabled = false;
+    this.write(renderInfo('Type the message (headers, an empty line, the body); end it with a line holding only ".".'));
+  }
+
+  private leaveMessageMode(): void {
+    this.messageLines = [];
+    this.messageInterruptArmed = false;
+    this.editor.historyEnabled = true;
+  }
+
+  private async handleMessageLine(line: string): Promise<void> {
+    if (line !== '.') {
+      this.messageLines.push(line);
+      return;
+    }
+    const session = this.session;
+    // Each line with its CR LF, so that an empty last line the user typed is kept.
+    const message = this.messageLines.map((messageLine) => `${messageLine}\r\n`).join('');
+    this.leaveMessageMode();
+    this.mode = 'commands';
+    if (session?.state !== 'ready') {
+      return;
+    }
+    this.hideSentBody = true;
+    try {
+      await session.sendMessageBody(message);
+    } catch (error) {
+      this.reportFailure(session, error);
+    } finally {
+      this.hideSentBody = false;
+    }
+  }
+
+  // ---- meta-commands ----
+
+  private async runMetaCommand(command: MetaCommand): Promise<void> {
+    switch (command.name) {
+      case 'help':
+        this.write(renderHelp());
+        return;
+      case 'tests':
+        this.write(renderTestList(this.options.relayTests.tests, this.options.relayTests.groups));
+        return;
+      case 'test':
+        await this.runRelayTests(command.selectors);
+        return;
+      case 'starttls':
+        await this.startTls();
+        return;
+      case 'auth':
+        await this.authenticate(command.mechanism, command.username);
+        return;
+      case 'rset': {
+        const session = this.readySession();
+        if (session) {
+          await session.command('RSET').catch((error: unknown) => this.reportFailure(session, error));
+        }
+        return;
+      }
+      case 'status':
+        this.write(this.status());
+        return;
+      case 'save':
+        await this.save();
+        return;
+      case 'reconnect':
+        if (this.session && this.session.state !== 'closed') {
+          await this.session.quit();
+        }
+        this.write(renderInfo(`Connecting again to ${describeTarget(this.options.target)}`));
+        await this.connect();
+        return;
+      case 'quit':
+        if (this.session && this.session.state !== 'closed') {
+          await this.session.quit();
+        }
+        this.host.exit(0);
+        return;
+    }
+  }
+
+  private status(): string {
+    const session = this.session;
+    const capabilities = session?.capabilities;
+    return renderStatus({
+      target: `${this.options.target.label} (${describeTarget(this.options.target)})`,
+      state: session?.state === 'ready' ? 'connected' : (session?.state ?? 'not connected'),
+      tls: session?.tlsActive ?? false,
+      localDomains: this.localDomains(),
+      localDomainsInferred: this.options.target.localDomains.length === 0,
+      ...(session?.remoteAddress ? { remoteAddress: session.remoteAddress } : {}),
+      ...(capabilities ? { capabilities } : {}),
+    });
+  }
+
+  private async startTls(): Promise<void> {
+    const session = this.readySession();
+    if (!session) {
+      return;
+    }
+    if (session.tlsActive) {
+      this.write(renderError('TLS is already active'));
+      return;
+    }
+    if (session.capabilities && !session.capabilities.starttls) {
+      this.write(renderInfo('The server did not advertise STARTTLS; trying anyway.'));
+    }
+    try {
+      const reply = await session.starttls();
+      if (reply.code !== 220) {
+        return;
+      }
+      this.host.connectionChanged({ kind: 'connected', tls: session.tlsActive });
+      // RFC 3207 §4.2: the client must send EHLO again; the capabilities may differ inside TLS.
+      await session.ehlo(this.options.target.heloName);
+    } catch (error) {
+      this.reportFailure(session, error);
+    }
+  }
+
+  private async authenticate(mechanism: AuthMechanism, typedUsername: string | undefined): Promise<void> {
+    const session = this.readySession();
+    if (!session) {
+      return;
+    }
+    const advertised = session.capabilities?.authMechanisms;
+    if (advertised && !advertised.includes(mechanism)) {
+      this.write(
+        renderInfo(
+          advertised.length > 0
+            ? `The server advertised AUTH ${advertised.join(' ')}, not ${mechanism}; trying anyway.`
+            : `The server advertised no AUTH${session.tlsActive ? '' : ' (many offer it only inside TLS: /starttls)'}; trying anyway.`,
+        ),
+      );
+    }
+    const username = typedUsername ?? this.options.target.username ?? (await this.host.askForUsername(mechanism));
+    if (!username) {
+      this.write(renderInfo('AUTH cancelled: no user name.'));
+      return;
+    }
+    const secret = await this.host.askForSecret(username, mechanism);
+    if (secret === undefined) {
+      this.write(renderInfo('AUTH cancelled: no password.'));
+      return;
+    }
+    if (session.state !== 'ready') {
+      this.write(renderError('the connection closed while the password was asked for'));
+      return;
+    }
+    if (!session.tlsActive) {
+      this.write(renderInfo('No TLS: this password crosses the network in clear text (base64 is not encryption).'));
+    }
+    await session.authenticate(mechanism, username, secret).catch((error: unknown) => this.reportFailure(session, error));
+  }
+
+  private async save(): Promise<void> {
+    try {
+      const where = await this.host.saveTranscript(this.transcript);
+      this.write(where === undefined ? renderInfo('Transcript not saved.') : renderInfo(`Transcript saved: ${where}`));
+    } catch (error) {
+      this.write(renderError(`could not save the transcript: ${describeError(error)}`));
+    }
+  }
+
+  // ---- relay tests in this session ----
+
+  private async runRelayTests(selectors: readonly string[]): Promise<void> {
+    const { tests, unknown } = this.options.relayTests.select(selectors);
+    if (unknown.length > 0) {
+      this.write(renderError(`no relay test called ${unknown.join(', ')}: /tests lists them`));
+      return;
+    }
+    const session = this.readySession();
+    if (!session) {
+      return;
+    }
+    const signal = this.abortController.signal;
+    try {
+      if (!session.capabilities) {
+        await session.ehlo(this.options.target.heloName);
+      }
+      const results: RelayTestResult[] = [];
+      for (const test of tests) {
+        if (session.state !== 'ready' || signal.aborted) {
+          this.write(renderInfo(`Stopped before ${test.id}: the connection is closed.`));
+          break;
+        }
+        this.write(renderTestStart(test));
+        const result = await this.options.relayTests.run(session, test, this.relayParameters(session), signal);
+        results.push(result);
+        this.write(renderTestOutcome(result));
+      }
+      if (results.length > 1) {
+        this.write(renderRunSummary(results));
+      }
+    } catch (error) {
+      this.reportFailure(session, error);
+    }
+  }
+
+  private relayParameters(session: SmtpSession): RelayTestParameters {
+    const target = this.options.target;
+    const serverName = session.capabilities?.domain || serverNameFromReply(session.greeting);
+    const parameters: RelayTestParameters = {
+      localDomains: this.localDomains(),
+      localUser: target.localUser,
+      remoteDomain: target.remoteDomain,
+      remoteUser: this.options.remoteUser,
+      serverAddress: session.remoteAddress ?? target.host,
+      heloName: target.heloName,
+      addressForm: this.options.addressForm,
+    };
+    if (serverName) {
+      parameters.serverName = serverName;
+    }
+    return parameters;
+  }
+}
+
+function describeTlsMode(mode: Target['tls']): string {
+  switch (mode) {
+    case 'implicit':
+      return 'implicit TLS';
+    case 'starttls':
+      return 'STARTTLS offered, not started: /starttls';
+    case 'none':
+      return 'no TLS';
+  }
+}

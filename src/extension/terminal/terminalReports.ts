@@ -1,0 +1,95 @@
+/**
+ * The terminal's longer answers to meta-commands: /help, /status, /tests, and the outcome of a relay test
+ * run in the session. Plain text in, terminal output out.
+ */
+import type { EhloCapabilities } from '../../core/capabilities';
+import type { RelayTestDefinition, RelayTestOutcome, RelayTestResult } from '../../core/relayTypes';
+import { metaCommandHelp } from './metaCommands';
+import { styled, terminalLines, terminalSafe, type AnsiStyle } from './terminalText';
+
+export function renderHelp(): string {
+  const width = Math.max(...metaCommandHelp.map((entry) => entry.usage.length));
+  return terminalLines([
+    'Type SMTP commands as you would in telnet (EHLO, MAIL FROM:<...>, RCPT TO:<...>, DATA, RSET, QUIT).',
+    'After a 354, type the message and end it with a line holding only ".".',
+    'Tab completes commands, Up and Down recall earlier lines, Ctrl+C stops a wait (and closes the connection).',
+    'Lines starting with "/" are for this terminal:',
+    ...metaCommandHelp.map((entry) => `  ${entry.usage.padEnd(width)}  ${styled('dim', entry.summary)}`),
+  ]);
+}
+
+export interface StatusFacts {
+  target: string;
+  state: string;
+  remoteAddress?: string;
+  tls: boolean;
+  localDomains: readonly string[];
+  localDomainsInferred: boolean;
+  capabilities?: EhloCapabilities;
+}
+
+export function renderStatus(facts: StatusFacts): string {
+  const lines = [
+    `target:        ${facts.target}${facts.remoteAddress ? ` (${facts.remoteAddress})` : ''}`,
+    `connection:    ${facts.state}${facts.tls ? ', inside TLS' : ', no TLS'}`,
+    `local domains: ${facts.localDomains.length > 0 ? facts.localDomains.join(', ') : '(none known yet: EHLO helps)'}${
+      facts.localDomainsInferred && facts.localDomains.length > 0 ? ' (inferred from the greeting and EHLO)' : ''
+    }`,
+  ];
+  const capabilities = facts.capabilities;
+  if (capabilities) {
+    const keywords = [...capabilities.keywords.entries()].map(([keyword, parameters]) =>
+      parameters.length > 0 ? `${keyword} ${parameters.join(' ')}` : keyword,
+    );
+    lines.push(`server name:   ${capabilities.domain}`);
+    lines.push(`advertised:    ${keywords.length > 0 ? keywords.join(', ') : '(nothing beyond the basics)'}`);
+  } else {
+    lines.push('advertised:    (unknown until EHLO)');
+  }
+  return terminalLines(lines.map(terminalSafe));
+}
+
+export function renderTestList(tests: readonly RelayTestDefinition[], groups: readonly string[]): string {
+  const width = Math.max(...tests.map((test) => test.id.length));
+  return terminalLines([
+    ...tests.map((test) => `  ${test.id.padEnd(width)}  ${test.title}  ${styled('dim', `(a closed server: ${test.closedServerAnswers})`)}`),
+    `Run one with /test <id>, or a group: ${groups.map((group) => `/test ${group}`).join(', ')}.`,
+  ]);
+}
+
+export const outcomeStyles: Record<RelayTestOutcome, AnsiStyle> = {
+  passed: 'green',
+  failed: 'boldRed',
+  'needs-confirmation': 'magenta',
+  inconclusive: 'yellow',
+  error: 'red',
+};
+
+const outcomeWords: Record<RelayTestOutcome, string> = {
+  passed: 'PASSED',
+  failed: 'FAILED',
+  'needs-confirmation': 'NEEDS CONFIRMATION',
+  inconclusive: 'INCONCLUSIVE',
+  error: 'ERROR',
+};
+
+/** The line that opens a test, so its commands read as one block. */
+export function renderTestStart(test: RelayTestDefinition): string {
+  return terminalLines([styled('bold', `--- ${test.id}: ${terminalSafe(test.title)} ---`)]);
+}
+
+export function renderTestOutcome(result: RelayTestResult): string {
+  return terminalLines([
+    `${styled(outcomeStyles[result.outcome], `${result.id} ${outcomeWords[result.outcome]}`)}: ${terminalSafe(result.reason)}`,
+  ]);
+}
+
+/** After several tests: how many ended which way. */
+export function renderRunSummary(results: readonly RelayTestResult[]): string {
+  const counts = new Map<RelayTestOutcome, number>();
+  for (const result of results) {
+    counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
+  }
+  const parts = [...counts.entries()].map(([outcome, count]) => styled(outcomeStyles[outcome], `${count} ${outcome}`));
+  return terminalLines([`${results.length} tests: ${parts.join(', ')}`]);
+}

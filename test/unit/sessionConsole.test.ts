@@ -1,0 +1,375 @@
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classifyReply } from '../../src/core/classifyReply';
+import type { RelayTestDefinition, RelayTestResult } from '../../src/core/relayTypes';
+import type { Transcript } from '../../src/core/transcriptEvent';
+import { newTarget, sessionOptionsFor, type Target } from '../../src/extension/target';
+import {
+  SessionConsole,
+  type ConsoleConnection,
+  type SessionConsoleHost,
+  type SessionRelayTests,
+} from '../../src/extension/terminal/sessionConsole';
+import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
+
+/** The console's output without colours and cursor moves: what a person reads on screen. */
+function plain(output: string): string {
+  return output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+}
+
+class RecordingHost implements SessionConsoleHost {
+  output = '';
+  connections: ConsoleConnection[] = [];
+  secretRequests: string[] = [];
+  saved: Transcript[] = [];
+  exitCode: number | undefined;
+  secret: string | undefined = 'correct horse battery staple';
+
+  get screen(): string {
+    return plain(this.output);
+  }
+
+  write(output: string): void {
+    this.output += output;
+  }
+  connectionChanged(connection: ConsoleConnection): void {
+    this.connections.push(connection);
+  }
+  async askForUsername(): Promise<string | undefined> {
+    return 'alice';
+  }
+  async askForSecret(username: string): Promise<string | undefined> {
+    this.secretRequests.push(username);
+    return this.secret;
+  }
+  async saveTranscript(transcript: Transcript): Promise<string | undefined> {
+    this.saved.push(transcript);
+    return 'transcripts/session.smtp-transcript';
+  }
+  exit(code: number): void {
+    this.exitCode = code;
+  }
+}
+
+const noRelayTests: SessionRelayTests = {
+  tests: [],
+  groups: [],
+  select: (selectors) => ({ tests: [], unknown: [...selectors] }),
+  run: () => Promise.reject(new Error('no relay tests in this test')),
+};
+
+/** A Postfix-like closed server: relays nothing, answers NOOP never (to test Ctrl+C). */
+async function postfixLike(peer: ScriptedPeer, bodies: string[][]): Promise<void> {
+  await peer.send('220 mail.corp.example ESMTP Postfix\r\n');
+  await peer.converse([
+    [/^EHLO /i, '250-mail.corp.example\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n250 ENHANCEDSTATUSCODES\r\n'],
+    [/^MAIL FROM:/i, '250 2.1.0 Ok\r\n'],
+    [/^RCPT TO:<[^>]*@corp\.example>/i, '250 2.1.5 Ok\r\n'],
+    [/^RCPT TO:/i, (line, p) => p.send(`554 5.7.1 ${line.slice(8)}: Relay access denied\r\n`)],
+    [/^RSET/i, '250 2.0.0 Ok\r\n'],
+    [/^AUTH PLAIN /i, '235 2.7.0 Authentication successful\r\n'],
+    [
+      /^DATA/i,
+      async (_line, p) => {
+        await p.send('354 End data with <CR><LF>.<CR><LF>\r\n');
+        const body: string[] = [];
+        for (let line = await p.readLine(); line !== '.'; line = await p.readLine()) {
+          body.push(line);
+        }
+        bodies.push(body);
+        await p.send('250 2.0.0 Ok: queued as 4ABC\r\n');
+      },
+    ],
+    [/^NOOP/i, () => undefined],
+  ]);
+}
+
+interface Harness {
+  server: ScriptedServer;
+  host: RecordingHost;
+  console: SessionConsole;
+  bodies: string[][];
+  type(...inputs: string[]): Promise<void>;
+}
+
+const running: Harness[] = [];
+
+afterEach(async () => {
+  for (const harness of running.splice(0)) {
+    harness.console.dispose();
+    await harness.server.close();
+  }
+});
+
+async function startConsole(
+  script?: (peer: ScriptedPeer, bodies: string[][]) => Promise<void>,
+  options: { relayTests?: SessionRelayTests; target?: Partial<Target> } = {},
+): Promise<Harness> {
+  const bodies: string[][] = [];
+  const server = await startScriptedServer((peer) => (script ?? postfixLike)(peer, bodies));
+  const target = { ...newTarget(server.host, server.port, 'none'), localDomains: ['corp.example'], ...options.target };
+  const host = new RecordingHost();
+  const console = new SessionConsole(
+    {
+      target,
+      sessionOptions: sessionOptionsFor(target),
+      classify: classifyReply,
+      relayTests: options.relayTests ?? noRelayTests,
+      addressForm: 'bracketed',
+      remoteUser: 'relay-test',
+    },
+    host,
+  );
+  const harness: Harness = {
+    server,
+    host,
+    console,
+    bodies,
+    async type(...inputs) {
+      for (const input of inputs) {
+        console.handleInput(input);
+      }
+      await console.whenIdle();
+    },
+  };
+  running.push(harness);
+  console.start();
+  await console.whenIdle();
+  return harness;
+}
+
+function occurrences(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+describe('session console: telnet-like conversation', () => {
+  test('the greeting is shown and tagged, and the state goes from connecting to connected', async () => {
+    const { host } = await startConsole();
+    assert.match(host.screen, /220 mail\.corp\.example ESMTP Postfix\r\n\s+\[acceptance\]/);
+    assert.deepEqual(host.connections, [{ kind: 'connecting' }, { kind: 'connected', tls: false }]);
+  });
+
+  test('a typed command appears once (as typed), then its reply with the classification tag and reason', async () => {
+    const { host, type } = await startConsole();
+    await type('EHLO client.example.com\r', 'MAIL FROM:<a@corp.example>\r', 'RCPT TO:<b@example.net>\r');
+    const screen = host.screen;
+    assert.equal(occurrences(screen, 'RCPT TO:<b@example.net>\r\n'), 1);
+    assert.match(
+      screen,
+      /RCPT TO:<b@example\.net>\r\n554 5\.7\.1 <b@example\.net>: Relay access denied\r\n\s+\[rejection 5\.7\.1: relay denied\] .*forward/,
+    );
+  });
+
+  test('a paste of several lines sends each as its own command, each followed by its own reply', async () => {
+    const { host, server, type } = await startConsole();
+    await type('EHLO client.example.com\rRSET\rMAIL FROM:<a@corp.example>\rRCPT TO:<postmaster@corp.example>\r');
+    assert.deepEqual(server.peers[0].received, [
+      'EHLO client.example.com',
+      'RSET',
+      'MAIL FROM:<a@corp.example>',
+      'RCPT TO:<postmaster@corp.example>',
+    ]);
+    const screen = host.screen;
+    const order = ['RSET\r\n250 2.0.0 Ok', 'MAIL FROM:<a@corp.example>\r\n250 2.1.0 Ok', 'RCPT TO:<postmaster@corp.example>\r\n250 2.1.5 Ok'];
+    const positions = order.map((part) => screen.indexOf(part));
+    assert.ok(positions.every((position) => position >= 0), `each command is directly followed by its reply:\n${screen}`);
+    assert.deepEqual([...positions].sort((a, b) => a - b), positions);
+    assert.match(screen, /250 2\.1\.5 Ok\r\n\s+\[ndr-pending 2\.1\.5/);
+  });
+
+  test('after 354 the typed lines are the message, ended by a lone "."; the engine dot-stuffs them', async () => {
+    const { host, bodies, type } = await startConsole();
+    await type('EHLO c.example.com\r', 'MAIL FROM:<a@corp.example>\r', 'RCPT TO:<postmaster@corp.example>\r', 'DATA\r');
+    assert.match(host.screen, /end it with a line holding only "\."/);
+    await type('Subject: test\r', '\r', '.leading dot\r', '/help is body text here\r', '.\r');
+    assert.deepEqual(bodies, [['Subject: test', '', '..leading dot', '/help is body text here']]);
+    const screen = host.screen;
+    assert.equal(occurrences(screen, 'Subject: test'), 1, 'body lines are not shown a second time when sent');
+    assert.equal(screen.includes('..leading dot'), false);
+    assert.match(screen, /250 2\.0\.0 Ok: queued as 4ABC\r\n\s+\[ndr-pending/);
+  });
+
+  test('message lines are not remembered by history, commands are', async () => {
+    const { host, type } = await startConsole();
+    await type('EHLO c.example.com\r', 'MAIL FROM:<a@corp.example>\r', 'RCPT TO:<postmaster@corp.example>\r', 'DATA\r', 'secret line\r', '.\r');
+    const before = host.output.length;
+    await type('\x1b[A');
+    assert.equal(plain(host.output.slice(before)), 'DATA', 'Up recalls DATA, not a line of the message');
+  });
+
+  test('Ctrl+C while a reply is awaited closes the connection, says so, and keeps the transcript', async () => {
+    let noopArrived!: () => void;
+    const noopSeen = new Promise<void>((resolve) => (noopArrived = resolve));
+    const { host, console, type } = await startConsole(async (peer) => {
+      await peer.send('220 mail.corp.example ESMTP\r\n');
+      await peer.expect('NOOP');
+      noopArrived();
+      await peer.hang();
+    });
+    console.handleInput('NOOP\r');
+    await noopSeen;
+    await type('\x03');
+    assert.match(host.screen, /\^C\r\n.*cancelled while waiting for the reply to "NOOP"/s);
+    assert.match(host.screen, /Not connected\. \/reconnect/);
+    assert.equal(host.connections.at(-1)?.kind, 'closed');
+    assert.ok(console.transcript.events.some((event) => event.kind === 'sent' && event.text === 'NOOP'));
+  });
+
+  test('a connection the server drops is reported, and /reconnect starts a new one in the same terminal', async () => {
+    let connections = 0;
+    const { host, server, console, type } = await startConsole(async (peer, bodies) => {
+      connections += 1;
+      if (connections === 1) {
+        await peer.send('220 mail.corp.example ESMTP\r\n');
+        await peer.expect('NOOP');
+        await peer.send('421 4.3.2 Shutting down\r\n');
+        await peer.end();
+        return;
+      }
+      await postfixLike(peer, bodies);
+    });
+    await type('NOOP\r');
+    await server.peers[0].closed;
+    await console.whenIdle();
+    assert.match(host.screen, /421 4\.3\.2 Shutting down\r\n\s+\[rejection 4\.3\.2 temporary: the server is closing the connection\]/);
+    assert.match(host.screen, /connection closed by server/);
+    await type('RSET\r');
+    assert.match(host.screen, /not connected: \/reconnect connects again/);
+    await type('/reconnect\r', 'RSET\r');
+    assert.equal(server.peers.length, 2);
+    assert.deepEqual(server.peers[1].received, ['RSET']);
+    const sent = console.transcript.events.filter((event) => event.kind === 'sent').map((event) => event.text);
+    assert.deepEqual(sent, ['NOOP', 'RSET'], 'the transcript spans both connections');
+  });
+
+  test('typed SMTP lines that fail locally are explained, and nothing is sent', async () => {
+    const { host, server, type } = await startConsole();
+    await type('AUTH PLAIN AGFsaWNlAHNlY3JldA==\r');
+    assert.match(host.screen, /type \/auth plain or \/auth login instead/);
+    assert.equal(host.screen.includes('AGFsaWNlAHNlY3JldA=='), true, 'what the user typed stays on screen, as typed');
+    assert.deepEqual(server.peers[0].received, []);
+  });
+});
+
+describe('session console: meta-commands', () => {
+  test('/auth plain asks for the secret and neither shows nor records it', async () => {
+    const { host, server, console, type } = await startConsole();
+    await type('EHLO c.example.com\r', '/auth plain alice\r');
+    assert.deepEqual(host.secretRequests, ['alice']);
+    const sentWire = server.peers[0].received.find((line) => line.startsWith('AUTH PLAIN '));
+    assert.equal(sentWire, `AUTH PLAIN ${Buffer.from('\0alice\0correct horse battery staple').toString('base64')}`);
+    const base64 = sentWire!.slice('AUTH PLAIN '.length);
+    const recorded = JSON.stringify(console.transcript);
+    for (const secretForm of ['correct horse battery staple', base64]) {
+      assert.equal(host.output.includes(secretForm), false, 'not on screen');
+      assert.equal(recorded.includes(secretForm), false, 'not in the transcript');
+    }
+    assert.match(host.screen, /235 2\.7\.0 Authentication successful/);
+    assert.match(host.screen, /No TLS: this password crosses the network in clear text/);
+  });
+
+  test('/auth cancelled at the password prompt sends nothing', async () => {
+    const { host, server, type } = await startConsole();
+    host.secret = undefined;
+    await type('/auth plain alice\r');
+    assert.match(host.screen, /AUTH cancelled: no password/);
+    assert.deepEqual(server.peers[0].received, []);
+  });
+
+  test('/save hands the whole transcript to the host and says where it went', async () => {
+    const { host, type } = await startConsole();
+    await type('EHLO c.example.com\r', '/save\r');
+    assert.equal(host.saved.length, 1);
+    const transcript = host.saved[0];
+    assert.match(transcript.header.target ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.ok(transcript.events.some((event) => event.kind === 'received' && event.text.startsWith('250-mail.corp.example')));
+    assert.match(host.screen, /Transcript saved: transcripts\/session\.smtp-transcript/);
+  });
+
+  test('/status reports the connection, the local domains and what EHLO advertised', async () => {
+    const { host, type } = await startConsole();
+    await type('EHLO c.example.com\r', '/status\r');
+    assert.match(host.screen, /connection:\s+connected, no TLS/);
+    assert.match(host.screen, /local domains: corp\.example\r\n/);
+    assert.match(host.screen, /advertised:\s+PIPELINING, AUTH PLAIN LOGIN, ENHANCEDSTATUSCODES/);
+  });
+
+  test('local domains are inferred from the greeting and EHLO when the target names none', async () => {
+    const { host, type } = await startConsole(undefined, { target: { localDomains: [] } });
+    await type('EHLO c.example.com\r', 'MAIL FROM:<>\r', 'RCPT TO:<postmaster@corp.example>\r', '/status\r');
+    assert.match(host.screen, /250 2\.1\.5 Ok\r\n\s+\[ndr-pending/, 'corp.example, the parent of mail.corp.example, is local');
+    assert.match(host.screen, /local domains: mail\.corp\.example, corp\.example \(inferred/);
+  });
+
+  test('/rset sends RSET visibly, as if it had been typed', async () => {
+    const { host, server, type } = await startConsole();
+    await type('/rset\r');
+    assert.deepEqual(server.peers[0].received, ['RSET']);
+    assert.match(host.screen, /\/rset\r\nRSET\r\n250 2\.0\.0 Ok/);
+  });
+
+  test('an unknown meta-command is explained and nothing is sent', async () => {
+    const { host, server, type } = await startConsole();
+    await type('/frobnicate\r');
+    assert.match(host.screen, /unknown command \/frobnicate: \/help lists the commands/);
+    assert.deepEqual(server.peers[0].received, []);
+  });
+
+  test('/quit sends QUIT and asks the host to close the terminal with exit code 0', async () => {
+    const { host, server, type } = await startConsole();
+    await type('/quit\r');
+    assert.deepEqual(server.peers[0].received, ['QUIT']);
+    assert.equal(host.exitCode, 0);
+  });
+
+  test('/test runs the selected relay tests in this session and shows every command, reply and outcome', async () => {
+    const definition: RelayTestDefinition = {
+      id: 'kb1',
+      group: 'kb',
+      title: 'Relay test 1: remote sender to remote recipient',
+      probes: 'the standard relay',
+      closedServerAnswers: 'rejects at RCPT',
+      closedServerAccepts: false,
+      build: () => ({ mailFrom: '<user@example.org>', rcptTo: '<relay-test@example.net>' }),
+    };
+    const relayTests: SessionRelayTests = {
+      tests: [definition],
+      groups: ['kb'],
+      select: (selectors) => ({
+        tests: selectors.includes('kb1') || selectors.includes('kb') ? [definition] : [],
+        unknown: selectors.filter((selector) => selector !== 'kb1' && selector !== 'kb'),
+      }),
+      async run(session, test, parameters): Promise<RelayTestResult> {
+        const addresses = test.build(parameters);
+        await session.command('RSET');
+        await session.command(`MAIL FROM:${addresses.mailFrom}`);
+        const reply = await session.command(`RCPT TO:${addresses.rcptTo}`);
+        return {
+          id: test.id,
+          title: test.title,
+          group: test.group,
+          mailFrom: addresses.mailFrom,
+          rcptTo: addresses.rcptTo,
+          outcome: reply.code >= 500 ? 'passed' : 'failed',
+          reason: `RCPT answered ${reply.code}`,
+          replies: [],
+          durationMs: 0,
+        };
+      },
+    };
+    const { host, server, type } = await startConsole(undefined, { relayTests });
+    await type('/test kb7\r');
+    assert.match(host.screen, /no relay test called kb7/);
+    await type('/test kb1\r');
+    assert.deepEqual(server.peers[0].received, [
+      'EHLO smtp-relay-lab.example.com',
+      'RSET',
+      'MAIL FROM:<user@example.org>',
+      'RCPT TO:<relay-test@example.net>',
+    ]);
+    assert.match(
+      host.screen,
+      /--- kb1: Relay test 1[^\n]*\r\nRSET\r\n250 2\.0\.0 Ok[\s\S]*RCPT TO:<relay-test@example\.net>\r\n554 5\.7\.1[^\n]*\r\n\s+\[rejection 5\.7\.1: relay denied\][^\n]*\r\nkb1 PASSED: RCPT answered 554/,
+    );
+  });
+});
