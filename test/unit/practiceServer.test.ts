@@ -4,7 +4,6 @@ import { createHash, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { startPracticeServer, type PracticeServer, type PracticeServerOptions } from '../../src/lab/practiceServer';
-import { RawSmtpDialogue, type RawReply } from '../support/rawSmtpDialogue';
 import { fixtureTlsCredentials } from '../support/scriptedServer';
 import { deliveryStatusBlocks, multipartParts, parseEntity } from '../support/mimeReport';
 
@@ -20,15 +19,61 @@ async function withServer(options: PracticeServerOptions, body: (server: Practic
   }
 }
 
+interface RawReply {
+  code: number;
+  lines: string[];
+  /** The final line, e.g. "250 2.1.5 Ok". */
+  last: string;
+}
+
+/**
+ * A deliberately naive client on a raw socket, so that the server is checked without our own
+ * engine (src/core/session.ts) in between: one command, then its whole reply.
+ */
+class RawDialogue {
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly lines: ReturnType<typeof lineReader>,
+  ) {}
+
+  static async open(host: string, port: number): Promise<{ dialogue: RawDialogue; greeting: RawReply }> {
+    const socket = net.connect(port, host);
+    const dialogue = new RawDialogue(socket, lineReader(socket));
+    return { dialogue, greeting: await dialogue.reply() };
+  }
+
+  send(line: string): Promise<RawReply> {
+    this.socket.write(`${line}\r\n`);
+    return this.reply();
+  }
+
+  /** After a 354: the message (CRLF line ends, nothing to dot-stuff in these tests) and the final dot. */
+  sendMessage(text: string): Promise<RawReply> {
+    this.socket.write(`${text}.\r\n`);
+    return this.reply();
+  }
+
+  async quit(): Promise<void> {
+    await this.send('QUIT');
+    this.socket.destroy();
+  }
+
+  private async reply(): Promise<RawReply> {
+    const lines = await this.lines.untilFinal();
+    const last = lines[lines.length - 1];
+    return { code: Number(last.slice(0, 3)), lines, last };
+  }
+}
+
 /** Opens a dialogue and says EHLO. */
-async function greeted(server: PracticeServer): Promise<{ dialogue: RawSmtpDialogue; greeting: RawReply; ehlo: RawReply }> {
-  const { dialogue, greeting } = await RawSmtpDialogue.open(server.host, server.port);
+async function greeted(server: PracticeServer): Promise<{ dialogue: RawDialogue; greeting: RawReply; ehlo: RawReply }> {
+  const { dialogue, greeting } = await RawDialogue.open(server.host, server.port);
   const ehlo = await dialogue.send('EHLO relay-lab.example.com');
   return { dialogue, greeting, ehlo };
 }
 
 /** Sends each command in turn and returns the last line of each reply. */
-async function converse(dialogue: RawSmtpDialogue, commands: string[]): Promise<string[]> {
+async function converse(dialogue: RawDialogue, commands: string[]): Promise<string[]> {
   const replies: string[] = [];
   for (const command of commands) {
     replies.push((await dialogue.send(command)).last);
@@ -37,7 +82,7 @@ async function converse(dialogue: RawSmtpDialogue, commands: string[]): Promise<
 }
 
 /** MAIL, RCPT..., DATA, the message; returns the reply to end-of-data. */
-async function sendMail(dialogue: RawSmtpDialogue, from: string, recipients: string[]): Promise<RawReply> {
+async function sendMail(dialogue: RawDialogue, from: string, recipients: string[]): Promise<RawReply> {
   await dialogue.send(`MAIL FROM:${from}`);
   for (const recipient of recipients) {
     await dialogue.send(`RCPT TO:${recipient}`);
@@ -316,7 +361,7 @@ describe('practice server: transport', () => {
       return;
     }
     try {
-      const { dialogue, greeting } = await RawSmtpDialogue.open('::1', server.port);
+      const { dialogue, greeting } = await RawDialogue.open('::1', server.port);
       assert.equal(greeting.code, 220);
       await dialogue.quit();
     } finally {
@@ -403,8 +448,17 @@ function lineReader(socket: net.Socket | tls.TLSSocket) {
     }
     wake?.();
   });
+  let closed = false;
+  socket.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+  socket.on('error', () => undefined);
   const next = async (): Promise<string> => {
     while (lines.length === 0) {
+      if (closed) {
+        throw new Error('the server closed the connection');
+      }
       await new Promise<void>((resolve) => (wake = resolve));
     }
     return lines.shift() as string;
