@@ -11,6 +11,8 @@ import {
   type SessionRelayTests,
 } from '../../src/extension/terminal/sessionConsole';
 import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
+import { startPracticeServer } from '../../src/lab/practiceServer';
+import { CatalogueRelayTests } from '../../src/extension/terminal/catalogueRelayTests';
 
 /** The console's output without colours and cursor moves: what a person reads on screen. */
 function plain(output: string): string {
@@ -85,29 +87,48 @@ async function postfixLike(peer: ScriptedPeer, bodies: string[][]): Promise<void
 }
 
 interface Harness {
-  server: ScriptedServer;
+  server?: ScriptedServer;
   host: RecordingHost;
   console: SessionConsole;
   bodies: string[][];
   type(...inputs: string[]): Promise<void>;
 }
 
-const running: Harness[] = [];
+const running: Array<{ console: SessionConsole; close(): Promise<void> }> = [];
 
 afterEach(async () => {
-  for (const harness of running.splice(0)) {
-    harness.console.dispose();
-    await harness.server.close();
+  for (const resource of running.splice(0)) {
+    resource.console.dispose();
+    await resource.close();
   }
 });
 
+interface ConsoleOptions {
+  relayTests?: SessionRelayTests;
+  target?: Partial<Target>;
+}
+
+/** A console connected to a scripted server (the Postfix-like one unless a script is given). */
 async function startConsole(
   script?: (peer: ScriptedPeer, bodies: string[][]) => Promise<void>,
-  options: { relayTests?: SessionRelayTests; target?: Partial<Target> } = {},
-): Promise<Harness> {
+  options: ConsoleOptions = {},
+): Promise<Harness & { server: ScriptedServer }> {
   const bodies: string[][] = [];
   const server = await startScriptedServer((peer) => (script ?? postfixLike)(peer, bodies));
-  const target = { ...newTarget(server.host, server.port, 'none'), localDomains: ['corp.example'], ...options.target };
+  const harness = await startConsoleAt(server.host, server.port, { localDomains: ['corp.example'], ...options.target }, options, () =>
+    server.close(),
+  );
+  return { ...harness, server, bodies };
+}
+
+async function startConsoleAt(
+  address: string,
+  port: number,
+  targetFields: Partial<Target>,
+  options: ConsoleOptions,
+  close: () => Promise<void>,
+): Promise<Harness> {
+  const target = { ...newTarget(address, port, 'none'), ...targetFields };
   const host = new RecordingHost();
   const console = new SessionConsole(
     {
@@ -120,11 +141,13 @@ async function startConsole(
     },
     host,
   );
-  const harness: Harness = {
-    server,
+  running.push({ console, close });
+  console.start();
+  await console.whenIdle();
+  return {
     host,
     console,
-    bodies,
+    bodies: [],
     async type(...inputs) {
       for (const input of inputs) {
         console.handleInput(input);
@@ -132,10 +155,6 @@ async function startConsole(
       await console.whenIdle();
     },
   };
-  running.push(harness);
-  console.start();
-  await console.whenIdle();
-  return harness;
 }
 
 function occurrences(text: string, part: string): number {
@@ -371,5 +390,26 @@ describe('session console: meta-commands', () => {
       host.screen,
       /--- kb1: Relay test 1[^\n]*\r\nRSET\r\n250 2\.0\.0 Ok[\s\S]*RCPT TO:<relay-test@example\.net>\r\n554 5\.7\.1[^\n]*\r\n\s+\[rejection 5\.7\.1: relay denied\][^\n]*\r\nkb1 PASSED: RCPT answered 554/,
     );
+  });
+
+  test('/test kb against an Exchange-like practice server: tests 6 and 7 are NDR-pending, not relayed, and the verdict is closed', async () => {
+    const practice = await startPracticeServer({ persona: 'exchange' });
+    const { host, type } = await startConsoleAt(
+      practice.host,
+      practice.port,
+      { localDomains: practice.localDomains, localUser: practice.localUsers[0] },
+      { relayTests: new CatalogueRelayTests({ confirmByDelivery: () => false }) },
+      () => practice.close(),
+    );
+    await type('/test kb\r');
+    const screen = host.screen;
+    for (const id of ['control', 'kb1', 'kb2', 'kb3', 'kb4', 'kb5']) {
+      assert.match(screen, new RegExp(`\\r\\n${id} PASSED: `), `${id} passed`);
+    }
+    assert.match(screen, /\r\nkb6 NEEDS CONFIRMATION: NDR-pending/);
+    assert.match(screen, /\r\nkb7 NEEDS CONFIRMATION: NDR-pending/);
+    assert.match(screen, /RCPT TO:<relay-test%example\.net@corp\.example>|RCPT TO:<relay-test%example\.net>/);
+    assert.match(screen, /verdict: CLOSED/);
+    assert.equal(practice.outbox.messages.length, 0, 'no DATA was sent, so nothing was queued');
   });
 });

@@ -4,7 +4,8 @@
  * `SessionConsoleHost`. sessionTerminal.ts adapts it to a Pseudoterminal; plain node tests drive it directly.
  */
 import { describeError, SmtpError } from '../../core/errors';
-import { inferLocalDomains, serverNameFromReply } from '../../core/localDomains';
+import { classificationDomains, resolveRelayParameters } from '../../core/relayParameters';
+import { decideRelayVerdict, relayWarnings } from '../../core/relayVerdict';
 import type { ClassifyReply } from '../../core/classification';
 import type { RelayTestDefinition, RelayTestParameters, RelayTestResult } from '../../core/relayTypes';
 import type { SmtpReply } from '../../core/reply';
@@ -54,7 +55,8 @@ export interface SessionRelayTests {
   /** Names that select several tests at once ("kb", "extended", "all"). */
   readonly groups: readonly string[];
   select(selectors: readonly string[]): { tests: RelayTestDefinition[]; unknown: string[] };
-  run(session: SmtpSession, test: RelayTestDefinition, parameters: RelayTestParameters, signal: AbortSignal): Promise<RelayTestResult>;
+  /** Cancellation is the session's: Ctrl+C closes it, and the runner reports the test as interrupted. */
+  run(session: SmtpSession, test: RelayTestDefinition, parameters: RelayTestParameters): Promise<RelayTestResult>;
 }
 
 export interface SessionConsoleOptions {
@@ -139,10 +141,8 @@ export class SessionConsole {
   /** Writes the banner and connects. */
   start(): void {
     const target = this.options.target;
-    const where = describeTarget(target);
-    const named = target.label === where ? where : `${target.label} (${where})`;
     this.write(
-      renderInfo(`SMTP Relay Lab: ${named}, ${describeTlsMode(target.tls)}`) +
+      renderInfo(`SMTP Relay Lab: ${namedTarget(target)}, ${describeTlsMode(target.tls)}`) +
         renderInfo('Type SMTP commands as in telnet; /help lists this terminal\'s own commands.'),
     );
     this.schedule(() => this.connect());
@@ -295,9 +295,34 @@ export class SessionConsole {
 
   // ---- connection ----
 
+  /**
+   * The relay-test parameters with what the server told us filled in, resolved exactly as the runner does,
+   * so a reply the user typed is tagged the way the same reply in /test is judged.
+   */
+  private resolvedParameters(): RelayTestParameters {
+    const target = this.options.target;
+    const session = this.session;
+    return resolveRelayParameters(
+      {
+        localDomains: [...target.localDomains],
+        localUser: target.localUser,
+        remoteDomain: target.remoteDomain,
+        remoteUser: this.options.remoteUser,
+        serverAddress: '', // the address actually connected to, not a host name: IP-literal tests need an IP
+        heloName: target.heloName,
+        addressForm: this.options.addressForm,
+      },
+      {
+        ...(session?.greeting ? { greeting: session.greeting } : {}),
+        ...(this.lastEhloReply ? { ehloReply: this.lastEhloReply } : {}),
+        ...(session?.remoteAddress ? { remoteAddress: session.remoteAddress } : {}),
+      },
+    );
+  }
+
+  /** The local domains plus the server's own name and address: mail to those is not relayed. */
   private localDomains(): string[] {
-    const configured = this.options.target.localDomains;
-    return configured.length > 0 ? [...configured] : inferLocalDomains(this.session?.greeting, this.lastEhloReply);
+    return classificationDomains(this.resolvedParameters());
   }
 
   private async connect(): Promise<void> {
@@ -535,12 +560,12 @@ export class SessionConsole {
     const session = this.session;
     const capabilities = session?.capabilities;
     return renderStatus({
-      target: `${this.options.target.label} (${describeTarget(this.options.target)})`,
+      target: namedTarget(this.options.target),
       state: session?.state === 'ready' ? 'connected' : (session?.state ?? 'not connected'),
       tls: session?.tlsActive ?? false,
-      localDomains: this.localDomains(),
+      localDomains: this.resolvedParameters().localDomains,
       localDomainsInferred: this.options.target.localDomains.length === 0,
-      ...(session?.remoteAddress ? { remoteAddress: session.remoteAddress } : {}),
+      ...(session?.remoteAddress && session.remoteAddress !== this.options.target.host ? { remoteAddress: session.remoteAddress } : {}),
       ...(capabilities ? { capabilities } : {}),
     });
   }
@@ -638,35 +663,23 @@ export class SessionConsole {
           break;
         }
         this.write(renderTestStart(test));
-        const result = await this.options.relayTests.run(session, test, this.relayParameters(session), signal);
+        const result = await this.options.relayTests.run(session, test, this.resolvedParameters());
         results.push(result);
         this.write(renderTestOutcome(result));
       }
       if (results.length > 1) {
-        this.write(renderRunSummary(results));
+        this.write(renderRunSummary(results, decideRelayVerdict(results), relayWarnings(results, { addressForm: this.options.addressForm })));
       }
     } catch (error) {
       this.reportFailure(session, error);
     }
   }
+}
 
-  private relayParameters(session: SmtpSession): RelayTestParameters {
-    const target = this.options.target;
-    const serverName = session.capabilities?.domain || serverNameFromReply(session.greeting);
-    const parameters: RelayTestParameters = {
-      localDomains: this.localDomains(),
-      localUser: target.localUser,
-      remoteDomain: target.remoteDomain,
-      remoteUser: this.options.remoteUser,
-      serverAddress: session.remoteAddress ?? target.host,
-      heloName: target.heloName,
-      addressForm: this.options.addressForm,
-    };
-    if (serverName) {
-      parameters.serverName = serverName;
-    }
-    return parameters;
-  }
+/** "Lab Exchange (127.0.0.1:2525)", or just "127.0.0.1:2525" when that is the label. */
+export function namedTarget(target: Pick<Target, 'label' | 'host' | 'port'>): string {
+  const where = describeTarget(target);
+  return target.label === where ? where : `${target.label} (${where})`;
 }
 
 function describeTlsMode(mode: Target['tls']): string {

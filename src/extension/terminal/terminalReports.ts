@@ -3,7 +3,7 @@
  * run in the session. Plain text in, terminal output out.
  */
 import type { EhloCapabilities } from '../../core/capabilities';
-import type { RelayTestDefinition, RelayTestOutcome, RelayTestResult } from '../../core/relayTypes';
+import type { RelayTestDefinition, RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relayTypes';
 import { metaCommandHelp } from './metaCommands';
 import { styled, terminalLines, terminalSafe, type AnsiStyle } from './terminalText';
 
@@ -84,12 +84,18 @@ export function renderTestOutcome(result: RelayTestResult): string {
   ]);
 }
 
-/** After several tests: how many ended which way. */
-export function renderRunSummary(results: readonly RelayTestResult[]): string {
+const verdictStyles: Record<RelayVerdict, AnsiStyle> = { closed: 'green', open: 'boldRed', inconclusive: 'yellow' };
+
+/** After several tests: how many ended which way, the verdict they add up to, and what keeps it honest. */
+export function renderRunSummary(results: readonly RelayTestResult[], verdict: RelayVerdict, warnings: readonly string[]): string {
   const counts = new Map<RelayTestOutcome, number>();
   for (const result of results) {
     counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
   }
   const parts = [...counts.entries()].map(([outcome, count]) => styled(outcomeStyles[outcome], `${count} ${outcome}`));
-  return terminalLines([`${results.length} tests: ${parts.join(', ')}`]);
+  return terminalLines([
+    `${results.length} tests: ${parts.join(', ')}`,
+    `verdict: ${styled(verdictStyles[verdict], verdict.toUpperCase())}`,
+    ...warnings.map((warning) => styled('yellow', `  ! ${terminalSafe(warning)}`)),
+  ]);
 }

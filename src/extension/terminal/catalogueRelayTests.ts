@@ -1,0 +1,59 @@
+/**
+ * The real relay catalogue and runner behind the terminal's /tests and /test: the same definitions and
+ * the same outcome rules as the CLI and the Test Explorer, run inside the user's own session.
+ */
+import { relayCatalogue, selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalogue';
+import type { ControlState } from '../../core/relayOutcome';
+import { runRelayTestInSession } from '../../core/relayRunner';
+import type { RelayTestResult } from '../../core/relayTypes';
+import type { SessionRelayTests } from './sessionConsole';
+
+/** The selection words selectRelayTests understands besides test ids. */
+const selectionGroups = ['kb', 'extended', 'all'] as const;
+
+export interface CatalogueRelayTestsOptions {
+  /** Read at each test: only when the user turned it on is DATA sent to confirm NDR-pending results. */
+  confirmByDelivery: () => boolean;
+}
+
+/**
+ * The control's result counts for the tests run after it in the same terminal, as it does in a suite run:
+ * a refused control makes later refusals inconclusive.
+ */
+export class CatalogueRelayTests implements SessionRelayTests {
+  readonly tests = relayCatalogue;
+  readonly groups = selectionGroups;
+  private control: ControlState = 'not-run';
+
+  constructor(private readonly options: CatalogueRelayTestsOptions) {}
+
+  select(selectors: readonly string[]): { tests: ReturnType<typeof selectRelayTests>; unknown: string[] } {
+    try {
+      return { tests: selectRelayTests(selectors.join(',')), unknown: [] };
+    } catch (error) {
+      if (error instanceof UnknownRelayTestError) {
+        return { tests: [], unknown: error.unknownIds };
+      }
+      throw error;
+    }
+  }
+
+  async run(...[session, test, parameters]: Parameters<SessionRelayTests['run']>): Promise<RelayTestResult> {
+    const result = await runRelayTestInSession(session, test, parameters, {
+      control: this.control,
+      confirmByDelivery: this.options.confirmByDelivery(),
+    });
+    if (test.group === 'control') {
+      this.control = controlStateOf(result);
+    }
+    return result;
+  }
+}
+
+/** As the suite runner reads its control: accepted when it passed, refused when it was inconclusive. */
+function controlStateOf(result: RelayTestResult): ControlState {
+  if (result.outcome === 'passed') {
+    return 'accepted';
+  }
+  return result.outcome === 'inconclusive' ? 'refused' : 'not-run';
+}
