@@ -47,13 +47,18 @@ export function inferLocalDomains(
   if (configured.length > 0) {
     return [...configured];
   }
+  return localDomainsOfServerNames([serverNameFromReply(greeting), serverNameFromReply(ehloReply)]);
+}
+
+/** Each server name and its parent domain, without duplicates (for faces that only have the names). */
+export function localDomainsOfServerNames(names: readonly (string | undefined)[]): string[] {
   const domains: string[] = [];
   const add = (domain: string | undefined): void => {
     if (domain && !domains.some((known) => known.toLowerCase() === domain.toLowerCase())) {
       domains.push(domain);
     }
   };
-  for (const name of [serverNameFromReply(greeting), serverNameFromReply(ehloReply)]) {
+  for (const name of names) {
     add(name);
     add(name === undefined ? undefined : parentDomainOf(name));
   }

@@ -156,6 +156,9 @@ const kbTests: RelayTestDefinition[] = [
   }),
 ];
 
+/** A local part no real mailbox has, for the harvest probe. */
+const unknownLocalPart = 'relay-lab-no-such-user';
+
 /** Senders of the extended list: nmap and Metasploit send F@[IP] for everything after their fourth test. */
 const fromIpLiteral = (a: AddressBuilder): string => `${a.localUser}@${a.ipLiteral}`;
 
@@ -285,6 +288,17 @@ const extendedTests: RelayTestDefinition[] = [
     closedServerAnswers: rejectsOrKeepsLocal,
     closedServerAccepts: true,
     addresses: (a) => ({ mailFrom: fromIpLiteral(a), rcptTo: `${a.remoteDomain}!${a.remoteUser}@${a.serverName}` }),
+  }),
+  define({
+    id: 'x-unknown-local-user',
+    group: 'extended',
+    title: 'Unknown user at the local domain (directory harvest probe)',
+    probes:
+      'Not a relay attempt: a local recipient that does not exist. Refusing it with 550 5.1.1 at RCPT tells an ' +
+      'attacker which addresses exist; KB 304897 prefers accepting it and sending an NDR, or a tarpit.',
+    closedServerAnswers: 'accepts it and sends an NDR later, or refuses it (550 5.1.1, the harvest signal)',
+    closedServerAccepts: true,
+    addresses: (a) => ({ mailFrom: `${a.remoteUser}@${a.remoteDomain}`, rcptTo: `${unknownLocalPart}@${a.localDomain}` }),
   }),
 ];
 

@@ -1,4 +1,4 @@
-import type { ReplyClass } from './classification';
+import type { ReplyClass, ReplySignal } from './classification';
 import type { SessionOptions } from './sessionOptions';
 import type { TranscriptEvent } from './transcriptEvent';
 
@@ -56,6 +56,8 @@ export interface ClassifiedReplyRecord {
   class: ReplyClass;
   temporary: boolean;
   reason: string;
+  /** What else the reply revealed (relay, harvest, auth-required...); absent when nothing. */
+  signals?: ReplySignal[];
 }
 
 export interface RelayTestResult {

@@ -1,0 +1,112 @@
+import { SmtpSession } from './session';
+import type { SmtpReply } from './reply';
+import type { SessionOptions } from './sessionOptions';
+import type { TranscriptEvent } from './transcriptEvent';
+
+/**
+ * The connection a relay run works over, as the KB does it: connect, EHLO (and STARTTLS plus a second
+ * EHLO when asked), then one test after another. It can be opened again after the server drops it or
+ * answers 421, and every event of every connection goes to one transcript.
+ */
+
+/** The server answered, but refused to talk: a 4xx/5xx greeting, EHLO/HELO refused, STARTTLS refused. */
+export class SessionRefusedError extends Error {
+  constructor(
+    readonly stage: 'greeting' | 'EHLO' | 'STARTTLS',
+    readonly reply: SmtpReply,
+  ) {
+    const code = reply.enhanced ? `${reply.code} ${reply.enhanced}` : String(reply.code);
+    super(`the server refused the session at ${stage === 'greeting' ? 'its greeting' : stage}: ${code} ${reply.text.split('\n')[0]}`);
+    this.name = 'SessionRefusedError';
+  }
+
+  /** 4xx: it may talk later; 5xx: it will not talk to this client. */
+  get temporary(): boolean {
+    return this.reply.code >= 400 && this.reply.code < 500;
+  }
+}
+
+export interface OpenedSession {
+  session: SmtpSession;
+  greeting: SmtpReply;
+  ehloReply: SmtpReply;
+}
+
+export class RelayConnection {
+  private session: SmtpSession | undefined;
+  private stopForwarding: (() => void) | undefined;
+
+  constructor(
+    private readonly sessionOptions: SessionOptions,
+    private readonly heloName: string,
+    private readonly recordEvent: (event: TranscriptEvent) => void,
+  ) {}
+
+  /** The open session; undefined before open() and after a failed one. */
+  get current(): SmtpSession | undefined {
+    return this.session;
+  }
+
+  get isOpen(): boolean {
+    return this.session?.state === 'ready';
+  }
+
+  /** Opens a new connection (closing any previous one). Rejects with SmtpError or SessionRefusedError. */
+  async open(): Promise<OpenedSession> {
+    this.close();
+    const session = new SmtpSession(this.sessionOptions);
+    this.session = session;
+    this.stopForwarding = session.onEvent((event) => this.recordEvent(event));
+    try {
+      const greeting = await session.connect();
+      if (greeting.code >= 400) {
+        throw new SessionRefusedError('greeting', greeting);
+      }
+      let ehloReply = await this.greet(session);
+      if (this.sessionOptions.tls === 'starttls') {
+        const started = await session.starttls();
+        if (started.code !== 220) {
+          throw new SessionRefusedError('STARTTLS', started);
+        }
+        // RFC 3207 §4.2: what the server said before TLS is forgotten; ask again.
+        ehloReply = await this.greet(session);
+      }
+      return { session, greeting, ehloReply };
+    } catch (error) {
+      await session.quit();
+      throw error;
+    }
+  }
+
+  /** A remark of the runner in the transcript ("reconnecting after ..."). */
+  note(text: string): void {
+    this.recordEvent({ kind: 'info', at: Date.now(), tls: false, text });
+  }
+
+  /** QUIT politely, then close. Never rejects. */
+  async quit(): Promise<void> {
+    const session = this.session;
+    if (session) {
+      await session.quit();
+    }
+    this.detach();
+  }
+
+  close(): void {
+    this.session?.close();
+    this.detach();
+  }
+
+  private async greet(session: SmtpSession): Promise<SmtpReply> {
+    const reply = await session.ehlo(this.heloName);
+    if (reply.code >= 400) {
+      throw new SessionRefusedError('EHLO', reply);
+    }
+    return reply;
+  }
+
+  private detach(): void {
+    this.stopForwarding?.();
+    this.stopForwarding = undefined;
+  }
+}
