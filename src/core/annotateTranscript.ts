@@ -72,11 +72,11 @@ function annotatePair(pair: CommandReplyPair, localDomains: string[], transactio
   const reply = wireReply(pair.reply);
   const command = pair.command === undefined ? undefined : unescapedText(pair.command);
   const context: ReplyContext = { command: command ?? unknownCommand, localDomains };
-  const recipient = command === undefined ? undefined : recipientOf(command);
+  const kind = command === undefined ? undefined : commandKindOf(command);
+  const recipient = kind === 'rcpt' ? recipientOf(command!) : undefined;
   if (recipient !== undefined) {
     context.recipient = recipient;
   }
-  const kind = command === undefined ? undefined : commandKindOf(command);
   if (kind === 'end-of-data') {
     context.acceptedRecipients = transaction.acceptedRecipients();
   }
@@ -145,9 +145,6 @@ class TransactionTracker {
 }
 
 function recipientOf(command: string): string | undefined {
-  if (commandKindOf(command) !== 'rcpt') {
-    return undefined;
-  }
   const argument = addressArgumentOf(command);
   return argument === undefined ? undefined : argument.replace(/^<|>$/g, '');
 }

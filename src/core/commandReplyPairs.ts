@@ -170,12 +170,11 @@ function buildReply(read: ReplyBeingRead): SmtpReply {
     lines.push(lineText);
     texts.push(enhanced !== undefined && enhancedMatch ? lineText.slice(enhancedMatch[0].length) : lineText);
   }
-  const distinctCodes = [...new Set(read.codes)];
-  const problems = [...read.problems];
-  if (distinctCodes.length > 1) {
-    problems.push(`reply lines carry different codes (${distinctCodes.join(', ')})`);
+  const problems = read.problems;
+  if (read.codes.some((code) => code !== read.codes[0])) {
+    problems.push(`reply lines carry different codes (${[...new Set(read.codes)].join(', ')})`);
   }
-  const reply: SmtpReply = { code: read.codes[read.codes.length - 1] ?? 0, lines, text: texts.join('\n') };
+  const reply: SmtpReply = { code: read.codes[read.codes.length - 1] ?? 0, lines, text: lines.length === 1 ? texts[0] : texts.join('\n') };
   if (enhanced !== undefined) {
     reply.enhanced = enhanced;
   }
