@@ -36,3 +36,19 @@ export async function handlesBeyond(baseline: Record<string, number>): Promise<R
   }
   return extra;
 }
+
+/**
+ * The counts once sockets closed by earlier tests are really gone (unchanged over many loop turns), so
+ * that their late closing cannot hide a leak of the test that takes this as its baseline.
+ */
+export async function settledOpenHandles(): Promise<Record<string, number>> {
+  let previous = countOpenHandles();
+  let unchangedTurns = 0;
+  for (let turn = 0; turn < 1000 && unchangedTurns < 20; turn += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const now = countOpenHandles();
+    unchangedTurns = watchedResources.every((name) => now[name] === previous[name]) ? unchangedTurns + 1 : 0;
+    previous = now;
+  }
+  return previous;
+}

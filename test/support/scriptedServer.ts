@@ -83,6 +83,7 @@ export class ScriptedPeer {
   private pendingText = '';
   private readonly lines: string[] = [];
   private readers: Array<{ resolve(line: string): void; reject(error: Error): void }> = [];
+  private chunkWaiters: Array<(chunk: Buffer) => void> = [];
   private isClosed = false;
   /** Resolves when the connection is closed, by either side. */
   readonly closed: Promise<void>;
@@ -140,6 +141,14 @@ export class ScriptedPeer {
       return Promise.reject(new PeerClosedError());
     }
     return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
+  }
+
+  /** Resolves with the next chunk of bytes from the client, whatever it is (a TLS ClientHello, say). */
+  nextChunk(): Promise<Buffer> {
+    if (this.isClosed) {
+      return Promise.reject(new PeerClosedError());
+    }
+    return new Promise((resolve) => this.chunkWaiters.push(resolve));
   }
 
   /** Reads a line and throws unless it matches (a string means "starts with", case-insensitive). */
@@ -235,6 +244,9 @@ export class ScriptedPeer {
 
   private takeData(chunk: Buffer): void {
     this.receivedChunks.push(chunk);
+    for (const waiter of this.chunkWaiters.splice(0)) {
+      waiter(chunk);
+    }
     this.pendingText += chunk.toString('latin1');
     for (;;) {
       const lineFeed = this.pendingText.indexOf('\n');

@@ -14,7 +14,7 @@ import type { EhloCapabilities } from '../../src/core/capabilities';
 import type { SmtpReply } from '../../src/core/reply';
 import { SmtpSession } from '../../src/core/session';
 import type { SessionOptions } from '../../src/core/sessionOptions';
-import { countOpenHandles, handlesBeyond } from '../support/openHandles';
+import { handlesBeyond, settledOpenHandles } from '../support/openHandles';
 import {
   fixtureTlsCredentials,
   ipv6LoopbackAvailable,
@@ -348,11 +348,11 @@ describe('SMTP session: commands and replies', () => {
 
 describe('SMTP session: closing and cancelling', () => {
   test('close() rejects what is pending, and leaves no socket or timer behind', async () => {
-    const baseline = countOpenHandles();
-    const server = await startScriptedServer(async (peer) => {
+    const server = await scripted(async (peer) => {
       await peer.send(greeting);
       await peer.hang();
     });
+    const baseline = await settledOpenHandles();
     const session = sessionFor(server);
     await session.connect();
     const pending = session.command('NOOP');
@@ -360,7 +360,7 @@ describe('SMTP session: closing and cancelling', () => {
     session.close();
     await assert.rejects(pending, ConnectionClosedError);
     assert.equal(session.state, 'closed');
-    await server.close();
+    // The server still listens: the client socket, its timers, and the server's end must all be gone.
     assert.deepEqual(await handlesBeyond(baseline), {});
   });
 
