@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as net from 'node:net';
-import { liveProcessesInGroup, startPostfix, type PostfixInstance } from '../support/postfix';
+import { startPostfix, type PostfixInstance } from '../support/postfix';
+import { liveProcessesInGroup } from '../support/processGroup';
 import { RawSmtpDialogue, type RawReply } from '../support/rawSmtpDialogue';
 
 const LOCAL_CONTROL = 'postmaster@corp.example';

@@ -35,7 +35,7 @@
 //   if it lingers), and removes the folder. Instances still running when the test process exits are
 //   stopped by an exit hook.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, promises as fs, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -49,6 +49,7 @@ import {
   type PostfixMode,
 } from './postfixConfig';
 import { readDeliveries, type PostfixDelivery } from './postfixDeliveries';
+import { signalGroup, waitUntilGroupGone } from './processGroup';
 
 export type { PostfixMode } from './postfixConfig';
 export type { PostfixDelivery } from './postfixDeliveries';
@@ -335,9 +336,9 @@ async function stopAndRemove(postfixCommand: string, layout: PostfixLayout, mast
       () => undefined,
     );
     // The master is a process group leader (setsid), and its daemons stay in its group.
-    if (!(await waitUntilGone(masterPid, STOP_TIMEOUT_MS))) {
+    if (!(await waitUntilGroupGone(masterPid, STOP_TIMEOUT_MS))) {
       signalGroup(masterPid, 'SIGKILL');
-      if (!(await waitUntilGone(masterPid, STOP_TIMEOUT_MS))) {
+      if (!(await waitUntilGroupGone(masterPid, STOP_TIMEOUT_MS))) {
         throw new Error(`Postfix process group ${masterPid} of ${layout.rootDirectory} survived SIGKILL`);
       }
     }
@@ -353,57 +354,6 @@ async function readMasterPid(layout: PostfixLayout): Promise<number | undefined>
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function waitUntilGone(processGroup: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (liveProcessesInGroup(processGroup).length > 0) {
-    if (Date.now() > deadline) return false;
-    await delay(POLL_INTERVAL_MS);
-  }
-  return true;
-}
-
-/**
- * The pids of the group's processes that still run, read from /proc (Postfix runs on Linux here).
- * Exited members (zombies) do not count: when the master dies, its children are re-parented to init,
- * which may reap them a little later.
- */
-export function liveProcessesInGroup(processGroup: number): number[] {
-  const live: number[] = [];
-  for (const entry of readProcEntries()) {
-    const stat = readProcStat(entry);
-    if (stat && stat.processGroup === processGroup && stat.state !== 'Z' && stat.state !== 'X') live.push(Number(entry));
-  }
-  return live;
-}
-
-function readProcEntries(): string[] {
-  try {
-    return readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return [];
-  }
-}
-
-/** /proc/PID/stat: "pid (comm) state ppid pgrp ...", where comm may itself hold spaces and parentheses. */
-function readProcStat(pid: string): { state: string; processGroup: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', processGroup: Number(fields[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
-function signalGroup(processGroup: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-processGroup, signal);
-    return true;
-  } catch {
-    return false;
   }
 }
 

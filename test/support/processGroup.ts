@@ -1,0 +1,57 @@
+// The processes of one process group, as Linux shows them in /proc: how the lab Postfix (postfix.ts)
+// knows that stopping an instance left nothing running. Postfix's master calls setsid(), and every
+// daemon it starts stays in its group, so the master's pid names the whole instance.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const POLL_INTERVAL_MS = 50;
+
+export async function waitUntilGroupGone(processGroup: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (liveProcessesInGroup(processGroup).length > 0) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  return true;
+}
+
+/**
+ * The pids of the group's processes that still run, read from /proc (Postfix runs on Linux here).
+ * Exited members (zombies) do not count: when the master dies, its children are re-parented to init,
+ * which may reap them a little later.
+ */
+export function liveProcessesInGroup(processGroup: number): number[] {
+  const live: number[] = [];
+  for (const entry of readProcEntries()) {
+    const stat = readProcStat(entry);
+    if (stat && stat.processGroup === processGroup && stat.state !== 'Z' && stat.state !== 'X') live.push(Number(entry));
+  }
+  return live;
+}
+
+function readProcEntries(): string[] {
+  try {
+    return readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+}
+
+/** /proc/PID/stat: "pid (comm) state ppid pgrp ...", where comm may itself hold spaces and parentheses. */
+function readProcStat(pid: string): { state: string; processGroup: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', processGroup: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+export function signalGroup(processGroup: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-processGroup, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
