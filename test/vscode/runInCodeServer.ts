@@ -7,7 +7,7 @@
 import { format } from 'node:util';
 import { CodeServerHost } from './host/codeServerHost';
 import { launchHeadlessChromium } from './host/headlessChromium';
-import { assertBuilt, repoRoot, suiteIndexPath } from './host/repoPaths';
+import { assertSuiteBuilt, repoRoot, suiteIndexPath } from './host/repoPaths';
 
 /** Start-up is about 10 s; the rest is the suite's own time. */
 const overallTimeoutMs = 5 * 60_000;
@@ -17,7 +17,7 @@ const summaryLine = /^\d+ passed, \d+ failed$/;
 let lastSummary: string | undefined;
 
 async function runSuite(): Promise<number> {
-  assertBuilt();
+  assertSuiteBuilt();
   const host = await CodeServerHost.start();
   const browser = await launchHeadlessChromium();
   try {

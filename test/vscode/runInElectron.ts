@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { assertBuilt, repoRoot, suiteIndexPath } from './host/repoPaths';
+import { assertSuiteBuilt, repoRoot, suiteIndexPath } from './host/repoPaths';
 
 function versionsToTest(): string[] {
   if (process.env.VSCODE_TEST_VERSION) {
@@ -37,7 +37,7 @@ async function runSuiteIn(version: string): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  assertBuilt();
+  assertSuiteBuilt();
   let worstExitCode = 0;
   for (const version of versionsToTest()) {
     console.log(`== in-VS-Code suite on VS Code ${version} (@vscode/test-electron)`);

@@ -23,16 +23,17 @@ export const codeServerEntry = path.join(
 
 export const screenshotsDir = path.join(repoRoot, 'test-results', 'screenshots');
 
-/** Fails early, with the command to run, when a step the hosts rely on has not been done. */
-export function assertBuilt(): void {
-  const missing: string[] = [];
+/** Fails early, with the command to run, when the bundle the extension host loads is missing. */
+export function assertExtensionBuilt(): void {
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) {
-    missing.push('dist/extension.js is missing: run `npm run build`');
+    throw new Error('dist/extension.js is missing: run `npm run build`');
   }
+}
+
+/** Fails early when the extension or the compiled suite is missing. */
+export function assertSuiteBuilt(): void {
+  assertExtensionBuilt();
   if (!fs.existsSync(`${suiteIndexPath}.js`)) {
-    missing.push('out/test/vscode/suite/index.js is missing: run `npm run compile-tests`');
-  }
-  if (missing.length > 0) {
-    throw new Error(missing.join('\n'));
+    throw new Error('out/test/vscode/suite/index.js is missing: run `npm run compile-tests`');
   }
 }

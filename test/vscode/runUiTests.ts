@@ -1,0 +1,49 @@
+/**
+ * UI tests: the extension installed in code-server, driven through headless Chromium as a user would,
+ * with screenshots in test-results/screenshots/. Builds nothing itself: run `npm run build` and
+ * `npm run compile-tests` first. Node's test runner gives the exit code (non-zero when a test fails).
+ */
+import { after, before, describe, test } from 'node:test';
+import { problemsPanelListsTranscriptReplies } from './ui/problemsPanel.ui';
+import { ehloInSessionTerminalOnPracticeServer } from './ui/sessionTerminal.ui';
+import { UiSession } from './ui/uiSession';
+import { walkthroughOpensFromWelcome } from './ui/walkthrough.ui';
+
+/** A ceiling per test on a cold 2-core machine; a test that passes takes a few seconds. */
+const testTimeoutMs = 90_000;
+
+describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout: 5 * 60_000 }, () => {
+  let session: UiSession | undefined;
+  before(async () => {
+    session = await UiSession.start();
+  });
+  after(async () => {
+    await session?.stop();
+  });
+
+  /** Runs one scenario; when it fails, the screen at that moment is saved next to the other screenshots. */
+  function scenario(name: string, screenshotOnFailure: string, run: (session: UiSession) => Promise<void>): void {
+    test(name, { timeout: testTimeoutMs }, async () => {
+      try {
+        await run(session!);
+      } catch (error) {
+        await session?.workbench.screenshot(`failed-${screenshotOnFailure}`).catch(() => undefined);
+        // Leave no quick pick or half-typed state behind for the next scenario.
+        await session?.workbench.page.keyboard.press('Escape').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  scenario(
+    'SMTP: Open Session Terminal on the practice server answers EHLO client.example.com with 250',
+    'session-terminal',
+    ehloInSessionTerminalOnPracticeServer,
+  );
+  scenario(
+    'a .smtp-transcript of KB 304897 against Exchange lists its 550 5.7.1 refusals in the Problems panel',
+    'problems-transcript',
+    problemsPanelListsTranscriptReplies,
+  );
+  scenario('Welcome: Open Walkthrough… shows our walkthrough and its first step', 'walkthrough', walkthroughOpensFromWelcome);
+});

@@ -1,0 +1,117 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { screenshotsDir } from '../host/repoPaths';
+
+/** Long enough for a cold extension host on 2 cores; only ever a ceiling, never a measured delay. */
+const uiTimeoutMs = 30_000;
+
+/**
+ * The VS Code workbench in a browser page, driven the way a person drives it: keyboard shortcuts, the
+ * command palette, quick picks, typing into a terminal. Selectors are VS Code 1.100's DOM.
+ */
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    // The status bar is drawn once the workbench has restored its layout.
+    await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+  }
+
+  /**
+   * Ctrl+Shift+P, type the command's title ("SMTP: Open Session Terminal"), run it. The palette lists the
+   * commands known when it opens, and an extension's contributions arrive a few seconds after the page:
+   * like a user who does not find the command yet, close the palette and open it again.
+   */
+  async runCommand(title: string): Promise<void> {
+    const deadline = Date.now() + uiTimeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('Control+Shift+P');
+      const input = this.quickInput.locator('input.input');
+      await input.waitFor({ timeout: uiTimeoutMs });
+      await input.fill(`>${title}`);
+      const row = this.quickItem(title);
+      try {
+        await row.waitFor({ timeout: 3_000 });
+        await row.click();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(`the command palette has no command "${title}"`, { cause: error });
+        }
+        await this.page.keyboard.press('Escape');
+      }
+    }
+  }
+
+  /** Chooses the quick-pick row whose label contains `label` (icons such as $(beaker) are not text). */
+  async pickQuickItem(label: string): Promise<void> {
+    const row = this.quickItem(label);
+    await row.waitFor({ timeout: uiTimeoutMs });
+    await row.click();
+  }
+
+  /** Quick Open (Ctrl+P): the way a user opens a file of the workspace by name. */
+  async openWorkspaceFile(fileName: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor({ timeout: uiTimeoutMs });
+    await input.fill(fileName);
+    await this.pickQuickItem(fileName);
+    await this.page
+      .locator('.tabs-container .tab.active', { hasText: fileName })
+      .waitFor({ timeout: uiTimeoutMs });
+  }
+
+  /** The terminal panel's visible rows, as lines. Needs the DOM renderer (terminal GPU acceleration off). */
+  async terminalText(): Promise<string> {
+    return this.activeTerminalRows.innerText();
+  }
+
+  /** Resolves with the terminal's text once `pattern` matches it; rejects with that text after the timeout. */
+  async waitForTerminalText(pattern: RegExp): Promise<string> {
+    try {
+      await this.activeTerminalRows.filter({ hasText: pattern }).waitFor({ timeout: uiTimeoutMs });
+    } catch {
+      throw new Error(`the terminal never showed ${pattern}; it shows:\n${await this.terminalText()}`);
+    }
+    return this.terminalText();
+  }
+
+  /** Types a line into the active terminal as if at the keyboard, then Enter. */
+  async typeInTerminal(line: string): Promise<void> {
+    await this.page.locator('.terminal-wrapper.active .xterm-screen').click();
+    await this.page.keyboard.type(line);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The Problems panel's rows (file headers and markers), as the user reads them. */
+  async problemsRows(): Promise<string[]> {
+    const rows = this.page.locator('.markers-panel .monaco-list-row');
+    await rows.first().waitFor({ timeout: uiTimeoutMs });
+    return rows.allInnerTexts();
+  }
+
+  async screenshot(name: string): Promise<string> {
+    fs.mkdirSync(screenshotsDir, { recursive: true });
+    const file = path.join(screenshotsDir, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  private quickItem(label: string): Locator {
+    return this.quickInput
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: label }) })
+      .first();
+  }
+
+  private get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  private get activeTerminalRows(): Locator {
+    return this.page.locator('.terminal-wrapper.active .xterm-rows');
+  }
+}
