@@ -134,10 +134,12 @@ describe('package.json walkthrough', () => {
     }
   });
 
-  test('walkthrough SVGs take their colours from the theme', () => {
+  test('walkthrough SVGs take their colours from the theme, through attributes the webview CSP lets through', () => {
     for (const step of steps.filter((candidate) => candidate.media.svg)) {
       const svg = readFileSync(path.join(root, step.media.svg!), 'utf8');
-      assert.match(svg, /var\(--vscode-/, step.media.svg);
+      assert.match(svg, /fill="var\(--vscode-/, step.media.svg);
+      // The walkthrough renders SVGs in a webview whose CSP only admits nonce'd styles: <style> and style="" are dropped.
+      assert.doesNotMatch(svg, /<style|style="/, step.media.svg);
     }
   });
 });
