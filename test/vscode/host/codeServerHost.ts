@@ -33,7 +33,7 @@ export class CodeServerHost {
     readonly workspaceFolder: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    // If the runner dies without calling stop(), the server must not outlive it.
+    // If the runner exits without calling stop() (a timeout), the server must not outlive it.
     process.once('exit', this.killProcessGroup);
   }
 
@@ -120,7 +120,10 @@ export class CodeServerHost {
     fs.rmSync(this.scratchDir, { recursive: true, force: true });
   }
 
-  private readonly killProcessGroup = (): void => killGroup(this.child);
+  private readonly killProcessGroup = (): void => {
+    killGroup(this.child);
+    fs.rmSync(this.scratchDir, { recursive: true, force: true });
+  };
 
   private async waitUntilWorkbenchServes(): Promise<void> {
     // The VS Code part of code-server loads on the first request; a 200 for the page means it is ready.
