@@ -22,17 +22,21 @@ import { escapeWireBytes } from './wireText';
 export type SessionState = 'new' | 'connecting' | 'ready' | 'closed';
 
 /** One reply the session waits for, in the order the commands were sent. */
-interface AwaitedReply {
+interface AwaitedReply extends ReplyHooks {
   /** For messages: 'the greeting', 'the reply to "EHLO x"'. */
   what: string;
-  timeoutMessage: string;
   timer: NodeJS.Timeout;
   resolve(reply: SmtpReply): void;
   reject(error: SmtpError): void;
+}
+
+interface ReplyHooks {
   /** Runs synchronously when the reply arrives, before any further byte is parsed. */
   onArrival?(reply: SmtpReply): void;
   /** What a timeout does; by default the session fails, since a late reply would answer the wrong command. */
   onTimeout?(): void;
+  /** The TimeoutError message, when "no <what> from <target> within <time>" does not read well. */
+  timeoutMessage?: string;
 }
 
 /** The pending connect, before the TCP (or implicit TLS) connection exists. */
@@ -215,10 +219,12 @@ export class SmtpSession {
     if (this.tlsActiveValue) {
       throw new InvalidStateError('cannot start TLS: TLS is already active');
     }
-    const reply = await this.send({ wire: 'STARTTLS', shown: 'STARTTLS' }, this.timeouts.replyMs, (arrived) => {
-      if (arrived.code === 220) {
-        this.parser.halt();
-      }
+    const reply = await this.send({ wire: 'STARTTLS', shown: 'STARTTLS' }, this.timeouts.replyMs, {
+      onArrival: (arrived) => {
+        if (arrived.code === 220) {
+          this.parser.halt();
+        }
+      },
     });
     if (reply.code !== 220) {
       return reply;
@@ -284,7 +290,7 @@ export class SmtpSession {
     if (this.stateValue === 'ready' && !this.pendingHandshake) {
       const line = { wire: 'QUIT', shown: 'QUIT' };
       const waitMs = Math.min(this.timeouts.replyMs, quitWaitMs);
-      await this.send(line, waitMs, undefined, () => this.close()).catch(() => undefined);
+      await this.send(line, waitMs, { onTimeout: () => this.close() }).catch(() => undefined);
     }
     this.close();
   }
@@ -338,7 +344,7 @@ export class SmtpSession {
     if (socket instanceof tls.TLSSocket) {
       this.tlsEstablished(socket);
     }
-    const greeting = this.awaitReply('the greeting', this.timeouts.greetingMs, undefined, undefined, `no greeting from ${this.target} within ${describeDuration(this.timeouts.greetingMs)}`);
+    const greeting = this.awaitReply('the greeting', this.timeouts.greetingMs);
     greeting.then(
       (reply) => {
         this.greetingValue = reply;
@@ -398,14 +404,9 @@ export class SmtpSession {
     }
   }
 
-  private send(
-    line: AuthenticationLine,
-    timeoutMs: number,
-    onArrival?: (reply: SmtpReply) => void,
-    onTimeout?: () => void,
-  ): Promise<SmtpReply> {
+  private send(line: AuthenticationLine, timeoutMs: number, hooks: ReplyHooks = {}): Promise<SmtpReply> {
     this.record('sent', escapeWireBytes(Buffer.from(line.shown, 'utf8')));
-    const reply = this.awaitReply(`the reply to "${line.shown}"`, timeoutMs, onArrival, onTimeout);
+    const reply = this.awaitReply(`the reply to "${line.shown}"`, timeoutMs, hooks);
     this.write(`${line.wire}\r\n`);
     return reply;
   }
@@ -414,26 +415,20 @@ export class SmtpSession {
     this.socket?.write(text, 'utf8');
   }
 
-  private awaitReply(
-    what: string,
-    timeoutMs: number,
-    onArrival?: (reply: SmtpReply) => void,
-    onTimeout?: () => void,
-    timeoutMessage = `no ${what.replace(/^the /, '')} from ${this.target} within ${describeDuration(timeoutMs)}`,
-  ): Promise<SmtpReply> {
+  private awaitReply(what: string, timeoutMs: number, hooks: ReplyHooks = {}): Promise<SmtpReply> {
+    // "the reply to "EHLO x"" gives "no reply to "EHLO x" from host:25 within 30 s".
+    const timeoutMessage = hooks.timeoutMessage ?? `no ${what.replace(/^the /, '')} from ${this.target} within ${describeDuration(timeoutMs)}`;
     return new Promise<SmtpReply>((resolve, reject) => {
       const awaited: AwaitedReply = {
+        ...hooks,
         what,
-        timeoutMessage,
         resolve,
         reject,
-        onArrival,
-        onTimeout,
         timer: setTimeout(() => {
           if (awaited.onTimeout) {
             awaited.onTimeout();
           } else {
-            this.fail(new TimeoutError(awaited.timeoutMessage));
+            this.fail(new TimeoutError(timeoutMessage));
           }
         }, timeoutMs),
       };

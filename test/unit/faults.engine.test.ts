@@ -12,7 +12,9 @@ import { startScriptedServer, type ConnectionScript, type ScriptedPeer } from '.
 import { receivedBytesOf } from '../support/transcriptBytes';
 
 const greeting = '220 mail.example.com ESMTP\r\n';
-const shortTimeouts = { connectMs: 2000, greetingMs: 300, replyMs: 300, dataEndMs: 300 };
+/** For the faults that are timeouts. The others get room enough for a loaded machine. */
+const shortTimeouts = { greetingMs: 300, replyMs: 300, dataEndMs: 300 };
+const roomyTimeouts = { greetingMs: 10_000, replyMs: 10_000, dataEndMs: 10_000 };
 
 interface FaultRun {
   session: SmtpSession;
@@ -25,10 +27,14 @@ interface FaultRun {
  * Runs one fault: a scripted server, a session with short timeouts driven by `drive`, then closes the
  * session and proves nothing stayed open.
  */
-async function runFault(script: ConnectionScript, drive: (session: SmtpSession) => Promise<unknown>): Promise<FaultRun> {
+async function runFault(
+  script: ConnectionScript,
+  drive: (session: SmtpSession) => Promise<unknown>,
+  timeouts = roomyTimeouts,
+): Promise<FaultRun> {
   const server = await startScriptedServer(script);
   const baseline = await settledOpenHandles();
-  const session = new SmtpSession({ host: server.host, port: server.port, tls: 'none', rejectUnauthorized: false, timeouts: shortTimeouts });
+  const session = new SmtpSession({ host: server.host, port: server.port, tls: 'none', rejectUnauthorized: false, timeouts });
   let error: unknown;
   try {
     await drive(session);
@@ -56,7 +62,7 @@ async function greetAndEhlo(session: SmtpSession): Promise<void> {
 
 describe('engine faults', () => {
   test('no greeting: a TimeoutError naming the server and the wait', async () => {
-    const { session, peer, error } = await runFault((peer) => peer.hang(), (session) => session.connect());
+    const { session, peer, error } = await runFault((peer) => peer.hang(), (session) => session.connect(), shortTimeouts);
     assert.ok(error instanceof TimeoutError);
     assert.match(error.message, /^no greeting from 127\.0\.0\.1:\d+ within 300 ms$/);
     assert.deepEqual(errorEvents(session), [error.message]);
@@ -289,6 +295,7 @@ describe('engine faults', () => {
         await greetAndEhlo(session);
         await session.data('Subject: test\r\n\r\nhello\r\n');
       },
+      { ...roomyTimeouts, dataEndMs: 300 },
     );
     assert.ok(error instanceof TimeoutError);
     assert.match(error.message, /^no reply to the end of the message \("\."\) from 127\.0\.0\.1:\d+ within 300 ms$/);
@@ -308,7 +315,7 @@ describe('engine faults', () => {
   });
 
   test('every engine failure above is an SmtpError with a one-line message', async () => {
-    const { error } = await runFault((peer) => peer.hang(), (session) => session.connect());
+    const { error } = await runFault((peer) => peer.hang(), (session) => session.connect(), shortTimeouts);
     assert.ok(error instanceof SmtpError);
     assert.doesNotMatch(error.message, /\n|\s{2}at /);
   });
