@@ -33,8 +33,11 @@ export class CodeServerHost {
     readonly workspaceFolder: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    // If the runner exits without calling stop() (a timeout), the server must not outlive it.
+    // If the runner exits without calling stop() (a timeout, Ctrl+C), the server must not outlive it: in
+    // its own process group, it would not receive the terminal's SIGINT.
     process.once('exit', this.killProcessGroup);
+    process.once('SIGINT', this.exitOnSignal);
+    process.once('SIGTERM', this.exitOnSignal);
   }
 
   static async start(options: CodeServerHostOptions = {}): Promise<CodeServerHost> {
@@ -109,6 +112,8 @@ export class CodeServerHost {
 
   async stop(): Promise<void> {
     process.removeListener('exit', this.killProcessGroup);
+    process.removeListener('SIGINT', this.exitOnSignal);
+    process.removeListener('SIGTERM', this.exitOnSignal);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       signalGroup(this.child, 'SIGTERM');
       const gaveUp = setTimeout(() => signalGroup(this.child, 'SIGKILL'), 5_000);
@@ -119,6 +124,11 @@ export class CodeServerHost {
     signalGroup(this.child, 'SIGKILL');
     fs.rmSync(this.scratchDir, { recursive: true, force: true });
   }
+
+  private readonly exitOnSignal = (signal: NodeJS.Signals): void => {
+    // The 'exit' listener does the cleaning; 128 + signal number is the shell's convention.
+    process.exit(128 + os.constants.signals[signal]);
+  };
 
   private readonly killProcessGroup = (): void => {
     killGroup(this.child);
