@@ -194,8 +194,9 @@ export class SessionConsole {
       return;
     }
     this.disposed = true;
-    this.abortController.abort();
+    // close() before abort(): the transcript ends with "connection closed", not with a cancellation.
     this.session?.close();
+    this.abortController.abort();
     this.stopFollowing();
   }
 

@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import { relayCatalogue } from '../../core/relayCatalogue';
+import { DisposableStore } from '../disposableStore';
+import { commandIds, terminalProfileId } from '../ids';
+import type { LabContext } from '../labContext';
+import { readTarget, type Target } from '../target';
+import { SessionTerminal } from './sessionTerminal';
+import { SessionTerminalRegistry } from './sessionTerminalRegistry';
+import { saveTranscriptAs } from './transcriptSaving';
+
+/**
+ * The argument `smtpRelayLab.openSessionTerminal` accepts, so that a test, a walkthrough step or another
+ * command can skip the target picker: a target in the shape of the `smtpRelayLab.targets` setting.
+ */
+export interface OpenSessionTerminalArguments {
+  target?: unknown;
+}
+
+/**
+ * The session terminal face: "Open Session Terminal", "Run Relay Test in Session Terminal" (the
+ * walkthrough's buttons) and the "SMTP Session" terminal profile. Both commands resolve with the
+ * SessionTerminal they used, or undefined when the user cancelled.
+ */
+export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
+  const store = new DisposableStore();
+  const registry = store.add(
+    new SessionTerminalRegistry(
+      { settings: lab.settings, passwords: lab.passwords, saveTranscript: saveTranscriptAs },
+      lab.connectionStatus,
+    ),
+  );
+
+  const targetFrom = async (argument: unknown): Promise<Target | undefined> => {
+    const given = (argument as OpenSessionTerminalArguments | undefined)?.target;
+    if (given === undefined) {
+      return lab.targets.resolve();
+    }
+    const target = readTarget(given);
+    if (!target) {
+      void vscode.window.showErrorMessage('Open Session Terminal: the target given has no usable host.');
+    }
+    return target;
+  };
+
+  store.add(
+    vscode.commands.registerCommand(commandIds.openSessionTerminal, async (argument?: unknown) => {
+      const target = await targetFrom(argument);
+      return target ? registry.show(target) : undefined;
+    }),
+  );
+
+  store.add(
+    vscode.commands.registerCommand(commandIds.runRelayTest, async (testIds?: string | string[]) => {
+      const ids = testIds === undefined ? await pickRelayTests() : typeof testIds === 'string' ? [testIds] : testIds;
+      if (!ids || ids.length === 0) {
+        return undefined;
+      }
+      // A terminal whose connection is gone would only answer "not connected": the tests get a fresh one.
+      let session = registry.active;
+      if (session && session.connection.kind !== 'closed') {
+        registry.reveal(session);
+      } else {
+        const target = await lab.targets.resolve();
+        if (!target) {
+          return undefined;
+        }
+        session = registry.show(target);
+      }
+      await session.runTests(ids);
+      return session;
+    }),
+  );
+
+  store.add(
+    vscode.window.registerTerminalProfileProvider(terminalProfileId, {
+      async provideTerminalProfile() {
+        const target = await lab.targets.resolve();
+        if (!target) {
+          return undefined;
+        }
+        return new vscode.TerminalProfile({
+          name: SessionTerminal.titleFor(target),
+          pty: registry.create(target),
+          iconPath: new vscode.ThemeIcon('mail'),
+        });
+      },
+    }),
+  );
+  return store;
+}
+
+async function pickRelayTests(): Promise<string[] | undefined> {
+  const chosen = await vscode.window.showQuickPick(
+    relayCatalogue.map((test) => ({ label: test.id, description: test.title, detail: test.probes })),
+    { title: 'Run Relay Test in Session Terminal', placeHolder: 'Which test?', canPickMany: true },
+  );
+  return chosen?.map((item) => item.label);
+}

@@ -1,0 +1,206 @@
+import * as vscode from 'vscode';
+import { classifyReply } from '../../core/classifyReply';
+import { describeTarget } from '../../core/sessionOptions';
+import type { Transcript } from '../../core/transcriptEvent';
+import type { AuthPasswords } from '../secrets';
+import type { LabSettings } from '../settings';
+import { sessionOptionsFor, type Target } from '../target';
+import { CatalogueRelayTests } from './catalogueRelayTests';
+import { SessionConsole, type ConsoleConnection } from './sessionConsole';
+import type { AuthMechanism } from './metaCommands';
+
+/** The local part of the remote recipient in relay tests: says what it is to whoever reads a log. */
+export const relayTestRemoteUser = 'relay-test';
+
+/** What a session terminal needs from the extension, beyond its target. */
+export interface SessionTerminalServices {
+  settings: LabSettings;
+  passwords: AuthPasswords;
+  saveTranscript(transcript: Transcript, target: Target): Promise<string | undefined>;
+}
+
+/**
+ * One SMTP conversation in a terminal, telnet-like. A Pseudoterminal has no process behind it: this class
+ * owns its emitters and the SessionConsole, starts connecting in open(), closes the socket in close(),
+ * and reports exit code 0 after /quit.
+ */
+export class SessionTerminal implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly nameEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+  private readonly connectionEmitter = new vscode.EventEmitter<ConsoleConnection>();
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  private readonly textEmitter = new vscode.EventEmitter<string>();
+  private readonly console: SessionConsole;
+  private connectionValue: ConsoleConnection = { kind: 'connecting' };
+  /** What was written, without colours and cursor moves: for tests, and for whoever asks what is on screen. */
+  private screen = '';
+  private disposed = false;
+
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidChangeName = this.nameEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+  /** Connecting, connected (with or without TLS), closed: for the status bar and the context key. */
+  readonly onDidChangeConnection = this.connectionEmitter.event;
+  /** The terminal was closed, by the user or by /quit. */
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  constructor(
+    readonly target: Target,
+    private readonly services: SessionTerminalServices,
+  ) {
+    const settings = services.settings;
+    this.console = new SessionConsole(
+      {
+        target,
+        sessionOptions: sessionOptionsFor(target, settings.sessionTimeouts()),
+        classify: classifyReply,
+        relayTests: new CatalogueRelayTests({ confirmByDelivery: () => settings.confirmByDelivery.value }),
+        addressForm: settings.addressForm.value,
+        remoteUser: relayTestRemoteUser,
+      },
+      {
+        write: (output) => this.write(output),
+        connectionChanged: (connection) => this.connectionChanged(connection),
+        askForUsername: (mechanism) => this.askForUsername(mechanism),
+        askForSecret: (username, mechanism) => this.askForSecret(username, mechanism),
+        saveTranscript: (transcript) => services.saveTranscript(transcript, target),
+        exit: (code) => this.closeEmitter.fire(code),
+      },
+    );
+  }
+
+  /** "SMTP Practice server (exchange)", then the state once it is known. */
+  static titleFor(target: Target, connection?: ConsoleConnection): string {
+    const base = `SMTP ${target.label}`;
+    switch (connection?.kind) {
+      case 'connecting':
+        return `${base} (connecting…)`;
+      case 'connected':
+        return connection.tls ? `${base} (TLS)` : base;
+      case 'closed':
+        return `${base} (closed)`;
+      default:
+        return base;
+    }
+  }
+
+  get connection(): ConsoleConnection {
+    return this.connectionValue;
+  }
+
+  get screenText(): string {
+    return this.screen;
+  }
+
+  get transcript(): Transcript {
+    return this.console.transcript;
+  }
+
+  open(): void {
+    this.console.start();
+  }
+
+  close(): void {
+    this.dispose();
+  }
+
+  handleInput(data: string): void {
+    this.console.handleInput(data);
+  }
+
+  /** Runs relay tests in this session as if /test had been typed; resolves when they are done. */
+  runTests(ids: readonly string[]): Promise<void> {
+    return this.console.runTests(ids);
+  }
+
+  /** Resolves once everything typed, pasted or queued so far has been handled. */
+  whenIdle(): Promise<void> {
+    return this.console.whenIdle();
+  }
+
+  /** Resolves with the screen text once it matches; driven by writes, not by a clock. */
+  waitForText(pattern: RegExp): Promise<string> {
+    if (pattern.test(this.screen)) {
+      return Promise.resolve(this.screen);
+    }
+    return new Promise((resolve) => {
+      const listener = this.textEmitter.event((screen) => {
+        if (pattern.test(screen)) {
+          listener.dispose();
+          resolve(screen);
+        }
+      });
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) {
+      return;
+    }
+    this.disposed = true;
+    this.console.dispose();
+    this.disposeEmitter.fire();
+    for (const emitter of [
+      this.writeEmitter,
+      this.nameEmitter,
+      this.closeEmitter,
+      this.connectionEmitter,
+      this.disposeEmitter,
+      this.textEmitter,
+    ]) {
+      emitter.dispose();
+    }
+  }
+
+  private write(output: string): void {
+    if (this.disposed) {
+      return;
+    }
+    this.writeEmitter.fire(output);
+    this.screen = (this.screen + plainText(output)).slice(-screenTextLimit);
+    this.textEmitter.fire(this.screen);
+  }
+
+  private connectionChanged(connection: ConsoleConnection): void {
+    if (this.disposed) {
+      return;
+    }
+    this.connectionValue = connection;
+    this.nameEmitter.fire(SessionTerminal.titleFor(this.target, connection));
+    this.connectionEmitter.fire(connection);
+  }
+
+  private askForUsername(mechanism: AuthMechanism): Promise<string | undefined> {
+    return Promise.resolve(
+      vscode.window.showInputBox({
+        title: `AUTH ${mechanism} on ${describeTarget(this.target)}`,
+        prompt: 'The user name to authenticate as',
+        ignoreFocusOut: true,
+        validateInput: (value) => (/[\r\n]/.test(value) ? 'One line only.' : undefined),
+      }),
+    );
+  }
+
+  /** The stored password (SMTP: Set AUTH Password), else asked for, masked; never kept here. */
+  private async askForSecret(username: string, mechanism: AuthMechanism): Promise<string | undefined> {
+    const stored = await this.services.passwords.get(this.target, username);
+    if (stored !== undefined) {
+      return stored;
+    }
+    return vscode.window.showInputBox({
+      title: `AUTH ${mechanism} password for ${username} on ${describeTarget(this.target)}`,
+      prompt: 'Sent once; never shown in the terminal or recorded in the transcript. "SMTP: Set AUTH Password" keeps it in the keychain.',
+      password: true,
+      ignoreFocusOut: true,
+    });
+  }
+}
+
+/** The transcript keeps everything; the screen text is for a look at what is shown, so it keeps the end. */
+const screenTextLimit = 1024 * 1024;
+
+/** Terminal output as a person reads it (approximately, once lines were edited with the cursor keys): no SGR colours, no cursor moves, CR LF kept. */
+function plainText(output: string): string {
+  return output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+}
