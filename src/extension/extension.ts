@@ -1,7 +1,9 @@
 import type * as vscode from 'vscode';
 import { LabContext, reportActivationFailure } from './labContext';
 import { registerPasswordCommand } from './passwordCommand';
+import { registerPracticeServer } from './practiceServerHost';
 import { registerTargetCommands } from './targetCommands';
+import { registerSessionTerminal } from './terminal/registerSessionTerminal';
 
 /**
  * The composition root: build the context, register each face, return. No network and no file scans here;
@@ -19,6 +21,8 @@ export function activate(context: vscode.ExtensionContext): LabContext | undefin
 
   lab.register('target selection', registerTargetCommands);
   lab.register('AUTH passwords', registerPasswordCommand);
+  lab.register('the practice server', registerPracticeServer);
+  lab.register('the session terminal', registerSessionTerminal);
   // Each face adds one line here: session terminal, .smtp files, diagnostics, Test Explorer, transcripts,
   // practice server, walkthrough commands.
 
