@@ -35,7 +35,8 @@ const enhancedCodePattern = /^([245]\.\d{1,3}\.\d{1,3})(?: +|$)/;
  * Walks a transcript once and pairs every reply with its command. Received lines are grouped into
  * replies the way RFC 5321 §4.2.1 says (`NNN-` lines, then one `NNN ` line). Sent lines wait in order, so
  * pipelined commands (RFC 2920) get their replies in the order they were sent. The first reply of a
- * connection is the greeting whatever was typed before it. Between a 354 and the lone "." the sent lines
+ * connection is the greeting, even when a command was typed before it, unless its code cannot open a
+ * session (a paste that starts at EHLO). Between a 354 and the lone "." the sent lines
  * are message body, not commands; the "." itself is the command the next reply answers. Info and error
  * events never split a reply: the engine records protocol remarks between the lines of one.
  */
@@ -68,10 +69,13 @@ export function pairCommandsAndReplies(
     }
     const reply = buildReply(read);
     let command: PendingCommand | undefined;
-    if (awaitingGreeting) {
+    const commandsWaiting = pendingHead < pending.length;
+    // A paste that starts at EHLO has no greeting: a first reply that cannot be one answers the command.
+    if (awaitingGreeting && (!commandsWaiting || greetingCodes.has(reply.code))) {
       awaitingGreeting = false;
       command = { text: '', position: read.first };
-    } else if (pendingHead < pending.length) {
+    } else if (commandsWaiting) {
+      awaitingGreeting = false;
       command = pending[pendingHead];
       pendingHead += 1;
     }
@@ -144,6 +148,9 @@ export function pairCommandsAndReplies(
   completeReply(true);
   return pairs;
 }
+
+/** RFC 5321 §3.1: a server opens with 220, or 554 (no service); 421 when it is shutting down. */
+const greetingCodes = new Set([220, 421, 554]);
 
 /** Our engine writes "connected to ...", swaks "Connected to ...", telnet "Trying ..." then "Connected to ...". */
 function startsNewConnection(infoText: string): boolean {

@@ -147,6 +147,22 @@ describe('annotating an open relay', () => {
     assert.equal(replyTo(replies, 'QUIT').code, 221);
   });
 
+  test('a paste that starts at EHLO, without the greeting, pairs the first reply with EHLO', () => {
+    const replies = annotateTranscript('EHLO client.example.net\n250 relay.example.org\nRCPT TO:<victim@example.com>\n250 2.1.5 Ok\n');
+    assert.deepEqual(
+      replies.map((reply) => reply.command),
+      ['EHLO client.example.net', 'RCPT TO:<victim@example.com>'],
+    );
+  });
+
+  test('a greeting that arrives after a command typed too early is still the greeting', () => {
+    const replies = annotateTranscript('EHLO client.example.net\n220 relay.example.org ESMTP\n250 relay.example.org\n');
+    assert.deepEqual(
+      replies.map((reply) => reply.command),
+      ['', 'EHLO client.example.net'],
+    );
+  });
+
   test('configured local domains override the inferred ones', () => {
     const replies = annotateTranscript(fixture('open-relay-with-message.telnet.txt'), { localDomains: ['example.com'] });
     assert.equal(replyTo(replies, 'RCPT TO:<victim@example.com>').class, 'ndr-pending');
