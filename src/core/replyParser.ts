@@ -88,7 +88,8 @@ export class ReplyParser {
 
   /**
    * Stops reading after the current line. Used at the STARTTLS 220: whatever follows it in plain text
-   * must not be taken as a reply (RFC 3207 §4.1), so it is kept apart for the session to report.
+   * was not protected by TLS and must not be taken as a reply (a man in the middle could have injected it),
+   * so it is kept apart for the session to report.
    */
   halt(): void {
     this.halted = true;

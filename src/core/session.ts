@@ -57,6 +57,10 @@ const quitWaitMs = 2000;
 /**
  * One SMTP client connection. A 4xx/5xx reply is a normal return value; methods reject only with
  * SmtpError subclasses. Every line sent or received, and every remark, is recorded as a TranscriptEvent.
+ *
+ * `options.tls` 'implicit' is acted on by connect(). 'starttls' is the caller's plan: it runs
+ * ehlo(), starttls() and ehlo() again, and decides what a refusal (454) means for it.
+ * A timeout closes the session: a reply that came later would be taken as the answer to the next command.
  */
 export class SmtpSession {
   readonly options: SessionOptions;
@@ -235,7 +239,7 @@ export class SmtpSession {
       this.record(
         'error',
         `protocol: the server sent ${injected.length} bytes after its 220 to STARTTLS, before the TLS handshake; ` +
-          'they were ignored (RFC 3207 §4.1: a sign of a broken server or of command injection)',
+          'they were ignored, since nothing outside TLS may answer a command sent inside it (a broken server, or injection)',
       );
     }
     await this.upgradeToTls();
