@@ -35,8 +35,8 @@
  *
  * Lines are separated by LF; a reader also accepts CRLF (a Windows checkout), blank lines, a BOM, and a
  * marker whose trailing space an editor trimmed. Anything else that does not fit raises a
- * TranscriptParseError naming the line; transcriptImport.ts falls back to reading such text as a telnet
- * paste, so nothing is lost.
+ * TranscriptParseError naming the line. transcriptImport.ts then reads the file line by line instead
+ * (lines that are valid events stay events, the rest is read as a telnet paste), so nothing is lost.
  */
 import type { LineEnding, Transcript, TranscriptEvent, TranscriptEventKind, TranscriptHeader } from './transcriptEvent';
 import { escapeWireBytes, unescapeWireText } from './wireText';
