@@ -8,6 +8,7 @@ import {
   ConnectError,
   ConnectionClosedError,
   InvalidStateError,
+  TimeoutError,
   TlsError,
 } from '../../src/core/errors';
 import type { EhloCapabilities } from '../../src/core/capabilities';
@@ -480,6 +481,19 @@ describe('SMTP session: TLS', () => {
       ],
     );
     await session.quit();
+  });
+
+  test('implicit TLS to a server that never answers the handshake: a TimeoutError within the connect time', async () => {
+    const server = await scripted((peer) => peer.hang());
+    const baseline = await settledOpenHandles();
+    const session = sessionFor(server, { tls: 'implicit', timeouts: { connectMs: 300 } });
+    await assert.rejects(session.connect(), (error: unknown) => {
+      assert.ok(error instanceof TimeoutError);
+      assert.match(error.message, /^could not connect to 127\.0\.0\.1:\d+ within 300 ms$/);
+      return true;
+    });
+    assert.equal(session.state, 'closed');
+    assert.deepEqual(await handlesBeyond(baseline), {});
   });
 
   test('implicit TLS with certificate checking on (the default) fails with a TlsError naming the certificate problem', async () => {
