@@ -33,6 +33,8 @@ interface RcptState {
 
 interface MtaScript {
   greeting?: string;
+  /** Advertise STARTTLS and upgrade on it (with the fixture certificate). */
+  starttls?: boolean;
   mail?(address: string): string;
   /** A reply line, or 'drop' to close the connection without answering. */
   rcpt(address: string, state: RcptState): string | 'drop' | 'hang';
@@ -49,7 +51,18 @@ function scriptedMta(script: MtaScript): ConnectionScript {
     const connection = ++connections;
     await peer.send(script.greeting ?? '220 mx.example.com ESMTP ready\r\n');
     await peer.converse([
-      [/^EHLO /i, '250-mx.example.com Hello client.example.org\r\n250 ENHANCEDSTATUSCODES\r\n'],
+      [/^EHLO /i, `250-mx.example.com Hello client.example.org\r\n${script.starttls ? '250-STARTTLS\r\n' : ''}250 ENHANCEDSTATUSCODES\r\n`],
+      [
+        /^STARTTLS$/i,
+        async (_line, p) => {
+          if (!script.starttls) {
+            await p.send('454 4.7.0 TLS not available due to local problem\r\n');
+            return;
+          }
+          await p.send('220 2.0.0 Ready to start TLS\r\n');
+          await p.startTls();
+        },
+      ],
       [/^RSET$/i, '250 2.0.0 Resetting\r\n'],
       [/^MAIL FROM:/i, (line, p) => p.send(`${script.mail?.(addressArgument(line)) ?? '250 2.1.0 Sender OK'}\r\n`)],
       [
@@ -382,6 +395,30 @@ describe('runRelaySuite: dropped connections, 421, refusals and cancellation', (
     assert.match(resultFor(report, 'kb6').reason, /^Cancelled/);
     assert.match(resultFor(report, 'kb7').reason, /cancelled/);
     assert.equal(resultFor(report, 'kb5').outcome, 'passed');
+    assert.equal(report.verdict, 'inconclusive');
+  });
+
+  test('with STARTTLS the run upgrades after EHLO, greets again, and runs every test inside TLS', async () => {
+    const server = await serve(scriptedMta({ starttls: true, rcpt: exchangeLikeRcpt }));
+    const report = await runAgainst(server, {
+      session: { host: server.host, port: server.port, tls: 'starttls', rejectUnauthorized: false },
+      testIds: ['control', 'kb1'],
+    });
+    assert.deepEqual(server.peers[0].received.slice(0, 4), ['EHLO client.example.org', 'STARTTLS', 'EHLO client.example.org', 'RSET']);
+    assert.deepEqual(outcomes(report), { control: 'passed', kb1: 'passed' });
+    const rcptEvents = report.transcript.filter((event) => event.kind === 'sent' && event.text.startsWith('RCPT TO:'));
+    assert.ok(rcptEvents.length === 2 && rcptEvents.every((event) => event.tls));
+  });
+
+  test('a refused STARTTLS stops the run before any test: nothing is sent in the clear', async () => {
+    const server = await serve(scriptedMta({ rcpt: exchangeLikeRcpt }));
+    const report = await runAgainst(server, {
+      session: { host: server.host, port: server.port, tls: 'starttls', rejectUnauthorized: false },
+      testIds: ['control', 'kb1'],
+    });
+    assert.ok(!everyLineReceived(server).some((line) => line.startsWith('MAIL FROM')));
+    assert.match(report.tests[0].reason, /refused the session at STARTTLS: 454 4\.7\.0/);
+    assert.deepEqual(outcomes(report), { control: 'error', kb1: 'error' });
     assert.equal(report.verdict, 'inconclusive');
   });
 
