@@ -76,6 +76,8 @@ export const diagnosticCodes = {
   serviceClosing: 'service-closing',
   temporaryFailure: 'temporary-failure',
   rejected: 'rejected',
+  /** A plain acceptance (greeting, EHLO, MAIL, a local RCPT): a Hint, only at diagnostics level "all". */
+  accepted: 'accepted',
   unknownDirective: 'unknown-directive',
   undefinedVariable: 'undefined-variable',
 } as const;
