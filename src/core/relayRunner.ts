@@ -38,7 +38,20 @@ import type { TranscriptEvent } from './transcriptEvent';
  * When the server drops the connection or answers 421, the runner connects again (with EHLO) and
  * retries the interrupted test once; a test interrupted twice is an 'error' and the run carries on with
  * the rest. One dropped connection never ends the run, unlike the tools the reference lists.
+ *
+ * Refusals are errors to the server, and servers slow down clients that make many: Postfix sleeps
+ * before every reply once a session has made smtpd_soft_error_limit (10) errors and drops it at
+ * smtpd_hard_error_limit (20). So after refusalsPerConnection refusals the runner says QUIT and opens
+ * a fresh connection before the next test, one connection at a time. The transcript notes each such
+ * reconnection, so it still reads as one section per connection.
  */
+
+/**
+ * Refusals (4xx/5xx replies) on one connection after which the next test starts on a new connection:
+ * below Postfix's default smtpd_soft_error_limit of 10, with room for a test that is refused twice
+ * (RSET and MAIL, or MAIL and DATA).
+ */
+export const refusalsPerConnection = 7;
 
 /** What a test run inside an existing session (the terminal's `/test kb6`) needs beyond the parameters. */
 export interface RelayTestContext {
@@ -231,6 +244,10 @@ function testsToRun(testIds: readonly string[]): RelayTestDefinition[] {
   return [...tests.filter((test) => test.group === 'control'), ...tests.filter((test) => test.group !== 'control')];
 }
 
+function refusalsIn(steps: readonly ClassifiedStep[]): number {
+  return steps.filter((step) => step.reply.code >= 400).length;
+}
+
 function controlStateOf(result: RelayTestResult): ControlState {
   if (result.outcome === 'passed') {
     return 'accepted';
@@ -250,6 +267,8 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
   });
   const results: RelayTestResult[] = [];
   const rcptTimings: RcptTiming[] = [];
+  /** 4xx/5xx replies on the current connection: what the server counts as the client's errors. */
+  let refusalsOnConnection = 0;
   let parameters = options.parameters;
   let control: ControlState = 'not-run';
   /** Set once the run cannot go on: every remaining test gets this reason. */
@@ -266,6 +285,7 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
   const openConnection = async (): Promise<OutcomeDecision | undefined> => {
     try {
       const opened = await connection.open();
+      refusalsOnConnection = 0;
       parameters = resolveRelayParameters(parameters, {
         greeting: opened.greeting,
         ehloReply: opened.ehloReply,
@@ -296,6 +316,14 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
       connection.note('the connection was closed; reconnecting');
       stopped = await openConnection();
     }
+    if (!stopped && refusalsOnConnection >= refusalsPerConnection) {
+      connection.note(
+        `${refusalsOnConnection} refusals on this connection: reconnecting before the server's error limit slows it down ` +
+          '(Postfix: smtpd_soft_error_limit)',
+      );
+      await connection.quit();
+      stopped = await openConnection();
+    }
     const addresses = test.build(parameters);
     options.onTestStarted?.(test);
     if (stopped) {
@@ -305,6 +333,7 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
     const steps: ClassifiedStep[] = [];
     let attempt = await attemptRelayTest(connection.current!, test, addresses, parameters, { control, confirmByDelivery: options.confirmByDelivery });
     steps.push(...attempt.steps);
+    refusalsOnConnection += refusalsIn(attempt.steps);
     let decision = attempt.decision;
     if (attempt.cancelled) {
       stopped = { outcome: 'error', reason: 'Not run: the run was cancelled.' };
@@ -320,6 +349,7 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
         connection.note(`retrying ${test.id} on the new connection`);
         attempt = await attemptRelayTest(connection.current!, test, addresses, parameters, { control, confirmByDelivery: options.confirmByDelivery });
         steps.push(...attempt.steps);
+        refusalsOnConnection += refusalsIn(attempt.steps);
         decision = attempt.decision
           ? { ...attempt.decision, reason: `${attempt.decision.reason} (Retried on a new connection after: ${firstInterruption}.)` }
           : { outcome: 'error', reason: `Interrupted twice: ${firstInterruption}; then ${attempt.interruption ?? 'no reply'}.` };

@@ -1,0 +1,97 @@
+/**
+ * The relay runner stays under a server's error limit: Postfix slows every reply down once a session has
+ * made smtpd_soft_error_limit (10) errors, so the runner starts a new connection after
+ * refusalsPerConnection refusals instead of being slowed (or dropped at the hard limit).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { selectRelayTests } from '../../src/core/relayCatalogue';
+import { refusalsPerConnection, runRelaySuite } from '../../src/core/relayRunner';
+import type { RelayTestParameters } from '../../src/core/relayTypes';
+import { startScriptedServer, type ScriptedServer } from '../support/scriptedServer';
+
+const parameters: RelayTestParameters = {
+  localDomains: ['example.com'],
+  localUser: 'postmaster',
+  remoteDomain: 'example.net',
+  remoteUser: 'victim',
+  serverAddress: '',
+  heloName: 'client.example.org',
+  addressForm: 'bracketed',
+};
+
+/** Accepts only the control's recipient; refuses every other one the way Postfix does. */
+async function refusingServer(): Promise<ScriptedServer> {
+  return startScriptedServer(async (peer) => {
+    await peer.send('220 mx.example.com ESMTP\r\n');
+    await peer.converse([
+      [/^EHLO /i, '250-mx.example.com\r\n250 ENHANCEDSTATUSCODES\r\n'],
+      [/^RSET$/i, '250 2.0.0 Ok\r\n'],
+      [/^MAIL FROM:/i, '250 2.1.0 Ok\r\n'],
+      [/^RCPT TO:<postmaster@example\.com>$/i, '250 2.1.5 Ok\r\n'],
+      [/^RCPT TO:/i, '554 5.7.1 Relay access denied\r\n'],
+    ]);
+  });
+}
+
+function refusedRecipients(lines: readonly string[]): number {
+  return lines.filter((line) => /^RCPT TO:/i.test(line) && line !== 'RCPT TO:<postmaster@example.com>').length;
+}
+
+describe('relay runner and server error limits', () => {
+  const servers: ScriptedServer[] = [];
+  after(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+  });
+
+  test('the full catalogue against a server that refuses everything never makes more than refusalsPerConnection errors on one connection', async () => {
+    const server = await refusingServer();
+    servers.push(server);
+    const all = selectRelayTests('all').map((definition) => definition.id);
+    const report = await runRelaySuite({
+      session: { host: server.host, port: server.port, tls: 'none' },
+      parameters,
+      testIds: all,
+    });
+
+    assert.equal(report.verdict, 'closed');
+    const refusals = all.length - 1;
+    assert.equal(server.peers.length, Math.ceil(refusals / refusalsPerConnection));
+    for (const peer of server.peers) {
+      assert.ok(refusedRecipients(peer.received) <= refusalsPerConnection, `a connection got ${refusedRecipients(peer.received)} refusals`);
+      assert.equal(peer.received.at(-1), 'QUIT', 'each connection is ended politely');
+    }
+    assert.equal(server.peers.map((peer) => refusedRecipients(peer.received)).reduce((sum, count) => sum + count, 0), refusals);
+  });
+
+  test('each early reconnection is explained in the transcript, between the two connections', async () => {
+    const server = await refusingServer();
+    servers.push(server);
+    const report = await runRelaySuite({
+      session: { host: server.host, port: server.port, tls: 'none' },
+      parameters,
+      testIds: selectRelayTests('all').map((definition) => definition.id),
+    });
+    const notes = report.transcript.filter((event) => event.kind === 'info' && /before the server's error limit/.test(event.text));
+    assert.equal(notes.length, server.peers.length - 1);
+    assert.match(notes[0].text, /^7 refusals on this connection: reconnecting/);
+    const noteIndex = report.transcript.indexOf(notes[0]);
+    const sentAfterNote = report.transcript
+      .slice(noteIndex)
+      .filter((event) => event.kind === 'sent')
+      .slice(0, 2)
+      .map((event) => event.text);
+    assert.deepEqual(sentAfterNote, ['QUIT', 'EHLO client.example.org'], 'QUIT ends one connection, EHLO starts the next');
+  });
+
+  test('the KB tests alone (seven refusals at most) still run on one connection, as the KB does', async () => {
+    const server = await refusingServer();
+    servers.push(server);
+    await runRelaySuite({
+      session: { host: server.host, port: server.port, tls: 'none' },
+      parameters,
+      testIds: selectRelayTests('kb').map((definition) => definition.id),
+    });
+    assert.equal(server.peers.length, 1);
+  });
+});
