@@ -4,7 +4,7 @@ import type { ClassifiedReplyRecord, RelayReport, RelayTestResult } from './rela
 /**
  * A RelayReport as plain text for a terminal or an output channel: the verdict first, then a table of
  * the tests, then each test with its addresses, the reply that decided it and the reason, then the
- * warnings. Lines end with "\n"; a pseudoterminal turns them into "\r\n" itself.
+ * warnings. Reasons and warnings wrap at the width; commands and replies never do. Lines end with "\n"; a pseudoterminal turns them into "\r\n" itself.
  */
 
 export interface RelayReportTextOptions {
@@ -78,7 +78,8 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
     lines.push(`    sent:    MAIL FROM:${test.mailFrom}  RCPT TO:${test.rcptTo}`);
     const deciding = test.replies[test.replies.length - 1];
     if (deciding) {
-      lines.push(...wrapped(`    reply:   `, describeRecord(deciding), width));
+      // Never wrapped: it is wire text, and stays whole for search and copy.
+      lines.push(`    reply:   ${describeRecord(deciding)}`);
     }
     lines.push(...wrapped(`    reason:  `, test.reason, width));
   }

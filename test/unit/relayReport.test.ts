@@ -92,6 +92,11 @@ describe('renderRelayReport', () => {
     }
   });
 
+  test('the deciding reply is never wrapped, however narrow the width', () => {
+    const narrow = renderRelayReport(report, { width: 40 }).split('\n');
+    assert.ok(narrow.includes('    reply:   RCPT TO:<victim@example.net> -> 550 5.7.1 Unable to relay for victim@example.net'));
+  });
+
   test('warnings come last', () => {
     const warningsAt = lines.indexOf('Warnings:');
     assert.ok(warningsAt > lines.findIndex((line) => line.startsWith('kb6: ')));
