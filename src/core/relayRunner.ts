@@ -148,6 +148,10 @@ async function attemptRelayTest(
       attempt.decision = { outcome: 'error', reason: `Not sent: ${describeError(error)} (check the test parameters).` };
     } else if (error instanceof SmtpError) {
       attempt.interruption = describeError(error);
+      if (attempt.decision) {
+        // Only confirmByDelivery runs after the decision: RCPT decided, the delivery never answered.
+        attempt.decision = { ...attempt.decision, reason: `${attempt.decision.reason} Confirming by delivery failed: ${attempt.interruption}.` };
+      }
     } else {
       throw error;
     }
