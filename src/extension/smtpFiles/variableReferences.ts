@@ -1,0 +1,89 @@
+/**
+ * `{{name}}` references in a .smtp file, and their substitution. No `vscode` here.
+ *
+ * Names are those of the grammar (`[A-Za-z_][\w.-]*`), or a built-in with a leading `$` (`{{$target.host}}`).
+ * Substitution refuses any value holding a CR or LF: a variable, a setting or a snippet value must never turn
+ * one command line into two (SMTP command injection), so the block is refused before anything is sent.
+ */
+import { CommandInjectionError } from '../../core/errors';
+
+/** A `{{name}}` in a line: where it is (0-based UTF-16 columns, end exclusive) and what it names. */
+export interface VariableReference {
+  name: string;
+  startColumn: number;
+  endColumn: number;
+}
+
+const referencePattern = /\{\{\s*(\$?[A-Za-z_][\w.-]*)\s*\}\}/g;
+
+export function referencesIn(text: string): VariableReference[] {
+  return [...text.matchAll(referencePattern)].map((match) => ({
+    name: match[1],
+    startColumn: match.index,
+    endColumn: match.index + match[0].length,
+  }));
+}
+
+/** A reference that cannot be replaced: undefined, or defined in terms of itself. */
+export class UnresolvedVariableError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnresolvedVariableError';
+  }
+}
+
+/**
+ * The variables one substitution can use: the file's own (`@name = value`, whose values may refer to other
+ * variables) and the built-ins (`$target.host`...), which are plain values. A built-in whose value is not
+ * known yet (no connection, no local domain) is `undefined`.
+ */
+export class VariableScope {
+  constructor(
+    private readonly fileVariables: ReadonlyMap<string, string>,
+    private readonly builtins: ReadonlyMap<string, string | undefined> = new Map(),
+  ) {}
+
+  /**
+   * The text with every reference replaced. Throws UnresolvedVariableError for an undefined or circular
+   * variable and CommandInjectionError for a value with a line break; `what` names the text in that message.
+   */
+  substitute(text: string, what = 'the line'): string {
+    return this.expand(text, what, []);
+  }
+
+  private expand(text: string, what: string, resolving: readonly string[]): string {
+    return text.replace(referencePattern, (_reference, name: string) => {
+      const value = this.valueOf(name, what, resolving);
+      if (/[\r\n]/.test(value)) {
+        throw new CommandInjectionError(
+          `refused: {{${name}}} holds a line break (CR or LF), which would turn ${what} into two SMTP commands; nothing was sent`,
+        );
+      }
+      return value;
+    });
+  }
+
+  private valueOf(name: string, what: string, resolving: readonly string[]): string {
+    if (name.startsWith('$')) {
+      if (!this.builtins.has(name)) {
+        throw new UnresolvedVariableError(name, `{{${name}}} is not a built-in variable (known: ${[...this.builtins.keys()].join(', ')})`);
+      }
+      const value = this.builtins.get(name);
+      if (value === undefined) {
+        throw new UnresolvedVariableError(name, `{{${name}}} has no value for this target yet`);
+      }
+      return value;
+    }
+    const raw = this.fileVariables.get(name);
+    if (raw === undefined) {
+      throw new UnresolvedVariableError(name, `{{${name}}} is not defined: add a line "@${name} = value"`);
+    }
+    if (resolving.includes(name)) {
+      throw new UnresolvedVariableError(name, `{{${name}}} is defined in terms of itself (${[...resolving, name].join(' -> ')})`);
+    }
+    return this.expand(raw, what, [...resolving, name]);
+  }
+}
