@@ -5,6 +5,8 @@ import { AuthPasswords } from './secrets';
 import { LabSettings } from './settings';
 import { ConnectionStatusItem } from './statusBar';
 import { TargetCatalog } from './targets';
+import { RelayVerdicts } from './verdict/relayVerdicts';
+import { TranscriptStore } from './transcripts/transcriptStore';
 
 /**
  * Owns every resource of one activation. Features receive it in `registerX(lab)` and take what they need;
@@ -18,6 +20,10 @@ export class LabContext implements vscode.Disposable {
   readonly passwords: AuthPasswords;
   readonly targets: TargetCatalog;
   readonly connectionStatus: ConnectionStatusItem;
+  /** The last relay verdict of any face (Test Explorer, Run Relay Suite): what Show Relay Verdict shows. */
+  readonly relayVerdicts: RelayVerdicts;
+  /** Every session's transcript: `lab.transcripts.track(label, target, session)` (see transcriptStore.ts). */
+  readonly transcripts: TranscriptStore;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.store.add(log);
@@ -25,6 +31,10 @@ export class LabContext implements vscode.Disposable {
     this.passwords = new AuthPasswords(extension.secrets);
     this.targets = this.store.add(new TargetCatalog(this.settings, extension.globalState, extension.workspaceState));
     this.connectionStatus = this.store.add(new ConnectionStatusItem());
+    this.relayVerdicts = this.store.add(new RelayVerdicts());
+    this.transcripts = this.store.add(
+      new TranscriptStore(extension.globalStorageUri, this.settings, `smtp-relay-lab ${String(extension.extension.packageJSON.version)}`),
+    );
   }
 
   /** Resolves a file shipped with the extension (media/, syntaxes/). */
