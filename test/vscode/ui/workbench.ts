@@ -6,6 +6,9 @@ import { screenshotsDir } from '../host/repoPaths';
 /** Long enough for a cold extension host on 2 cores; only ever a ceiling, never a measured delay. */
 const uiTimeoutMs = 30_000;
 
+/** xterm's DOM renderer: one div per visible row, in the terminal the panel shows. */
+const activeTerminalRowsSelector = '.terminal-wrapper.active .xterm-rows';
+
 /**
  * The VS Code workbench in a browser page, driven the way a person drives it: keyboard shortcuts, the
  * command palette, quick picks, typing into a terminal. Selectors are VS Code 1.100's DOM.
@@ -71,8 +74,19 @@ export class Workbench {
 
   /** Resolves with the terminal's text once `pattern` matches it; rejects with that text after the timeout. */
   async waitForTerminalText(pattern: RegExp): Promise<string> {
+    // Matched against innerText, one line per row: textContent runs the rows together, so a port number
+    // at the end of one row would glue onto the reply code at the start of the next.
     try {
-      await this.activeTerminalRows.filter({ hasText: pattern }).waitFor({ timeout: uiTimeoutMs });
+      await this.activeTerminalRows.first().waitFor({ timeout: uiTimeoutMs });
+      await this.page.waitForFunction(
+        ({ selector, source, flags }) => {
+          // Runs in the page; this project compiles without the DOM library, hence the narrow type.
+          const page = globalThis as unknown as { document: { querySelector(s: string): { innerText: string } | null } };
+          return new RegExp(source, flags).test(page.document.querySelector(selector)?.innerText ?? '');
+        },
+        { selector: activeTerminalRowsSelector, source: pattern.source, flags: pattern.flags },
+        { timeout: uiTimeoutMs },
+      );
     } catch {
       throw new Error(`the terminal never showed ${pattern}; it shows:\n${await this.terminalText()}`);
     }
@@ -112,6 +126,6 @@ export class Workbench {
   }
 
   private get activeTerminalRows(): Locator {
-    return this.page.locator('.terminal-wrapper.active .xterm-rows');
+    return this.page.locator(activeTerminalRowsSelector);
   }
 }
