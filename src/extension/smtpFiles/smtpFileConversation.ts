@@ -1,0 +1,290 @@
+/**
+ * One .smtp file's conversation with its server: the connection is opened by the first block sent and
+ * reused by the next ones, and reopened when the server (or a QUIT) closed it. Every event of every
+ * connection lands in one transcript, with a line naming each block before what it sends.
+ * No `vscode` here: plain node tests drive it against the practice server.
+ */
+import { InvalidStateError, SmtpError } from '../../core/errors';
+import type { SmtpReply } from '../../core/reply';
+import { SmtpSession } from '../../core/session';
+import { describeTarget, type SessionOptions, type SessionTimeouts } from '../../core/sessionOptions';
+import { commandKindOf } from '../../core/smtpCommand';
+import type { Transcript, TranscriptEvent, TranscriptEventKind } from '../../core/transcriptEvent';
+import { TranscriptRecorder } from '../../core/transcriptRecorder';
+import { escapeWireBytes } from '../../core/wireText';
+import { sessionOptionsFor, type Target } from '../target';
+import { builtinVariables, type ConnectionFacts } from './builtinVariables';
+import { problemsStoppingBlock, type SmtpBlock, type SmtpDocument, type SmtpStep } from './smtpDocument';
+import { VariableScope } from './variableReferences';
+
+export interface SmtpFileConversationOptions {
+  target: Target;
+  /** The file, for the transcript header and messages: "relay.smtp". */
+  fileName: string;
+  timeouts?: Partial<SessionTimeouts>;
+  /** How a connection is made; tests may wrap it. */
+  createSession?: (options: SessionOptions) => SmtpSession;
+}
+
+/** One reply a block received, with the line that asked for it. */
+export interface BlockReply {
+  /** The command as sent (after substitution); "" for the greeting of a new connection. */
+  command: string;
+  /** The file line of the command, or undefined for what the conversation sent on its own (greeting, EHLO). */
+  line?: number;
+  reply: SmtpReply;
+}
+
+export interface BlockRunResult {
+  block: SmtpBlock;
+  replies: BlockReply[];
+  /** What stopped the block early: a timeout, a closed connection, a refused greeting. */
+  error?: SmtpError;
+}
+
+/** A block that is not sent because of what is written in the file; nothing of it went on the wire. */
+export class SmtpFileProblemError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmtpFileProblemError';
+  }
+}
+
+const helloVerbs = new Set(['ehlo', 'helo']);
+
+export class SmtpFileConversation {
+  readonly target: Target;
+  readonly startedAt = Date.now();
+  private readonly recorder = new TranscriptRecorder();
+  private readonly listeners = new Set<(event: TranscriptEvent) => void>();
+  private session: SmtpSession | undefined;
+  private facts: ConnectionFacts = {};
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: SmtpFileConversationOptions) {
+    this.target = options.target;
+  }
+
+  /** Every event so far, across connections. */
+  get events(): readonly TranscriptEvent[] {
+    return this.recorder.events;
+  }
+
+  get isConnected(): boolean {
+    return this.session?.state === 'ready';
+  }
+
+  get tlsActive(): boolean {
+    return this.session?.tlsActive ?? false;
+  }
+
+  /** What the current (or last) connection told us: the greeting, the EHLO reply, the address. */
+  get connectionFacts(): Readonly<ConnectionFacts> {
+    return this.facts;
+  }
+
+  onEvent(listener: (event: TranscriptEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  transcript(extra: Record<string, string> = {}): Transcript {
+    return this.recorder.toTranscript({
+      target: describeTarget(this.target),
+      startedAt: this.startedAt,
+      tool: 'SMTP Relay Lab .smtp file',
+      extra: {
+        file: this.options.fileName,
+        tls: this.target.tls,
+        ...(this.target.practicePersona ? { persona: this.target.practicePersona } : {}),
+        ...extra,
+      },
+    });
+  }
+
+  /**
+   * Sends one block, after whatever is already running. A failure on the wire is in the result; it rejects
+   * only with SmtpFileProblemError (the file's text) or InvalidStateError (the conversation was closed).
+   */
+  runBlock(document: SmtpDocument, index: number): Promise<BlockRunResult> {
+    return this.enqueue(() => this.sendBlock(document, index));
+  }
+
+  /**
+   * Sends the blocks in order on one connection (reconnecting after a QUIT). Stops at the first block that
+   * could not finish; a problem in any block's text stops the run before anything is sent.
+   */
+  runBlocks(document: SmtpDocument, indices: readonly number[] = document.blocks.map((block) => block.index)): Promise<BlockRunResult[]> {
+    return this.enqueue(async () => {
+      for (const index of indices) {
+        this.assertSendable(document, index);
+      }
+      const results: BlockRunResult[] = [];
+      for (const index of indices) {
+        const result = await this.sendBlock(document, index);
+        results.push(result);
+        if (result.error) {
+          break;
+        }
+      }
+      return results;
+    });
+  }
+
+  /** Closes the connection for good; a block waiting for a reply stops with the reason. */
+  close(reason?: string): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    if (reason && this.session && this.session.state !== 'closed') {
+      this.session.note(reason);
+    }
+    this.session?.close();
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertSendable(document: SmtpDocument, index: number): SmtpBlock {
+    const block = document.blocks[index];
+    if (!block) {
+      throw new SmtpFileProblemError(0, `the file has no block ${index + 1} (it has ${document.blocks.length})`);
+    }
+    const [problem] = problemsStoppingBlock(document, block);
+    if (problem) {
+      throw new SmtpFileProblemError(problem.line, `line ${problem.line + 1}: ${problem.message}`);
+    }
+    return block;
+  }
+
+  private async sendBlock(document: SmtpDocument, index: number): Promise<BlockRunResult> {
+    const block = this.assertSendable(document, index);
+    if (this.closed) {
+      throw new InvalidStateError(`the conversation of ${this.options.fileName} is closed`);
+    }
+    this.remark('info', `block ${index + 1}${block.title ? `: ${block.title}` : ''} (line ${block.startLine + 1})`);
+    const replies: BlockReply[] = [];
+    try {
+      const session = await this.connectedSession(block, replies);
+      if (!session) {
+        return { block, replies };
+      }
+      const lines = this.substitute(document, block);
+      for (const [stepIndex, step] of block.steps.entries()) {
+        const reply = await this.sendStep(session, step, lines[stepIndex]);
+        replies.push(...reply);
+        if (session.state === 'closed' && stepIndex < block.steps.length - 1) {
+          this.remark('info', `the connection is closed: the rest of block ${index + 1} was not sent`);
+          break;
+        }
+      }
+      return { block, replies };
+    } catch (error) {
+      if (error instanceof SmtpError) {
+        this.remark('error', `block ${index + 1} stopped: ${error.message}`);
+        return { block, replies, error };
+      }
+      throw error;
+    }
+  }
+
+  /** The open session, or a new one greeted (and EHLO'd when the block does not say hello itself). */
+  private async connectedSession(block: SmtpBlock, replies: BlockReply[]): Promise<SmtpSession | undefined> {
+    if (this.session?.state === 'ready') {
+      return this.session;
+    }
+    const options = sessionOptionsFor(this.target, this.options.timeouts);
+    const session = this.options.createSession ? this.options.createSession(options) : new SmtpSession(options);
+    this.session = session;
+    this.facts = {};
+    session.onEvent((event) => this.record(event));
+    const greeting = await session.connect();
+    this.facts = { greeting, ...(session.remoteAddress ? { remoteAddress: session.remoteAddress } : {}) };
+    replies.push({ command: '', reply: greeting });
+    if (greeting.code < 200 || greeting.code >= 300) {
+      this.remark('info', `the server did not greet with 2xx (${greeting.code}): the block was not sent`);
+      return undefined;
+    }
+    const saysHello = block.steps.some((step) => helloVerbs.has(commandKindOf(step.text)));
+    if (!saysHello) {
+      // A block sent on a new connection (a relay test, say) would otherwise meet "503 send EHLO first".
+      const name = this.target.heloName;
+      session.note(`new connection: EHLO ${name} first, since block ${block.index + 1} does not say hello`);
+      const ehloReply = await session.ehlo(name);
+      this.facts = { ...this.facts, ehloReply };
+      replies.push({ command: `EHLO ${name}`, reply: ehloReply });
+    }
+    return session;
+  }
+
+  /** Every line of the block with its references replaced, before any is sent: all or nothing. */
+  private substitute(document: SmtpDocument, block: SmtpBlock): string[][] {
+    const scope = new VariableScope(
+      new Map([...document.variables].map(([name, definition]) => [name, definition.value])),
+      builtinVariables(this.target, this.facts),
+    );
+    const at = (line: number, text: string): string => {
+      try {
+        return scope.substitute(text, `line ${line + 1}`);
+      } catch (error) {
+        this.remark('error', `block ${block.index + 1} not sent: line ${line + 1}: ${(error as Error).message}`);
+        throw new SmtpFileProblemError(line, `line ${line + 1}: ${(error as Error).message}`);
+      }
+    };
+    return block.steps.map((step) =>
+      step.kind === 'data'
+        ? [at(step.line, step.text), ...step.body.map((text, offset) => at(step.bodyStartLine + offset, text))]
+        : [at(step.line, step.text)],
+    );
+  }
+
+  private async sendStep(session: SmtpSession, step: SmtpStep, [line, ...body]: string[]): Promise<BlockReply[]> {
+    const kind = commandKindOf(line);
+    const answered = (reply: SmtpReply, command = line): BlockReply => ({ command, line: step.line, reply });
+    if (step.kind === 'data') {
+      const reply = await session.command(line);
+      if (reply.code !== 354) {
+        session.note(`DATA answered ${reply.code}, not 354: the message was not sent`);
+        return [answered(reply)];
+      }
+      return [answered(reply), answered(await session.sendMessageBody(body.join('\n')), '.')];
+    }
+    const name = /^\S+\s+(\S.*)$/.exec(line)?.[1];
+    if (kind === 'ehlo' && name !== undefined) {
+      const reply = await session.ehlo(name);
+      this.facts = { ...this.facts, ehloReply: reply };
+      return [answered(reply)];
+    }
+    if (kind === 'starttls' && line.toUpperCase() === 'STARTTLS') {
+      return [answered(await session.starttls())];
+    }
+    if (kind === 'quit') {
+      await session.quit();
+      return [];
+    }
+    return [answered(await session.command(line))];
+  }
+
+  private remark(kind: Extract<TranscriptEventKind, 'info' | 'error'>, text: string): void {
+    if (kind === 'info' && this.session && this.session.state !== 'closed') {
+      this.session.note(text);
+      return;
+    }
+    this.record({ kind, at: Date.now(), tls: this.tlsActive, text: escapeWireBytes(Buffer.from(text, 'utf8')) });
+  }
+
+  private record(event: TranscriptEvent): void {
+    this.recorder.record(event);
+    for (const listener of [...this.listeners]) {
+      listener(event);
+    }
+  }
+}
