@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ReplyContext } from './classification';
 import { classifyReply } from './classifyReply';
+import { assertSingleLine } from './commandLine';
 import { CancelledError, CommandInjectionError, describeError, SmtpError } from './errors';
 import { findRelayTest, UnknownRelayTestError } from './relayCatalogue';
 import { RelayConnection, SessionRefusedError } from './relayConnection';
@@ -248,6 +249,37 @@ function testsToRun(testIds: readonly string[]): RelayTestDefinition[] {
   return [...tests.filter((test) => test.group === 'control'), ...tests.filter((test) => test.group !== 'control')];
 }
 
+const parameterNames: Record<'localUser' | 'remoteDomain' | 'remoteUser' | 'serverAddress' | 'serverName' | 'heloName', string> = {
+  localUser: 'the local user',
+  remoteDomain: 'the remote domain',
+  remoteUser: 'the remote user',
+  serverAddress: 'the server address',
+  serverName: 'the server name',
+  heloName: 'the EHLO name',
+};
+
+/**
+ * A parameter with CR or LF would smuggle a second command into MAIL, RCPT or EHLO (command injection):
+ * such a run is refused as a whole, before connecting, so nothing at all reaches the server.
+ */
+function lineBreakInParameters(parameters: RelayTestParameters): OutcomeDecision | undefined {
+  const values: [string, string | undefined][] = [
+    ...parameters.localDomains.map((domain): [string, string] => ['the local domain', domain]),
+    ...Object.entries(parameterNames).map(([key, name]): [string, string | undefined] => [name, parameters[key as keyof typeof parameterNames]]),
+  ];
+  for (const [name, value] of values) {
+    try {
+      assertSingleLine(value ?? '', name);
+    } catch (error) {
+      if (error instanceof CommandInjectionError) {
+        return { outcome: 'error', reason: `Not run: ${error.message} (check the test parameters).` };
+      }
+      throw error;
+    }
+  }
+  return undefined;
+}
+
 function refusalsIn(steps: readonly ClassifiedStep[]): number {
   return steps.filter((step) => step.reply.code >= 400).length;
 }
@@ -259,7 +291,10 @@ function controlStateOf(result: RelayTestResult): ControlState {
   return result.outcome === 'inconclusive' ? 'refused' : 'not-run';
 }
 
-/** Runs the selected tests against one server and judges it. Rejects only for unknown test ids. */
+/**
+ * Runs the selected tests against one server and judges it. Rejects only for unknown test ids; parameters
+ * with a line break make every test an 'error' without connecting.
+ */
 export async function runRelaySuite(options: RelayRunOptions): Promise<RelayReport> {
   const startedAt = Date.now();
   const tests = testsToRun(options.testIds);
@@ -310,7 +345,7 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
     }
   };
 
-  stopped = await openConnection();
+  stopped = lineBreakInParameters(options.parameters) ?? (await openConnection());
   for (const test of tests) {
     const testStartedAt = Date.now();
     if (!stopped && signal?.aborted) {
