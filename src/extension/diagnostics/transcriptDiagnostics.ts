@@ -109,17 +109,18 @@ export class TranscriptDiagnostics implements vscode.Disposable {
     }
   }
 
+  /** Only documents already annotated: one whose tab closed stays without marks until it is shown again. */
   private scheduleRefresh(document: vscode.TextDocument): void {
-    if (!TranscriptDiagnostics.isTranscript(document)) {
+    const key = document.uri.toString();
+    if (!TranscriptDiagnostics.isTranscript(document) || !this.annotations.has(key)) {
       return;
     }
-    const key = document.uri.toString();
     this.cancelPendingRefresh(key);
     this.pendingRefreshes.set(
       key,
       setTimeout(() => {
         this.pendingRefreshes.delete(key);
-        if (!document.isClosed) {
+        if (!document.isClosed && this.annotations.has(key)) {
           this.refresh(document);
         }
       }, refreshDelayMs),
