@@ -1,0 +1,121 @@
+import { findRelayTest } from '../../core/relayCatalogue';
+import { describeRecord, verdictSummary } from '../../core/relayReport';
+import type { ClassifiedReplyRecord, RelayReport, RelayTestResult } from '../../core/relayTypes';
+import type { TranscriptEvent } from '../../core/transcriptEvent';
+import { writeTranscript } from '../../core/transcriptFormat';
+
+/**
+ * How a relay test result shows in the Test Explorer, without `vscode`: the item's state, the message a
+ * failure carries, and the text of the run's output. The controller only turns these into TestRun calls.
+ *
+ *   failed (relayed)        -> failed, with expected "a refusal" and actual the reply that relayed;
+ *   needs-confirmation      -> passed, with a note in the output next to the test. NDR-pending is what a
+ *                              closed server does (KB 304897 tests 6 and 7) and does not make the verdict
+ *                              "open", so the item must not turn red; `passed` takes no message, so the
+ *                              request to confirm goes into the output attached to the item;
+ *   inconclusive            -> skipped: the server's answer proves nothing either way, which is what a
+ *                              skipped test says; the reason is in the test's output;
+ *   error                   -> errored: the test could not be carried out (connection lost, not run);
+ *                              when the user cancelled the run, tests that never ran are skipped instead.
+ */
+
+export type TestItemState =
+  | { state: 'passed'; note?: string }
+  | { state: 'failed'; message: string; expected: string; actual: string }
+  | { state: 'skipped' }
+  | { state: 'errored'; message: string };
+
+export function testItemStateFor(result: RelayTestResult, options: { cancelled?: boolean } = {}): TestItemState {
+  switch (result.outcome) {
+    case 'passed':
+      return { state: 'passed' };
+    case 'needs-confirmation':
+      return { state: 'passed', note: confirmationRequest };
+    case 'failed': {
+      const proof = relayProof(result);
+      return {
+        state: 'failed',
+        message: result.reason,
+        expected: expectedAnswer(result, proof),
+        actual: proof ? describeRecord(proof) : '(no reply recorded)',
+      };
+    }
+    case 'inconclusive':
+      return { state: 'skipped' };
+    case 'error':
+      return options.cancelled ? { state: 'skipped' } : { state: 'errored', message: result.reason };
+  }
+}
+
+/** Said next to an NDR-pending test, which passes: how to find out whether it really stays local. */
+export const confirmationRequest =
+  'NDR-pending: accepted for local delivery, not shown to relay. Please confirm: watch for the NDR to the sender ' +
+  '(or the mailbox of unresolved recipients), or run this test with the "Run with delivery confirmation" profile ' +
+  'against a server you own.';
+
+/** The reply that shows the relay: the one classified as relaying (RCPT, or the end of DATA), else the last. */
+export function relayProof(result: RelayTestResult): ClassifiedReplyRecord | undefined {
+  return [...result.replies].reverse().find((record) => record.signals?.includes('relay')) ?? result.replies.at(-1);
+}
+
+/** Written like the actual line ("RCPT TO:<...> -> ..."), so the diff view lines the two up. */
+function expectedAnswer(result: RelayTestResult, proof: ClassifiedReplyRecord | undefined): string {
+  const command = proof?.command ?? `RCPT TO:${result.rcptTo}`;
+  const closedAnswer = findRelayTest(result.id)?.closedServerAnswers ?? 'refuses it';
+  return `${command} -> a refusal (4xx or 5xx): a closed server ${closedAnswer}`;
+}
+
+/** Output lines end with CRLF, as TestRun.appendOutput requires. */
+export function asOutput(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
+}
+
+/**
+ * One transcript event as the line our .smtp-transcript files hold ("+0.012 <-  250 ..."), so the live
+ * output reads like the saved transcript and can be pasted into one.
+ */
+export function transcriptOutputLine(event: TranscriptEvent, startedAt: number): string {
+  const file = writeTranscript({ header: { tool: 'live', startedAt }, events: [event] });
+  const lines = file.split('\n');
+  return `${lines[lines.length - 2]}\r\n`;
+}
+
+/** What a run says before its first line: where, which tests, and whether DATA may be sent. */
+export function runIntroduction(facts: {
+  targetLabel: string;
+  testIds: readonly string[];
+  controlAdded: boolean;
+  confirmByDelivery: boolean;
+}): string {
+  const lines = [`=== Relay tests against ${facts.targetLabel}: ${facts.testIds.join(', ')}`];
+  if (facts.controlAdded) {
+    lines.push(
+      '=== The control test was added: without a local recipient the server accepts, its rejections would prove nothing.',
+    );
+  }
+  lines.push(
+    facts.confirmByDelivery
+      ? '=== Delivery confirmation is ON: DATA is sent for tests accepted for local delivery (NDR-pending).'
+      : '=== No DATA is sent: nothing can be relayed by this run.',
+  );
+  return asOutput(lines.join('\n') + '\n');
+}
+
+/** One test's block of output: its addresses, every reply with its classification, and the reason. */
+export function testResultOutput(result: RelayTestResult): string {
+  const lines = [`--- ${result.id}: ${result.outcome} - ${result.title}`, `    sent:   MAIL FROM:${result.mailFrom}  RCPT TO:${result.rcptTo}`];
+  for (const record of result.replies) {
+    lines.push(`    reply:  ${describeRecord(record)}  [${record.class}]`);
+  }
+  lines.push(`    reason: ${result.reason}`);
+  return asOutput(lines.join('\n') + '\n');
+}
+
+/** The end of a run: the verdict in one line, then the warnings that keep it honest. */
+export function verdictOutput(report: RelayReport): string {
+  const lines = ['', `Verdict: ${verdictSummary(report)}`];
+  for (const warning of report.warnings) {
+    lines.push(`  ! ${warning}`);
+  }
+  return asOutput(lines.join('\n') + '\n');
+}
