@@ -36,7 +36,13 @@ class RecordingHost implements SessionConsoleHost {
   }
   connectionChanged(connection: ConsoleConnection): void {
     this.connections.push(connection);
+    if (connection.kind === 'closed') {
+      this.markClosed();
+    }
   }
+  private markClosed!: () => void;
+  /** Resolves when the console reports its connection closed (the socket's close event, not the script's). */
+  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
   async askForUsername(): Promise<string | undefined> {
     return 'alice';
   }
@@ -248,7 +254,7 @@ describe('session console: telnet-like conversation', () => {
       await postfixLike(peer, bodies);
     });
     await type('NOOP\r');
-    await server.peers[0].closed;
+    await host.closed;
     await console.whenIdle();
     assert.match(host.screen, /421 4\.3\.2 Shutting down\r\n\s+\[rejection 4\.3\.2 temporary: the server is closing the connection\]/);
     assert.match(host.screen, /connection closed by server/);
