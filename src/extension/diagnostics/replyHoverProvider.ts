@@ -22,10 +22,9 @@ export class ReplyHoverProvider implements vscode.HoverProvider {
     // Server text is untrusted: no command links, no HTML.
     markdown.isTrusted = false;
     markdown.supportHtml = false;
-    const range =
-      position.line === reply.line - 1
-        ? new vscode.Range(reply.line - 1, reply.startColumn, reply.line - 1, reply.endColumn)
-        : document.lineAt(position.line).range;
+    const replyText = new vscode.Range(reply.line - 1, reply.startColumn, reply.line - 1, reply.endColumn);
+    // On the timestamp or marker of our format, or on a continuation line, the whole line is the target.
+    const range = replyText.contains(position) ? replyText : document.lineAt(position.line).range;
     return new vscode.Hover(markdown, range);
   }
 }

@@ -149,6 +149,12 @@ describe('transcript diagnostics', () => {
       assert.match(text, /Class: rejection/);
     });
 
+    it('explains the reply also when the pointer is on its timestamp', async () => {
+      const at = positionOf(transcriptText, '250 2.1.5 Ok');
+      const text = await hoverText(uri, new vscode.Position(at.line, 0));
+      assert.match(text, /accepted for a remote recipient: \*\*this server relays\*\*/);
+    });
+
     it('gives no hover on a command line', async () => {
       const at = positionOf(transcriptText, 'RCPT TO:<victim@example.org>');
       assert.equal(await hoverText(uri, new vscode.Position(at.line, at.start + 1)), '');
