@@ -1,0 +1,252 @@
+import { writeFile } from 'node:fs/promises';
+import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue';
+import { relayReportToJson } from '../core/relayJson';
+import { renderRelayReport } from '../core/relayReport';
+import { runRelaySuite } from '../core/relayRunner';
+import type { RelayReport, RelayTestDefinition, RelayTestParameters } from '../core/relayTypes';
+import { describeTarget, type SessionOptions, type TlsMode } from '../core/sessionOptions';
+import { writeTranscript } from '../core/transcriptFormat';
+import { personaNames } from '../lab/personaCatalogue';
+import type { PersonaName } from '../lab/persona';
+import { startPracticeServer, type PracticeServer } from '../lab/practiceServer';
+import { CliRuntimeError, type CliContext } from './cliContext';
+import { choiceValue, listValues, parseCommandArguments, portValue, UsageError } from './commandLineArguments';
+import { exitCodeHelp, exitCodes } from './exitCodes';
+import { labOutboxSummary, labReportSection } from './labReportSection';
+import { toolLabel } from './toolVersion';
+
+export const relayDefaults = {
+  port: 25,
+  tls: 'none' as TlsMode,
+  localUser: 'postmaster',
+  remoteDomain: 'example.net',
+  remoteUser: 'relay-test',
+  helo: 'relay-lab.example.com',
+  tests: 'all',
+};
+
+export const relayHelp = `Usage: smtp-relay-lab relay --host HOST [options]
+       smtp-relay-lab relay --lab PERSONA [options]
+
+Runs the open-relay tests of Microsoft KB 304897 (and the wider nmap/Metasploit variants) against an
+SMTP server: one connection, EHLO, then per test RSET, MAIL FROM, RCPT TO. No DATA is sent unless
+--confirm-by-delivery is given, so nothing is ever relayed through the server by default.
+
+Target:
+  --host HOST               server name or IP address (required unless --lab)
+  --port PORT               default ${relayDefaults.port}
+  --tls MODE                none (default), starttls, implicit
+  --insecure                do not check the server certificate (lab servers with self-signed certificates)
+  --lab PERSONA             start a practice server on 127.0.0.1 (a free port) and test it instead:
+                            ${personaNames.join(', ')}; its certificate is never checked
+
+Test parameters:
+  --local-domain DOMAIN     a domain the server receives mail for; repeatable or a comma list.
+                            Default: inferred from the banner and EHLO name (with --lab: the lab's domain)
+  --local-user USER         a mailbox that exists on the server (default ${relayDefaults.localUser})
+  --remote-domain DOMAIN    a domain the server must not relay to (default ${relayDefaults.remoteDomain})
+  --remote-user USER        local part of the remote recipient (default ${relayDefaults.remoteUser})
+  --helo NAME               the name sent with EHLO (default ${relayDefaults.helo})
+  --tests WHICH             all (default: the control, KB tests 1-7 and the extended variants),
+                            kb (the control and KB tests 1-7), extended, or ids: control,kb1,kb6
+  --bare-addresses          send addresses without <> as the KB types them (MAIL FROM:user@domain)
+  --confirm-by-delivery     send DATA for tests the server accepted for local delivery, to confirm
+                            by the NDR. Only do this against a server you own
+
+Output:
+  --json                    print the report as JSON (verdict, tests, replies, transcript)
+  --save FILE               also write the transcript to FILE (readable by "smtp-relay-lab annotate")
+  -h, --help                show this help
+
+${exitCodeHelp}
+`;
+
+const relayOptions = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  tls: { type: 'string' },
+  insecure: { type: 'boolean' },
+  lab: { type: 'string' },
+  'local-domain': { type: 'string', multiple: true },
+  'local-user': { type: 'string' },
+  'remote-domain': { type: 'string' },
+  'remote-user': { type: 'string' },
+  helo: { type: 'string' },
+  tests: { type: 'string' },
+  'bare-addresses': { type: 'boolean' },
+  'confirm-by-delivery': { type: 'boolean' },
+  json: { type: 'boolean' },
+  save: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface RelayInvocation {
+  host?: string;
+  port: number;
+  tls: TlsMode;
+  insecure: boolean;
+  lab?: PersonaName;
+  localDomains: string[];
+  localUser: string;
+  remoteDomain: string;
+  remoteUser: string;
+  helo: string;
+  tests: RelayTestDefinition[];
+  addressForm: RelayTestParameters['addressForm'];
+  confirmByDelivery: boolean;
+  json: boolean;
+  save?: string;
+}
+
+export async function runRelayCommand(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommandArguments('relay', args, relayOptions, false);
+  if (values.help) {
+    context.out(relayHelp);
+    return exitCodes.ok;
+  }
+  const invocation = readInvocation(values);
+  const lab = invocation.lab ? await startLab(invocation) : undefined;
+  let report: RelayReport;
+  try {
+    report = await runRelaySuite({
+      session: sessionOptions(invocation, lab),
+      parameters: {
+        localDomains: invocation.localDomains.length > 0 ? invocation.localDomains : (lab?.localDomains ?? []),
+        localUser: invocation.localUser,
+        remoteDomain: invocation.remoteDomain,
+        remoteUser: invocation.remoteUser,
+        // Empty: the runner takes the address it actually connected to, which IP-literal tests need.
+        serverAddress: '',
+        heloName: invocation.helo,
+        addressForm: invocation.addressForm,
+      },
+      testIds: invocation.tests.map((test) => test.id),
+      confirmByDelivery: invocation.confirmByDelivery,
+      signal: context.signal,
+      onTestFinished: (result) => {
+        if (context.errIsTerminal && !invocation.json) {
+          context.err(`  ${result.id.padEnd(28)}${result.outcome}\n`);
+        }
+      },
+    });
+  } finally {
+    await lab?.close();
+  }
+
+  if (invocation.save) {
+    await saveTranscript(invocation.save, report, invocation, lab);
+  }
+  const unreachable = connectionFailure(report);
+  if (invocation.json) {
+    const json = { ...relayReportToJson(report, toolLabel), ...(lab ? { lab: labOutboxSummary(lab) } : {}) };
+    context.out(`${JSON.stringify(json, null, 2)}\n`);
+  } else if (!unreachable) {
+    context.out(renderRelayReport(report));
+    if (lab) {
+      context.out(`\n${labReportSection(lab)}`);
+    }
+  }
+  if (context.signal.aborted) {
+    return exitCodes.interrupted;
+  }
+  if (unreachable) {
+    throw new CliRuntimeError(unreachable);
+  }
+  return exitCodes[report.verdict];
+}
+
+function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof relayOptions>>['values']): RelayInvocation {
+  const lab = values.lab === undefined ? undefined : choiceValue('--lab', values.lab, personaNames, 'exchange');
+  if (lab && (values.host !== undefined || values.port !== undefined)) {
+    throw new UsageError('--lab starts its own server on 127.0.0.1: leave out --host and --port');
+  }
+  if (!lab && !values.host) {
+    throw new UsageError('relay needs --host HOST (or --lab PERSONA to test a practice server)');
+  }
+  let tests: RelayTestDefinition[];
+  try {
+    tests = selectRelayTests(values.tests ?? relayDefaults.tests);
+  } catch (error) {
+    if (error instanceof UnknownRelayTestError) {
+      throw new UsageError(`--tests: ${error.message}`);
+    }
+    throw error;
+  }
+  if (tests.length === 0) {
+    throw new UsageError('--tests selects no test');
+  }
+  return {
+    host: values.host,
+    port: portValue('--port', values.port, relayDefaults.port),
+    tls: choiceValue('--tls', values.tls, ['none', 'starttls', 'implicit'] as const, relayDefaults.tls),
+    insecure: values.insecure === true,
+    lab,
+    localDomains: listValues(values['local-domain']),
+    localUser: nonEmpty('--local-user', values['local-user']) ?? relayDefaults.localUser,
+    remoteDomain: nonEmpty('--remote-domain', values['remote-domain']) ?? relayDefaults.remoteDomain,
+    remoteUser: nonEmpty('--remote-user', values['remote-user']) ?? relayDefaults.remoteUser,
+    helo: nonEmpty('--helo', values.helo) ?? relayDefaults.helo,
+    tests,
+    addressForm: values['bare-addresses'] ? 'bare' : 'bracketed',
+    confirmByDelivery: values['confirm-by-delivery'] === true,
+    json: values.json === true,
+    save: nonEmpty('--save', values.save),
+  };
+}
+
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '') {
+    throw new UsageError(`${flag} needs a non-empty value`);
+  }
+  return value?.trim();
+}
+
+function startLab(invocation: RelayInvocation): Promise<PracticeServer> {
+  return startPracticeServer({
+    persona: invocation.lab,
+    host: '127.0.0.1',
+    port: 0,
+    secure: invocation.tls === 'implicit',
+    ...(invocation.localDomains.length > 0 ? { localDomains: invocation.localDomains } : {}),
+    // The control needs the local user to exist on the lab server.
+    localUsers: ['admin', 'postmaster', invocation.localUser],
+  });
+}
+
+function sessionOptions(invocation: RelayInvocation, lab: PracticeServer | undefined): SessionOptions {
+  return {
+    host: lab?.host ?? invocation.host ?? '',
+    port: lab?.port ?? invocation.port,
+    tls: invocation.tls,
+    // A lab server presents a built-in self-signed certificate: there is nothing to check it against.
+    rejectUnauthorized: !(invocation.insecure || lab !== undefined),
+  };
+}
+
+/**
+ * When no test got a single reply because the server could not be reached (or refused the session
+ * outright), the run is an error, not a verdict: one line says why.
+ */
+function connectionFailure(report: RelayReport): string | undefined {
+  const reached = report.tests.some((test) => test.outcome !== 'error' || test.replies.length > 0);
+  if (reached || report.tests.length === 0) {
+    return undefined;
+  }
+  return report.tests[0].reason.replace(/^Not run:\s*/, '').replace(/\.$/, '');
+}
+
+async function saveTranscript(file: string, report: RelayReport, invocation: RelayInvocation, lab: PracticeServer | undefined): Promise<void> {
+  const extra: Record<string, string> = { tls: invocation.tls, verdict: report.verdict };
+  if (lab) {
+    extra.persona = lab.persona;
+  }
+  const text = writeTranscript({
+    header: { target: describeTarget(report.target), startedAt: report.startedAt, tool: toolLabel, extra },
+    events: report.transcript,
+  });
+  try {
+    await writeFile(file, text, 'utf8');
+  } catch (error) {
+    throw new CliRuntimeError(`cannot write the transcript to ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
