@@ -25,6 +25,7 @@ class RecordingHost implements SessionConsoleHost {
   secretRequests: string[] = [];
   saved: Transcript[] = [];
   exitCode: number | undefined;
+  sessionsStarted = 0;
   secret: string | undefined = 'correct horse battery staple';
 
   get screen(): string {
@@ -43,6 +44,9 @@ class RecordingHost implements SessionConsoleHost {
   private markClosed!: () => void;
   /** Resolves when the console reports its connection closed (the socket's close event, not the script's). */
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
+  sessionStarted(): void {
+    this.sessionsStarted += 1;
+  }
   async askForUsername(): Promise<string | undefined> {
     return 'alice';
   }
@@ -262,6 +266,7 @@ describe('session console: telnet-like conversation', () => {
     assert.match(host.screen, /not connected: \/reconnect connects again/);
     await type('/reconnect\r', 'RSET\r');
     assert.equal(server.peers.length, 2);
+    assert.equal(host.sessionsStarted, 2, 'the host hears of the new session, to record it too');
     assert.deepEqual(server.peers[1].received, ['RSET']);
     const sent = console.transcript.events.filter((event) => event.kind === 'sent').map((event) => event.text);
     assert.deepEqual(sent, ['NOOP', 'RSET'], 'the transcript spans both connections');

@@ -6,7 +6,6 @@ import type { LabContext } from '../labContext';
 import { readTarget, type Target } from '../target';
 import { SessionTerminal } from './sessionTerminal';
 import { SessionTerminalRegistry } from './sessionTerminalRegistry';
-import { saveTranscriptAs } from './transcriptSaving';
 
 /**
  * The argument `smtpRelayLab.openSessionTerminal` accepts, so that a test, a walkthrough step or another
@@ -25,7 +24,7 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
   const store = new DisposableStore();
   const registry = store.add(
     new SessionTerminalRegistry(
-      { settings: lab.settings, passwords: lab.passwords, saveTranscript: saveTranscriptAs },
+      { settings: lab.settings, passwords: lab.passwords, transcripts: lab.transcripts },
       lab.connectionStatus,
     ),
   );

@@ -43,6 +43,8 @@ export interface SessionConsoleHost {
   askForUsername(mechanism: AuthMechanism): Promise<string | undefined>;
   /** The secret, from a store or asked masked; never echoed, never recorded. */
   askForSecret(username: string, mechanism: AuthMechanism): Promise<string | undefined>;
+  /** A session was created (at start and at each /reconnect): for whoever records or watches it. */
+  sessionStarted?(session: SmtpSession): void;
   /** Saves the transcript; resolves with where it went (for the user), or undefined when cancelled. */
   saveTranscript(transcript: Transcript): Promise<string | undefined>;
   /** The console is done (after /quit): close the terminal with this exit code. */
@@ -126,15 +128,11 @@ export class SessionConsole {
   /** Everything this terminal recorded, across reconnects. Secrets are already redacted by the engine. */
   get transcript(): Transcript {
     const target = this.options.target;
-    const extra: Record<string, string> = { tls: target.tls };
-    if (target.practicePersona) {
-      extra.persona = target.practicePersona;
-    }
     return this.recorder.toTranscript({
       target: describeTarget(target),
       startedAt: this.startedAt,
-      tool: 'SMTP Relay Lab session terminal',
-      extra,
+      tool: sessionTerminalTool,
+      extra: transcriptExtra(target),
     });
   }
 
@@ -334,6 +332,7 @@ export class SessionConsole {
     const session = (this.options.createSession ?? ((sessionOptions) => new SmtpSession(sessionOptions)))(options);
     const reader = new ConversationReader({ classify: this.options.classify, localDomains: () => this.localDomains() });
     this.session = session;
+    this.host.sessionStarted?.(session);
     this.mode = 'connecting';
     this.host.connectionChanged({ kind: 'connecting' });
     this.unsubscribers = [
@@ -675,6 +674,14 @@ export class SessionConsole {
       this.reportFailure(session, error);
     }
   }
+}
+
+/** The `tool` line of the terminal's transcripts. */
+export const sessionTerminalTool = 'SMTP Relay Lab session terminal';
+
+/** The header facts of a terminal's transcript beyond its target: the TLS mode and the practice persona. */
+export function transcriptExtra(target: Pick<Target, 'tls' | 'practicePersona'>): Record<string, string> {
+  return target.practicePersona ? { tls: target.tls, persona: target.practicePersona } : { tls: target.tls };
 }
 
 /** "Lab Exchange (127.0.0.1:2525)", or just "127.0.0.1:2525" when that is the label. */

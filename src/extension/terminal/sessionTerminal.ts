@@ -2,11 +2,14 @@ import * as vscode from 'vscode';
 import { classifyReply } from '../../core/classifyReply';
 import { describeTarget } from '../../core/sessionOptions';
 import type { Transcript } from '../../core/transcriptEvent';
+import type { SmtpSession } from '../../core/session';
+import { commandIds } from '../ids';
 import type { AuthPasswords } from '../secrets';
 import type { LabSettings } from '../settings';
 import { sessionOptionsFor, type Target } from '../target';
+import type { TranscriptRecording, TranscriptStore } from '../transcripts/transcriptStore';
 import { CatalogueRelayTests } from './catalogueRelayTests';
-import { SessionConsole, type ConsoleConnection } from './sessionConsole';
+import { SessionConsole, sessionTerminalTool, transcriptExtra, type ConsoleConnection } from './sessionConsole';
 import type { AuthMechanism } from './metaCommands';
 
 /** The local part of the remote recipient in relay tests: says what it is to whoever reads a log. */
@@ -16,7 +19,8 @@ export const relayTestRemoteUser = 'relay-test';
 export interface SessionTerminalServices {
   settings: LabSettings;
   passwords: AuthPasswords;
-  saveTranscript(transcript: Transcript, target: Target): Promise<string | undefined>;
+  /** Keeps every session's transcript; /save and "SMTP: Save Transcript" save from it. */
+  transcripts: TranscriptStore;
 }
 
 /**
@@ -36,6 +40,7 @@ export class SessionTerminal implements vscode.Pseudoterminal {
   /** What was written, without colours and cursor moves: for tests, and for whoever asks what is on screen. */
   private screen = '';
   private disposed = false;
+  private recording: TranscriptRecording | undefined;
 
   readonly onDidWrite = this.writeEmitter.event;
   readonly onDidChangeName = this.nameEmitter.event;
@@ -64,7 +69,8 @@ export class SessionTerminal implements vscode.Pseudoterminal {
         connectionChanged: (connection) => this.connectionChanged(connection),
         askForUsername: (mechanism) => this.askForUsername(mechanism),
         askForSecret: (username, mechanism) => this.askForSecret(username, mechanism),
-        saveTranscript: (transcript) => services.saveTranscript(transcript, target),
+        sessionStarted: (session) => this.record(session),
+        saveTranscript: () => this.saveTranscript(),
         exit: (code) => this.closeEmitter.fire(code),
       },
     );
@@ -139,7 +145,9 @@ export class SessionTerminal implements vscode.Pseudoterminal {
       return;
     }
     this.disposed = true;
+    // The console first: the session's "connection closed" still reaches the recording, which then finishes.
     this.console.dispose();
+    void this.recording?.finish();
     this.disposeEmitter.fire();
     for (const emitter of [
       this.writeEmitter,
@@ -160,6 +168,29 @@ export class SessionTerminal implements vscode.Pseudoterminal {
     this.writeEmitter.fire(output);
     this.screen = (this.screen + plainText(output)).slice(-screenTextLimit);
     this.textEmitter.fire(this.screen);
+  }
+
+  /** One recording per terminal: a /reconnect goes on in the same transcript. */
+  private record(session: SmtpSession): void {
+    if (this.recording) {
+      this.recording.follow(session);
+      return;
+    }
+    const target = this.target;
+    this.recording = this.services.transcripts.track(`Session terminal: ${target.label}`, describeTarget(target), session, {
+      tool: sessionTerminalTool,
+      extra: transcriptExtra(target),
+      ...(target.localDomains.length > 0 ? { localDomains: target.localDomains } : {}),
+    });
+  }
+
+  /** Through "SMTP: Save Transcript", so /save and the command write the same file the same way. */
+  private async saveTranscript(): Promise<string | undefined> {
+    if (!this.recording) {
+      return undefined;
+    }
+    const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>(commandIds.saveTranscript, undefined, this.recording.id);
+    return uri === undefined ? undefined : uri.scheme === 'file' ? uri.fsPath : uri.toString();
   }
 
   private connectionChanged(connection: ConsoleConnection): void {

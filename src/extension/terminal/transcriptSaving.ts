@@ -1,28 +1,10 @@
-import * as vscode from 'vscode';
-import type { Transcript } from '../../core/transcriptEvent';
-import { writeTranscript } from '../../core/transcriptFormat';
 import type { Target } from '../target';
 
 /**
- * /save in the session terminal: a Save As dialog, then the transcript in our v1 format through
- * workspace.fs (so it works on remote and virtual workspaces too). Resolves with where it went, for the
- * terminal to say, or undefined when the user cancelled.
+ * The terminal's /save goes through "SMTP: Save Transcript" (transcripts/registerTranscripts.ts), which
+ * names the file itself. This name is kept for the verdict view's own Save Transcript, which imports it;
+ * transcripts/transcriptFileNames.ts `suggestedTranscriptFileName` is the shared one to move to.
  */
-export async function saveTranscriptAs(transcript: Transcript, target: Target): Promise<string | undefined> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const fileName = suggestedTranscriptName(target, transcript.header.startedAt);
-  const uri = await vscode.window.showSaveDialog({
-    title: 'Save SMTP Transcript',
-    saveLabel: 'Save Transcript',
-    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, fileName) } : {}),
-    filters: { 'SMTP transcripts': ['smtp-transcript'] },
-  });
-  if (!uri) {
-    return undefined;
-  }
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(writeTranscript(transcript)));
-  return uri.scheme === 'file' ? uri.fsPath : uri.toString();
-}
 
 /** smtp-127.0.0.1-2525-20250101-120000.smtp-transcript: sorts by server, then by time. */
 export function suggestedTranscriptName(target: Pick<Target, 'host' | 'port'>, startedAt: number): string {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { commandIds, extensionId } from '../../../src/extension/ids';
+import type { LabContext } from '../../../src/extension/labContext';
 import type { SessionTerminal } from '../../../src/extension/terminal/sessionTerminal';
 
 /**
@@ -70,6 +71,14 @@ describe('session terminal', () => {
     const screen = session!.screenText;
     assert.equal(screen.split('--- kb1:').length - 1, 2, 'kb1 ran a second time in the same terminal');
     assert.match(screen.slice(screen.lastIndexOf('--- kb1:')), /kb1 PASSED: Rejected at RCPT/);
+  });
+
+  it('the session is recorded in the transcripts store, where /save and "Save Transcript" take it from', async () => {
+    const lab = (await vscode.extensions.getExtension<LabContext>(extensionId)!.activate())!;
+    const recording = lab.transcripts.recordings.find((candidate) => candidate.label === 'Session terminal: Practice (exchange)');
+    assert.ok(recording, 'the terminal is tracked under its label');
+    assert.ok(recording.events.some((event) => event.kind === 'sent' && event.text === 'EHLO client.example.com'));
+    assert.equal(recording.isFinished, false, 'still recording while the terminal is open');
   });
 
   it('closing the terminal closes the connection and keeps the transcript', async () => {
