@@ -218,7 +218,7 @@ function sessionOptions(invocation: RelayInvocation, lab: PracticeServer | undef
     host: lab?.host ?? invocation.host ?? '',
     port: lab?.port ?? invocation.port,
     tls: invocation.tls,
-    // A lab server presents a built-in self-signed certificate: there is nothing to check it against.
+    // A lab server presents a certificate it made itself: no CA vouches for it.
     rejectUnauthorized: !(invocation.insecure || lab !== undefined),
   };
 }

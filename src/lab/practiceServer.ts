@@ -9,6 +9,7 @@ import { Outbox } from './outbox';
 import type { Persona, PersonaName } from './persona';
 import { createPersona, isPersonaName, personaNames } from './personaCatalogue';
 import type { TarpitTiming } from './personas/tarpit';
+import { createSelfSignedCertificate } from './selfSignedCertificate';
 import { ServerLog } from './serverLog';
 import type { LabSite } from './site';
 
@@ -24,7 +25,7 @@ export interface PracticeServerOptions {
   serverName?: string;
   /** Implicit TLS from the first byte (like port 465); otherwise plain text with STARTTLS. */
   secure?: boolean;
-  /** PEM key and certificate; without them smtp-server's built-in self-signed localhost certificate is used. */
+  /** PEM key and certificate; without them a fresh self-signed one is made for the server name and address. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Only for the tarpit persona: tests shorten the delays. */
   tarpit?: Partial<TarpitTiming>;
@@ -40,6 +41,8 @@ export interface PracticeServer {
   readonly localDomains: string[];
   readonly localUsers: string[];
   readonly secure: boolean;
+  /** The certificate presented for STARTTLS and implicit TLS (PEM), for a client that wants to pin it. */
+  readonly certificatePem: string;
   readonly outbox: Outbox;
   readonly log: ServerLog;
   /** Answers open connections with 421, closes them and stops listening. */
@@ -79,9 +82,10 @@ export async function startPracticeServer(options: PracticeServerOptions = {}): 
     serverAddresses: [host],
   };
   const persona = createPersona(personaName, options.tarpit);
+  const credentials = options.tls ?? createSelfSignedCertificate({ commonName: site.serverName, dnsNames: ['localhost'], ipAddresses: [host] });
   const outbox = new Outbox();
   const log = new ServerLog();
-  const server = new PracticeSmtpServer({ persona, site, log }, outbox, options);
+  const server = new PracticeSmtpServer({ persona, site, log }, outbox, { ...options, tls: credentials });
   const address = await listen(server, host, port);
   return {
     host,
@@ -92,6 +96,7 @@ export async function startPracticeServer(options: PracticeServerOptions = {}): 
     localDomains,
     localUsers,
     secure: options.secure === true,
+    certificatePem: credentials.cert.toString(),
     outbox,
     log,
     close: () => server.shutDown(),
@@ -194,7 +199,6 @@ function smtpServerOptions(persona: Persona, site: LabSite, options: PracticeSer
     authOptional: true,
     // Loopback has no useful reverse DNS, and the lookup would delay every greeting.
     disableReverseLookup: true,
-    // Also silences smtp-server's warning about its built-in certificate, which is what a lab wants.
     logger: false,
     closeTimeout: 250,
   };

@@ -380,7 +380,7 @@ describe('practice server: transport', () => {
     });
   });
 
-  test('upgrades with STARTTLS, then stops offering it and logs the commands as inside TLS', async () => {
+  test('upgrades with STARTTLS to a certificate made for it, which a client can pin and verify, then stops offering STARTTLS', async () => {
     await withServer({ persona: 'postfix' }, async (server) => {
       const socket = net.connect(server.port, server.host);
       const lines = lineReader(socket);
@@ -389,7 +389,7 @@ describe('practice server: transport', () => {
       assert.ok((await lines.untilFinal()).some((line) => line.includes('STARTTLS')));
       socket.write('STARTTLS\r\n');
       assert.match(await lines.next(), /^220 /);
-      const secure = tls.connect({ socket, rejectUnauthorized: false, servername: 'localhost' });
+      const secure = tls.connect({ socket, ca: server.certificatePem, servername: 'mail.corp.example', rejectUnauthorized: true });
       await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
       const secureLines = lineReader(secure);
       secure.write('EHLO relay-lab.example.com\r\n');
