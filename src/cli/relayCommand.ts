@@ -150,7 +150,8 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     return exitCodes.interrupted;
   }
   if (unreachable) {
-    throw new CliRuntimeError(unreachable);
+    const hint = /certificate/i.test(unreachable) && !invocation.insecure ? ' (--insecure turns the check off)' : '';
+    throw new CliRuntimeError(`${unreachable}${hint}`);
   }
   return exitCodes[report.verdict];
 }
