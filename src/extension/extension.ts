@@ -4,8 +4,10 @@ import { LabContext, reportActivationFailure } from './labContext';
 import { registerPasswordCommand } from './passwordCommand';
 import { registerPracticeServer } from './practiceServerHost';
 import { registerTargetCommands } from './targetCommands';
+import { registerTestExplorer } from './testing/relayTestExplorer';
 import { registerTranscripts } from './transcripts/registerTranscripts';
 import { registerSessionTerminal } from './terminal/registerSessionTerminal';
+import { registerRelayCommands } from './verdict/registerRelayCommands';
 
 /**
  * The composition root: build the context, register each face, return. No network and no file scans here;
@@ -27,6 +29,8 @@ export function activate(context: vscode.ExtensionContext): LabContext | undefin
   lab.register('the transcripts store', registerTranscripts);
   lab.register('the practice server', registerPracticeServer);
   lab.register('the session terminal', registerSessionTerminal);
+  lab.register('the Test Explorer', registerTestExplorer);
+  lab.register('the relay suite and verdict commands', registerRelayCommands);
   // Each face adds one line here: session terminal, .smtp files, diagnostics, Test Explorer, transcripts,
   // practice server, walkthrough commands.
 

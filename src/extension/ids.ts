@@ -63,6 +63,9 @@ export const terminalProfileId = 'smtpRelayLab.sessionTerminal';
 
 export const testControllerId = 'smtpRelayLab.relayTests';
 
+/** URI scheme of the read-only relay verdict and suite report documents. */
+export const relayReportScheme = 'smtp-relay-report';
+
 export const diagnosticCollectionName = 'smtpRelayLab';
 
 /** Stable `code` values of our diagnostics, one per kind of finding, so users can filter and we can test. */

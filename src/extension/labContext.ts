@@ -5,6 +5,7 @@ import { AuthPasswords } from './secrets';
 import { LabSettings } from './settings';
 import { ConnectionStatusItem } from './statusBar';
 import { TargetCatalog } from './targets';
+import { RelayVerdicts } from './verdict/relayVerdicts';
 import { TranscriptStore } from './transcripts/transcriptStore';
 
 /**
@@ -19,6 +20,8 @@ export class LabContext implements vscode.Disposable {
   readonly passwords: AuthPasswords;
   readonly targets: TargetCatalog;
   readonly connectionStatus: ConnectionStatusItem;
+  /** The last relay verdict of any face (Test Explorer, Run Relay Suite): what Show Relay Verdict shows. */
+  readonly relayVerdicts: RelayVerdicts;
   /** Every session's transcript: `lab.transcripts.track(label, target, session)` (see transcriptStore.ts). */
   readonly transcripts: TranscriptStore;
 
@@ -28,6 +31,7 @@ export class LabContext implements vscode.Disposable {
     this.passwords = new AuthPasswords(extension.secrets);
     this.targets = this.store.add(new TargetCatalog(this.settings, extension.globalState, extension.workspaceState));
     this.connectionStatus = this.store.add(new ConnectionStatusItem());
+    this.relayVerdicts = this.store.add(new RelayVerdicts());
     this.transcripts = this.store.add(
       new TranscriptStore(extension.globalStorageUri, this.settings, `smtp-relay-lab ${String(extension.extension.packageJSON.version)}`),
     );

@@ -1,0 +1,211 @@
+import * as vscode from 'vscode';
+import { describeError } from '../../core/errors';
+import { relayCatalogue } from '../../core/relayCatalogue';
+import type { RelayTestResult } from '../../core/relayTypes';
+import { DisposableStore } from '../disposableStore';
+import { testControllerId } from '../ids';
+import type { LabContext } from '../labContext';
+import { confirmDataSending, runRelayTestsInWindow } from '../verdict/relayRun';
+import { groupNodeById, selectTestsForRun, sortTextFor, testGroupNodes, testsInGroup, type RunSelection } from './testTree';
+import {
+  asOutput,
+  runIntroduction,
+  testItemStateFor,
+  testResultOutput,
+  transcriptOutputLine,
+  verdictOutput,
+  type TestItemState,
+} from './testResultMapping';
+
+const runProfileLabel = 'Run relay tests';
+const deliveryProfileLabel = 'Run with delivery confirmation (sends DATA)';
+
+/**
+ * The relay tests in the Testing view: a TestController with the groups "KB 304897 tests", "Control" and
+ * "Extended variants", one item per catalogue test. Items are made when VS Code asks (resolveHandler), so
+ * activation creates nothing but the controller. A run is one connection to the current target through
+ * the core runner, shown live in the run's output.
+ */
+export class RelayTestExplorer implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+  private readonly controller: vscode.TestController;
+  private readonly runProfile: vscode.TestRunProfile;
+
+  constructor(private readonly lab: LabContext) {
+    this.controller = this.store.add(vscode.tests.createTestController(testControllerId, 'SMTP Relay Tests'));
+    this.controller.resolveHandler = (item) => this.resolve(item);
+    this.runProfile = this.controller.createRunProfile(
+      runProfileLabel,
+      vscode.TestRunProfileKind.Run,
+      (request, token) => this.run(request, token, { delivery: false }),
+      true,
+    );
+    // A second, never default, profile: DATA is sent only when the user picks it by name.
+    this.controller.createRunProfile(
+      deliveryProfileLabel,
+      vscode.TestRunProfileKind.Run,
+      (request, token) => this.run(request, token, { delivery: true }),
+      false,
+    );
+    this.labelRunProfile();
+    lab.settings.confirmByDelivery.onDidChange(() => this.labelRunProfile(), this, this.store.listenerArray);
+    // Results were about the server tested then; another target makes them stale.
+    lab.targets.onDidChangeCurrent(() => this.controller.invalidateTestResults(), this, this.store.listenerArray);
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+
+  /** The default profile follows the confirmByDelivery setting: its label says when it sends DATA. */
+  private labelRunProfile(): void {
+    this.runProfile.label = this.lab.settings.confirmByDelivery.value
+      ? `${runProfileLabel} (sends DATA: relay.confirmByDelivery is on)`
+      : runProfileLabel;
+  }
+
+  private resolve(item: vscode.TestItem | undefined): void {
+    if (item === undefined) {
+      this.addGroups();
+      return;
+    }
+    const group = groupNodeById(item.id);
+    if (group && item.children.size === 0) {
+      item.children.replace(
+        testsInGroup(group.group).map((test) => {
+          const child = this.controller.createTestItem(test.id, test.title);
+          child.description = test.id;
+          child.sortText = sortTextFor(test);
+          return child;
+        }),
+      );
+    }
+  }
+
+  private addGroups(): void {
+    testGroupNodes.forEach((node, index) => {
+      if (this.controller.items.get(node.id)) {
+        return;
+      }
+      const item = this.controller.createTestItem(node.id, node.label);
+      item.description = node.description;
+      item.sortText = String(index);
+      item.canResolveChildren = true;
+      this.controller.items.add(item);
+    });
+  }
+
+  /** A run must reach tests whose group was never expanded. */
+  private resolveAll(): void {
+    this.addGroups();
+    this.controller.items.forEach((group) => this.resolve(group));
+  }
+
+  private itemFor(testId: string): vscode.TestItem | undefined {
+    const test = relayCatalogue.find((candidate) => candidate.id === testId);
+    const group = testGroupNodes.find((node) => node.group === test?.group);
+    return group ? this.controller.items.get(group.id)?.children.get(testId) : undefined;
+  }
+
+  private async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: { delivery: boolean }): Promise<void> {
+    const target = await this.lab.targets.resolve();
+    if (!target || token.isCancellationRequested) {
+      return;
+    }
+    const confirmByDelivery = mode.delivery || this.lab.settings.confirmByDelivery.value;
+    if (mode.delivery && !(await confirmDataSending(target))) {
+      return;
+    }
+    this.resolveAll();
+    const selection: RunSelection = selectTestsForRun(
+      request.include?.map((item) => item.id),
+      request.exclude?.map((item) => item.id),
+    );
+    if (selection.testIds.length === 0) {
+      return;
+    }
+
+    const run = this.controller.createTestRun(request, `Relay tests: ${target.label}`);
+    const abort = new AbortController();
+    const cancellation = token.onCancellationRequested(() => abort.abort());
+    const states: Record<string, TestItemState> = {};
+    const startedAt = Date.now();
+    try {
+      for (const id of selection.testIds) {
+        const item = this.itemFor(id);
+        if (item) {
+          run.enqueued(item);
+        }
+      }
+      run.appendOutput(runIntroduction({ targetLabel: target.label, ...selection, confirmByDelivery }));
+      const record = await runRelayTestsInWindow(this.lab, {
+        target,
+        testIds: selection.testIds,
+        confirmByDelivery,
+        source: 'Test Explorer',
+        hooks: {
+          signal: abort.signal,
+          onEvent: (event) => run.appendOutput(transcriptOutputLine(event, startedAt)),
+          onTestStarted: (test) => {
+            const item = this.itemFor(test.id);
+            if (item) {
+              run.started(item);
+            }
+          },
+          onTestFinished: (result) => {
+            states[result.id] = this.report(run, result, token.isCancellationRequested);
+          },
+        },
+      });
+      run.appendOutput(verdictOutput(record.report));
+      if (!token.isCancellationRequested) {
+        this.lab.relayVerdicts.publish({ ...record, testItems: states });
+      }
+    } catch (error) {
+      // The runner rejects only for unknown test ids; anything else is a bug worth showing where it happened.
+      this.lab.log.error('Test Explorer relay run failed', error);
+      const message = new vscode.TestMessage(`The run failed: ${describeError(error)}`);
+      for (const id of selection.testIds) {
+        const item = this.itemFor(id);
+        if (item && states[id] === undefined) {
+          run.errored(item, message);
+        }
+      }
+    } finally {
+      cancellation.dispose();
+      run.end();
+    }
+  }
+
+  private report(run: vscode.TestRun, result: RelayTestResult, cancelled: boolean): TestItemState {
+    const state = testItemStateFor(result, { cancelled });
+    const item = this.itemFor(result.id);
+    if (!item) {
+      return state;
+    }
+    run.appendOutput(testResultOutput(result), undefined, item);
+    switch (state.state) {
+      case 'passed':
+        if (state.note) {
+          run.appendOutput(asOutput(`    note:   ${state.note}\n`), undefined, item);
+        }
+        run.passed(item, result.durationMs);
+        break;
+      case 'failed':
+        run.failed(item, vscode.TestMessage.diff(state.message, state.expected, state.actual), result.durationMs);
+        break;
+      case 'skipped':
+        run.skipped(item);
+        break;
+      case 'errored':
+        run.errored(item, new vscode.TestMessage(state.message), result.durationMs);
+        break;
+    }
+    return state;
+  }
+}
+
+/** The Test Explorer face: registered at activation, but its items only exist once VS Code asks for them. */
+export function registerTestExplorer(lab: LabContext): vscode.Disposable {
+  return new RelayTestExplorer(lab);
+}

@@ -1,0 +1,189 @@
+import * as vscode from 'vscode';
+import { describeError } from '../../core/errors';
+import { selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalogue';
+import { renderRelayReport, verdictSummary } from '../../core/relayReport';
+import type { RelayVerdict } from '../../core/relayTypes';
+import { DisposableStore } from '../disposableStore';
+import { commandIds } from '../ids';
+import type { LabContext } from '../labContext';
+import { readTarget, type Target } from '../target';
+import { runRelayTestsInWindow } from './relayRun';
+import { RelayReportDocuments } from './relayReportDocuments';
+import { saveRelayTranscript } from './relayTranscriptSaving';
+import type { RelayVerdictRecord } from './relayVerdictRecord';
+import { renderNoVerdictMarkdown, renderVerdictMarkdown } from './verdictMarkdown';
+
+/**
+ * What `smtpRelayLab.runRelaySuite` accepts, so a test or another command can skip the pickers: a target in
+ * the shape of the `smtpRelayLab.targets` setting, and a selection as the `relay.tests` setting or the CLI's
+ * --tests take it ("kb", "all", "control,kb6").
+ */
+export interface RunRelaySuiteArguments {
+  target?: unknown;
+  tests?: string;
+}
+
+/**
+ * "Run Relay Suite" (the whole selection against one target, with cancellable progress, the text report in
+ * a document and the verdict in a notification) and "Show Relay Verdict" (the last verdict of any face as
+ * a readable Markdown report, with "Save Transcript").
+ */
+export function registerRelayCommands(lab: LabContext): vscode.Disposable {
+  const store = new DisposableStore();
+  const documents = store.add(new RelayReportDocuments());
+
+  // An open verdict preview follows the newest run, whichever face ran it.
+  lab.relayVerdicts.onDidPublish(
+    (record) => documents.update(RelayReportDocuments.verdictUri, renderVerdictMarkdown(record)),
+    undefined,
+    store.listenerArray,
+  );
+
+  store.add(
+    vscode.commands.registerCommand(commandIds.runRelaySuite, async (argument?: RunRelaySuiteArguments) => {
+      const target = await targetFrom(lab, argument);
+      if (!target) {
+        return undefined;
+      }
+      let testIds: string[];
+      try {
+        testIds = selectRelayTests(argument?.tests ?? lab.settings.relayTests.value).map((test) => test.id);
+      } catch (error) {
+        if (error instanceof UnknownRelayTestError) {
+          void vscode.window.showErrorMessage(`Run Relay Suite: ${error.message}`);
+          return undefined;
+        }
+        throw error;
+      }
+      const record = await runSuiteWithProgress(lab, target, testIds);
+      if (!record) {
+        return undefined;
+      }
+      documents.update(RelayReportDocuments.suiteReportUri, renderRelayReport(record.report));
+      await vscode.window.showTextDocument(RelayReportDocuments.suiteReportUri, { preview: true });
+      void announceVerdict(lab, record);
+      return record.report;
+    }),
+  );
+
+  store.add(
+    vscode.commands.registerCommand(commandIds.showVerdict, async () => {
+      const record = lab.relayVerdicts.last;
+      documents.update(RelayReportDocuments.verdictUri, record ? renderVerdictMarkdown(record) : renderNoVerdictMarkdown());
+      await showMarkdown(RelayReportDocuments.verdictUri);
+      // Not awaited: the command is done once the report shows; the offer stays until the user answers.
+      void (record ? offerToSave(lab, record) : offerToRun());
+      return RelayReportDocuments.verdictUri;
+    }),
+  );
+  return store;
+}
+
+async function targetFrom(lab: LabContext, argument: RunRelaySuiteArguments | undefined): Promise<Target | undefined> {
+  if (argument?.target === undefined) {
+    return lab.targets.resolve();
+  }
+  const target = readTarget(argument.target);
+  if (!target) {
+    void vscode.window.showErrorMessage('Run Relay Suite: the target given has no usable host.');
+  }
+  return target;
+}
+
+/** Resolves with the run's record, or undefined when the user cancelled (a partial run is no verdict). */
+function runSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]): Thenable<RelayVerdictRecord | undefined> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Relay suite on ${target.label}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const cancellation = token.onCancellationRequested(() => abort.abort());
+      try {
+        const record = await runRelayTestsInWindow(lab, {
+          target,
+          testIds,
+          confirmByDelivery: lab.settings.confirmByDelivery.value,
+          source: 'Run Relay Suite',
+          hooks: {
+            signal: abort.signal,
+            onTestStarted: (test) => progress.report({ message: `${test.id}: ${test.title}`, increment: 100 / testIds.length }),
+          },
+        });
+        if (token.isCancellationRequested) {
+          void vscode.window.showInformationMessage('Relay suite cancelled: no verdict was recorded.');
+          return undefined;
+        }
+        lab.relayVerdicts.publish(record);
+        return record;
+      } catch (error) {
+        lab.log.error('Run Relay Suite failed', error);
+        void vscode.window.showErrorMessage(`Run Relay Suite failed: ${describeError(error)}`);
+        return undefined;
+      } finally {
+        cancellation.dispose();
+      }
+    },
+  );
+}
+
+const showVerdictChoice = 'Show Verdict';
+const saveTranscriptChoice = 'Save Transcript';
+
+async function announceVerdict(lab: LabContext, record: RelayVerdictRecord): Promise<void> {
+  const message = `${record.target.label}: ${verdictSummary(record.report)}`;
+  const choice = await announcerFor(record.report.verdict)(message, showVerdictChoice, saveTranscriptChoice);
+  if (choice === showVerdictChoice) {
+    await vscode.commands.executeCommand(commandIds.showVerdict);
+  } else if (choice === saveTranscriptChoice) {
+    await saveRunTranscript(lab, record);
+  }
+}
+
+/** An open relay is an error-level finding; an inconclusive run needs attention; closed is good news. */
+function announcerFor(verdict: RelayVerdict): (message: string, ...choices: string[]) => Thenable<string | undefined> {
+  switch (verdict) {
+    case 'open':
+      return (message, ...choices) => vscode.window.showErrorMessage(message, ...choices);
+    case 'inconclusive':
+      return (message, ...choices) => vscode.window.showWarningMessage(message, ...choices);
+    case 'closed':
+      return (message, ...choices) => vscode.window.showInformationMessage(message, ...choices);
+  }
+}
+
+async function offerToSave(lab: LabContext, record: RelayVerdictRecord): Promise<void> {
+  const choice = await vscode.window.showInformationMessage(
+    `Keep the transcript of this run (${record.report.tests.length} tests on ${record.target.label}) with the ticket?`,
+    saveTranscriptChoice,
+  );
+  if (choice === saveTranscriptChoice) {
+    await saveRunTranscript(lab, record);
+  }
+}
+
+async function offerToRun(): Promise<void> {
+  const run = 'Run Relay Suite';
+  const choice = await vscode.window.showInformationMessage('No relay verdict yet in this window.', run);
+  if (choice === run) {
+    await vscode.commands.executeCommand(commandIds.runRelaySuite);
+  }
+}
+
+/**
+ * Through the transcripts store's Save Transcript while it still holds the run (one save path for every
+ * face, with the local domains in the header); from the verdict's own copy once it has moved on.
+ */
+async function saveRunTranscript(lab: LabContext, record: RelayVerdictRecord): Promise<vscode.Uri | undefined> {
+  if (record.recordingId !== undefined && lab.transcripts.recording(record.recordingId)) {
+    return vscode.commands.executeCommand<vscode.Uri | undefined>(commandIds.saveTranscript, undefined, record.recordingId);
+  }
+  return saveRelayTranscript(record);
+}
+
+/** The rendered preview when the built-in Markdown extension is there, the source otherwise. */
+async function showMarkdown(uri: vscode.Uri): Promise<void> {
+  try {
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
+  } catch {
+    await vscode.window.showTextDocument(uri, { preview: true });
+  }
+}
