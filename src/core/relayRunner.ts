@@ -284,7 +284,8 @@ function refusalsIn(steps: readonly ClassifiedStep[]): number {
   return steps.filter((step) => step.reply.code >= 400).length;
 }
 
-function controlStateOf(result: RelayTestResult): ControlState {
+/** What a control result means for the tests after it; also used by the terminal's /test across commands. */
+export function controlStateOf(result: RelayTestResult): ControlState {
   if (result.outcome === 'passed') {
     return 'accepted';
   }

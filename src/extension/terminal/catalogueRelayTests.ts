@@ -4,7 +4,7 @@
  */
 import { relayCatalogue, selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalogue';
 import type { ControlState } from '../../core/relayOutcome';
-import { runRelayTestInSession } from '../../core/relayRunner';
+import { controlStateOf, runRelayTestInSession } from '../../core/relayRunner';
 import type { RelayTestResult } from '../../core/relayTypes';
 import type { SessionRelayTests } from './sessionConsole';
 
@@ -48,12 +48,4 @@ export class CatalogueRelayTests implements SessionRelayTests {
     }
     return result;
   }
-}
-
-/** As the suite runner reads its control: accepted when it passed, refused when it was inconclusive. */
-function controlStateOf(result: RelayTestResult): ControlState {
-  if (result.outcome === 'passed') {
-    return 'accepted';
-  }
-  return result.outcome === 'inconclusive' ? 'refused' : 'not-run';
 }
