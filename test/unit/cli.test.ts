@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { startPracticeServer } from '../../src/lab/practiceServer';
 
 /** The CLI as tsc compiles it (npm run compile-tests); dist/cli.js is the same code bundled by esbuild. */
 const cliEntry = path.resolve(__dirname, '../../src/cli/main.js');
@@ -148,6 +149,24 @@ describe('smtp-relay-lab relay', { concurrency: true }, () => {
     assert.equal(run.code, 3);
     assert.deepEqual(lines(run.stderr), [`smtp-relay-lab relay: could not connect to 127.0.0.1:${port}: connection refused (ECONNREFUSED)`]);
     assert.equal(run.stdout, '');
+  });
+});
+
+describe('smtp-relay-lab relay over TLS', () => {
+  test('a certificate that cannot be verified is one line naming --insecure, exit 3; with --insecure the run goes on', async () => {
+    const server = await startPracticeServer({ persona: 'postfix' });
+    try {
+      const target = ['relay', '--host', server.host, '--port', String(server.port), '--tls', 'starttls', '--tests', 'kb1'];
+      const refused = await runCli(target);
+      assert.equal(refused.code, 3);
+      assert.equal(lines(refused.stderr).length, 1, refused.stderr);
+      assert.match(refused.stderr, /certificate.*\(--insecure turns the check off\)$/m);
+      const insecure = await runCli([...target, '--insecure']);
+      assert.equal(insecure.code, 0, insecure.stderr);
+      assert.match(insecure.stdout, /^Verdict: CLOSED/);
+    } finally {
+      await server.close();
+    }
   });
 });
 
