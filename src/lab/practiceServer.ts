@@ -107,6 +107,7 @@ export async function startPracticeServer(options: PracticeServerOptions = {}): 
 class PracticeSmtpServer extends SMTPServer {
   private connectionCount = 0;
   private queueCount = 0;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly lab: LabConnectionContext,
@@ -142,9 +143,8 @@ class PracticeSmtpServer extends SMTPServer {
     stream.on('end', () => {
       const { persona, site, log } = this.lab;
       if (stream.sizeExceeded) {
-        const error: Error & { responseCode?: number } = new Error(`5.3.4 Message size exceeds fixed maximum message size`);
-        error.responseCode = 552;
-        return callback(error);
+        // smtp-server answers 552 5.3.4 itself (rejectOversized); an oversized message is not settled.
+        return callback();
       }
       const mailFrom = session.envelope.mailFrom;
       const recipients = session.envelope.rcptTo.flatMap((recipient) => {
@@ -168,11 +168,10 @@ class PracticeSmtpServer extends SMTPServer {
     });
   }
 
+  /** Idempotent. smtp-server waits `closeTimeout`, then answers open connections with 421 and closes them. */
   shutDown(): Promise<void> {
-    return new Promise((resolve) => {
-      this.close(() => resolve());
-      // smtp-server waits `closeTimeout` before it answers open connections with 421 and closes them.
-    });
+    this.closing ??= new Promise((resolve) => this.close(() => resolve()));
+    return this.closing;
   }
 
   private nextQueueId(): string {
@@ -189,6 +188,7 @@ function smtpServerOptions(persona: Persona, site: LabSite, options: PracticeSer
     secure: options.secure === true,
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     size: features.maxMessageSize,
+    rejectOversized: true,
     hideENHANCEDSTATUSCODES: !features.enhancedStatusCodes,
     hidePIPELINING: !features.pipelining,
     hide8BITMIME: !features.eightBitMime,

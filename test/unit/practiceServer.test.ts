@@ -420,6 +420,20 @@ describe('practice server: transport', () => {
     });
   });
 
+  test('a message over the advertised SIZE is refused with 552 5.3.4 and nothing reaches the outbox', async () => {
+    await withServer({ persona: 'postfix' }, async (server) => {
+      const { dialogue, ehlo } = await greeted(server);
+      const size = Number(/SIZE (\d+)/.exec(ehlo.lines.join('\n'))?.[1]);
+      assert.equal(size, 10_240_000);
+      await converse(dialogue, ['MAIL FROM:<a@example.org>', 'RCPT TO:<admin@corp.example>', 'DATA']);
+      const line = `${'x'.repeat(998)}\r\n`;
+      const end = await dialogue.sendMessage(`Subject: big\r\n\r\n${line.repeat(Math.ceil(size / line.length) + 1)}`);
+      assert.match(end.last, /^552 5\.3\.4 /);
+      await dialogue.quit();
+      assert.deepEqual(server.outbox.messages, []);
+    });
+  });
+
   test('close() answers an idle client with 421 and stops listening', async () => {
     const server = await startPracticeServer({});
     const socket = net.connect(server.port, server.host);
@@ -429,6 +443,7 @@ describe('practice server: transport', () => {
     assert.match(await lines.next(), /^421 /);
     socket.destroy();
     await closed;
+    await server.close(); // a second close is harmless
     const late = net.connect(server.port, server.host);
     await assert.rejects(new Promise((resolve, reject) => late.once('connect', resolve).once('error', reject)), /ECONNREFUSED/);
   });
