@@ -112,8 +112,3 @@ export function renderInfo(text: string): string {
 export function renderError(text: string): string {
   return terminalLines([styled('red', `*** ${terminalSafe(text)}`)]);
 }
-
-/** A result worth reading, such as a relay test's outcome. */
-export function renderOutcome(text: string, style: AnsiStyle): string {
-  return terminalLines([styled(style, terminalSafe(text))]);
-}

@@ -113,18 +113,6 @@ export class SessionConsole {
     });
   }
 
-  get target(): Target {
-    return this.options.target;
-  }
-
-  get currentSession(): SmtpSession | undefined {
-    return this.session;
-  }
-
-  get isConnected(): boolean {
-    return this.session?.state === 'ready';
-  }
-
   /** Everything this terminal recorded, across reconnects. Secrets are already redacted by the engine. */
   get transcript(): Transcript {
     const target = this.options.target;

@@ -40,10 +40,6 @@ export class SessionTerminalRegistry implements vscode.Disposable {
     return this.usage[this.usage.length - 1];
   }
 
-  get all(): readonly SessionTerminal[] {
-    return [...this.usage];
-  }
-
   /** A pty for a new session terminal, tracked from now on; VS Code (or `show`) makes the terminal. */
   create(target: Target): SessionTerminal {
     const session = new SessionTerminal(target, this.services);
