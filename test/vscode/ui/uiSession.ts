@@ -16,6 +16,8 @@ const uiUserSettings = {
   'extensions.ignoreRecommendations': true,
   'update.mode': 'none',
   'telemetry.telemetryLevel': 'off',
+  // code-server's notice that some keybindings skip the terminal would cover the screenshots.
+  'terminal.integrated.showTerminalConfigPrompt': false,
   // Other listeners on this machine (test servers) would fill the Ports view and raise notifications.
   'remote.autoForwardPorts': false,
 };

@@ -24,6 +24,8 @@ function ourWalkthrough(): ManifestWalkthrough {
 
 export async function walkthroughOpensFromWelcome({ workbench }: UiSession): Promise<void> {
   const walkthrough = ourWalkthrough();
+  // The panel left open by earlier scenarios would hide most of the steps.
+  await workbench.runCommand('View: Hide Panel');
   await workbench.runCommand('Welcome: Open Walkthrough...');
   await workbench.pickQuickItem(walkthrough.title);
 
