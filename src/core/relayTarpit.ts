@@ -21,6 +21,11 @@ export interface TarpitFinding {
 /** A deliberate delay must stand out from the baseline by this much, and by this factor, to count. */
 const minimumExtraMs = 150;
 const minimumFactor = 3;
+/**
+ * A fixed delay (Postfix sleeps smtpd_error_sleep_time, 1 s, before every reply past its soft error
+ * limit) comes back a few milliseconds shorter or longer each time: only a real drop counts as shrinking.
+ */
+const jitterAllowance = 0.9;
 
 /**
  * Tarpitting is suspected when at least two refused recipients were answered clearly slower than the
@@ -38,7 +43,7 @@ export function detectTarpit(timings: readonly RcptTiming[]): TarpitFinding | un
   }
   const first = slowRefusals[0].latencyMs;
   const last = slowRefusals[slowRefusals.length - 1].latencyMs;
-  if (last < first) {
+  if (last < first * jitterAllowance) {
     return undefined;
   }
   return { baselineMs, slowestMs: Math.max(...slowRefusals.map((timing) => timing.latencyMs)) };

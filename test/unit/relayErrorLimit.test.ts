@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectRelayTests } from '../../src/core/relayCatalogue';
 import { refusalsPerConnection, runRelaySuite } from '../../src/core/relayRunner';
+import { detectTarpit } from '../../src/core/relayTarpit';
 import type { RelayTestParameters } from '../../src/core/relayTypes';
 import { startScriptedServer, type ScriptedServer } from '../support/scriptedServer';
 
@@ -93,5 +94,11 @@ describe('relay runner and server error limits', () => {
       testIds: selectRelayTests('kb').map((definition) => definition.id),
     });
     assert.equal(server.peers.length, 1);
+  });
+
+  test("Postfix's fixed error sleep is a tarpit finding even when timer jitter makes the last delay a little shorter", () => {
+    // Ten fast refusals, then smtpd_error_sleep_time (1 s) before each reply, measured with jitter.
+    const timings = [...Array.from({ length: 10 }, () => 2), 1003.4, 1001.9, 1002.7, 1000.8].map((latencyMs) => ({ latencyMs, rejected: true }));
+    assert.deepEqual(detectTarpit(timings), { baselineMs: 2, slowestMs: 1003.4 });
   });
 });
