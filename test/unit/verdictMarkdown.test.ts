@@ -75,7 +75,7 @@ describe('verdict document', () => {
 
   test('it names the target, where the run came from, and when it started', () => {
     const markdown = renderVerdictMarkdown(recordOf({}));
-    assert.match(markdown, /\nTarget Practice server \(open\) \(`127\.0\.0\.1:2525`\), 2 tests from the Test Explorer, started 2026-11-28 22:30:00 UTC, 0\.4 s\.\n/);
+    assert.match(markdown, /\n\*\*Target:\*\* Practice server \(open\) at `127\.0\.0\.1:2525` · 2 tests from the Test Explorer · started 2026-11-28 22:30:00 UTC · 0\.4 s\n/);
   });
 
   test('one table row per test, with its outcome and deciding reply', () => {

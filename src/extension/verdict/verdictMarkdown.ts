@@ -30,10 +30,11 @@ export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
   lines.push(`# Relay verdict: ${verdictHeadings[report.verdict]}`, '');
   lines.push(escapeMarkdown(verdictSummary(report)), '');
   const when = new Date(report.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const where = target.label === describeTarget(report.target) ? inlineCode(target.label) : `${escapeMarkdown(target.label)} (${inlineCode(describeTarget(report.target))})`;
+  const address = inlineCode(describeTarget(report.target));
+  const where = target.label === describeTarget(report.target) ? address : `${escapeMarkdown(target.label)} at ${address}`;
+  const count = `${report.tests.length} test${report.tests.length === 1 ? '' : 's'}`;
   lines.push(
-    `Target ${where}, ${report.tests.length} test${report.tests.length === 1 ? '' : 's'} from the ${record.source}, ` +
-      `started ${when}, ${(report.durationMs / 1000).toFixed(1)} s.`,
+    `**Target:** ${where} · ${count} from the ${record.source} · started ${when} · ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
   );
 

@@ -143,7 +143,7 @@ describe('Test Explorer and relay commands', () => {
   it('the verdict document follows the newest run while it is open', async () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>(commandIds.showVerdict);
     const text = await textOnceItMatches(uri, /^# Relay verdict: Closed: not an open relay\n/);
-    assert.match(text, /8 tests from the Run Relay Suite/);
+    assert.match(text, /\*\*Target:\*\* Lab Exchange at `127\.0\.0\.1:\d+` · 8 tests from the Run Relay Suite · /);
   });
 
   it("Save Transcript next to a verdict writes exactly that run's transcript, in our format", async () => {
