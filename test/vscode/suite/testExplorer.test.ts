@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -7,6 +8,7 @@ import { relayCatalogue } from '../../../src/core/relayCatalogue';
 import type { RelayReport } from '../../../src/core/relayTypes';
 import { readTranscript } from '../../../src/core/transcriptFormat';
 import { commandIds, extensionId, relayReportScheme } from '../../../src/extension/ids';
+import { newTarget } from '../../../src/extension/target';
 import type { LabContext } from '../../../src/extension/labContext';
 import { confirmationRequest } from '../../../src/extension/testing/testResultMapping';
 import type { RelayVerdictRecord } from '../../../src/extension/verdict/relayVerdictRecord';
@@ -156,5 +158,31 @@ describe('Test Explorer and relay commands', () => {
     assert.equal(transcript.header.target, `127.0.0.1:${record.target.port}`);
     assert.deepEqual(transcript.header.extra, { tls: 'none', tests: 'control,kb1,kb2,kb3,kb4,kb5,kb6,kb7' });
     assert.deepEqual(transcript.events, record.report.transcript);
+  });
+
+  it('cancelling a run from the Testing view aborts its connection, and a cancelled run leaves the last verdict alone', async () => {
+    const before = lab.relayVerdicts.last;
+    // A server that accepts and never greets: without cancellation the run would wait for the greeting.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    const connected = new Promise<net.Socket>((resolve) => silent.once('connection', resolve));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const settings = vscode.workspace.getConfiguration('smtpRelayLab');
+    await settings.update('timeouts.greetingSeconds', 600, vscode.ConfigurationTarget.Global);
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      await lab.targets.setCurrent({ ...newTarget('127.0.0.1', port, 'none'), label: 'Silent server' });
+      const run = vscode.commands.executeCommand('testing.runAll');
+      const socket = await connected;
+      const closedByClient = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await vscode.commands.executeCommand('testing.cancelRun');
+      await closedByClient;
+      await run;
+      assert.equal(lab.relayVerdicts.last, before, 'no verdict from a cancelled run');
+    } finally {
+      await settings.update('timeouts.greetingSeconds', undefined, vscode.ConfigurationTarget.Global);
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
