@@ -21,6 +21,15 @@ fi
 
 log() { printf '[install-code-server] %s\n' "$*"; }
 
+# Native builds print hundreds of lines of progress; show them only when the build fails.
+quietly() {
+  local output
+  if ! output=$("$@" 2>&1); then
+    printf '%s\n' "$output" >&2
+    return 1
+  fi
+}
+
 # libkrb5-dev: the kerberos native module needs gssapi.h. ripgrep: VS Code's search needs rg, and
 # @vscode/ripgrep would fetch it from GitHub. chromium: the headless browser that drives the workbench.
 install_missing_debian_packages() {
@@ -50,7 +59,7 @@ npm_node_gyp() {
 rebuild_native_module() {
   local module_dir="$1"
   log "building $(basename "$module_dir") against the local Node headers"
-  (cd "$module_dir" && node "$node_gyp" rebuild --nodedir=/usr --loglevel=warn >/dev/null)
+  (cd "$module_dir" && quietly node "$node_gyp" rebuild --nodedir=/usr)
 }
 
 install_missing_debian_packages
@@ -84,7 +93,7 @@ else
   log "building @parcel/watcher from source"
   (cd "$vscode_dir/node_modules/@parcel/watcher" &&
     PATH="$(dirname "$(dirname "$node_gyp")")/../../bin/node-gyp-bin:$PATH" \
-      npm_config_build_from_source=true npm_config_nodedir=/usr node scripts/build-from-source.js >/dev/null)
+      npm_config_build_from_source=true npm_config_nodedir=/usr quietly node scripts/build-from-source.js)
 fi
 
 rg_target="$vscode_dir/node_modules/@vscode/ripgrep/bin/rg"
@@ -99,12 +108,13 @@ ln -sfn browser-linux.sh "$vscode_dir/bin/helpers/browser.sh"
 log "installing the built-in extensions' dependencies"
 (cd "$vscode_dir/extensions" && npm install --omit=dev --ignore-scripts --no-audit --no-fund)
 
-# code-server's password hashing module; node-pre-gyp falls back to building it from source. npm may
-# hoist it next to code-server or keep it inside code-server's own node_modules.
+# code-server's password hashing module. node-pre-gyp would first try a prebuilt binary from GitHub, then
+# fall back to building; build from source straight away, since that request can hang where GitHub is
+# unreachable. npm may hoist argon2 next to code-server or keep it inside code-server's node_modules.
 log "building argon2"
 argon2_dir="$cache_dir/node_modules/argon2"
 [ -d "$code_server_dir/node_modules/argon2" ] && argon2_dir="$code_server_dir/node_modules/argon2"
-(cd "$argon2_dir" && npm run install >/dev/null)
+(cd "$argon2_dir" && npm_config_build_from_source=true quietly npm run install)
 
 echo "$marker_content" > "$marker"
 log "done: $code_server_dir"
