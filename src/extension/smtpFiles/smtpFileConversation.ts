@@ -7,9 +7,9 @@
 import { InvalidStateError, SmtpError } from '../../core/errors';
 import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
-import { describeTarget, type SessionOptions, type SessionTimeouts } from '../../core/sessionOptions';
+import type { SessionOptions, SessionTimeouts } from '../../core/sessionOptions';
 import { commandKindOf } from '../../core/smtpCommand';
-import type { Transcript, TranscriptEvent, TranscriptEventKind } from '../../core/transcriptEvent';
+import type { TranscriptEvent, TranscriptEventKind } from '../../core/transcriptEvent';
 import { TranscriptRecorder } from '../../core/transcriptRecorder';
 import { escapeWireBytes } from '../../core/wireText';
 import { sessionOptionsFor, type Target } from '../target';
@@ -19,7 +19,7 @@ import { VariableScope } from './variableReferences';
 
 export interface SmtpFileConversationOptions {
   target: Target;
-  /** The file, for the transcript header and messages: "relay.smtp". */
+  /** The file, for messages: "relay.smtp". */
   fileName: string;
   timeouts?: Partial<SessionTimeouts>;
   /** How a connection is made; tests may wrap it. */
@@ -57,9 +57,9 @@ const helloVerbs = new Set(['ehlo', 'helo']);
 
 export class SmtpFileConversation {
   readonly target: Target;
-  readonly startedAt = Date.now();
   private readonly recorder = new TranscriptRecorder();
   private readonly listeners = new Set<(event: TranscriptEvent) => void>();
+  private readonly closeListeners = new Set<() => void>();
   private session: SmtpSession | undefined;
   private facts: ConnectionFacts = {};
   private queue: Promise<unknown> = Promise.resolve();
@@ -92,18 +92,10 @@ export class SmtpFileConversation {
     return () => this.listeners.delete(listener);
   }
 
-  transcript(extra: Record<string, string> = {}): Transcript {
-    return this.recorder.toTranscript({
-      target: describeTarget(this.target),
-      startedAt: this.startedAt,
-      tool: 'SMTP Relay Lab .smtp file',
-      extra: {
-        file: this.options.fileName,
-        tls: this.target.tls,
-        ...(this.target.practicePersona ? { persona: this.target.practicePersona } : {}),
-        ...extra,
-      },
-    });
+  /** Fires when a connection of this conversation closes (QUIT, the server, close()). */
+  onClose(listener: () => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
   }
 
   /**
@@ -206,6 +198,7 @@ export class SmtpFileConversation {
     this.session = session;
     this.facts = {};
     session.onEvent((event) => this.record(event));
+    session.onClose(() => [...this.closeListeners].forEach((listener) => listener()));
     const greeting = await session.connect();
     this.facts = { greeting, ...(session.remoteAddress ? { remoteAddress: session.remoteAddress } : {}) };
     replies.push({ command: '', reply: greeting });

@@ -1,0 +1,305 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ConnectError, InvalidStateError } from '../../core/errors';
+import { describeTarget } from '../../core/sessionOptions';
+import { DisposableStore, toDisposable } from '../disposableStore';
+import type { LabContext } from '../labContext';
+import type { Target } from '../target';
+import type { TranscriptRecording } from '../transcripts/transcriptStore';
+import { outcomeOfBlock, type BlockOutcome } from './blockOutcome';
+import { LiveTranscriptDocuments } from './liveTranscripts';
+import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
+import { SmtpFileConversation, SmtpFileProblemError, type BlockRunResult } from './smtpFileConversation';
+import { connectionKeyOf, targetOfFile } from './smtpFileTarget';
+import { problemsStoppingBlock, type SmtpDocument } from './smtpDocument';
+
+/** What Send and Run file resolve with: the live transcript beside the file, and each block's replies. */
+export interface SmtpFileRun {
+  transcript: vscode.Uri;
+  results: BlockRunResult[];
+}
+
+/** What the CodeLens shows for one file. */
+export interface SmtpFileState {
+  /** Blocks being sent now, or waiting for the ones before them. */
+  isRunning(blockIndex: number): boolean;
+  /** The outcome of each block's last run on the current target. */
+  outcomes: ReadonlyMap<number, BlockOutcome>;
+}
+
+/** One open .smtp document: its conversation (while it has one), and what the CodeLens shows. */
+class SmtpFileEntry implements SmtpFileState {
+  conversation: SmtpFileConversation | undefined;
+  connectionKey: string | undefined;
+  /** For a file without `# @target`: what the user picked, asked once per open document. */
+  pickedTarget: Target | undefined;
+  readonly outcomes = new Map<number, BlockOutcome>();
+  blockCount = 0;
+  private readonly running = new Map<number, number>();
+  private conversationResources: DisposableStore | undefined;
+
+  isRunning(blockIndex: number): boolean {
+    return (this.running.get(blockIndex) ?? 0) > 0;
+  }
+
+  markRunning(indices: readonly number[], delta: 1 | -1): void {
+    for (const index of indices) {
+      this.running.set(index, (this.running.get(index) ?? 0) + delta);
+    }
+  }
+
+  /** Owns what lives as long as the current conversation: the recording, the live document binding. */
+  startConversation(conversation: SmtpFileConversation, key: string): DisposableStore {
+    this.conversation = conversation;
+    this.connectionKey = key;
+    this.outcomes.clear();
+    this.conversationResources = new DisposableStore();
+    return this.conversationResources;
+  }
+
+  endConversation(reason: string): void {
+    this.conversation?.close(reason);
+    this.conversation = undefined;
+    this.connectionKey = undefined;
+    this.conversationResources?.dispose();
+    this.conversationResources = undefined;
+  }
+}
+
+/**
+ * The conversations of the open .smtp documents: one connection per document, reused by every Send,
+ * kept until the document closes or its target directives change. Each conversation is recorded in the
+ * transcripts store and shown live beside the file.
+ */
+export class SmtpFileSessions implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+  private readonly entries = new Map<string, SmtpFileEntry>();
+  private readonly changeEmitter = this.store.add(new vscode.EventEmitter<vscode.Uri>());
+
+  /** Fires with a .smtp document's URI when what its CodeLens shows changed. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(
+    private readonly lab: LabContext,
+    private readonly parsed: ParsedSmtpDocuments,
+    private readonly live: LiveTranscriptDocuments,
+  ) {
+    const listeners = this.store.listenerArray;
+    vscode.workspace.onDidCloseTextDocument((document) => this.release(document.uri), this, listeners);
+    vscode.window.tabGroups.onDidChangeTabs((event) => this.releaseClosedTabs(event.closed), this, listeners);
+    vscode.workspace.onDidChangeTextDocument((event) => this.checkTarget(event.document), this, listeners);
+  }
+
+  stateOf(uri: vscode.Uri): SmtpFileState | undefined {
+    return this.entries.get(uri.toString());
+  }
+
+  /**
+   * Sends one block, or every block in order (`'all'`, Run file), on the document's connection. Resolves
+   * undefined when nothing was sent: the user cancelled the target picker, or the file has a problem (said
+   * in a message that offers to show the line).
+   */
+  async send(uri: vscode.Uri, blocks: number | 'all'): Promise<SmtpFileRun | undefined> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const parsed = this.parsed.get(document);
+    const fileName = fileNameOf(uri);
+    if (blocks !== 'all' && !parsed.blocks[blocks]) {
+      void vscode.window.showErrorMessage(`${fileName} has no block ${blocks + 1}: it has ${parsed.blocks.length}.`);
+      return undefined;
+    }
+    const indices = blocks === 'all' ? parsed.blocks.map((block) => block.index) : [blocks];
+    if (indices.length === 0) {
+      void vscode.window.showInformationMessage(`${fileName} has nothing to send yet: write SMTP commands, in blocks that start with ###.`);
+      return undefined;
+    }
+    const [problem] = indices.flatMap((index) => problemsStoppingBlock(parsed, parsed.blocks[index]));
+    if (problem) {
+      void this.reportProblem(document, problem.line, `line ${problem.line + 1}: ${problem.message}`);
+      return undefined;
+    }
+
+    const entry = this.entryFor(uri);
+    entry.blockCount = parsed.blocks.length;
+    const target = await this.targetFor(entry, parsed);
+    if (!target) {
+      return undefined;
+    }
+    const conversation = this.conversationFor(entry, document, target);
+    const transcript = LiveTranscriptDocuments.uriFor(uri);
+    await this.live.show(transcript);
+
+    entry.markRunning(indices, 1);
+    this.changeEmitter.fire(uri);
+    try {
+      const what = blocks === 'all' ? 'running the file' : `block ${blocks + 1}`;
+      const results = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `SMTP ${fileName}: ${what}` },
+        () => (blocks === 'all' ? conversation.runBlocks(parsed) : conversation.runBlock(parsed, blocks).then((result) => [result])),
+      );
+      this.noteOutcomes(entry, conversation, results);
+      const stopped = results.find((result) => result.error);
+      if (stopped?.error) {
+        if (stopped.error instanceof ConnectError && !parsed.directives.target) {
+          // A practice server started again listens elsewhere: ask again next time rather than fail forever.
+          entry.pickedTarget = undefined;
+        }
+        void vscode.window.showWarningMessage(`${fileName}, block ${stopped.block.index + 1}: ${stopped.error.message}`);
+      }
+      return { transcript, results };
+    } catch (error) {
+      if (error instanceof SmtpFileProblemError) {
+        void this.reportProblem(document, error.line, error.message);
+        return undefined;
+      }
+      if (error instanceof InvalidStateError) {
+        // The file was closed, or its target changed, while this run waited for the one before it.
+        return undefined;
+      }
+      throw error;
+    } finally {
+      entry.markRunning(indices, -1);
+      this.changeEmitter.fire(uri);
+    }
+  }
+
+  dispose(): void {
+    for (const entry of this.entries.values()) {
+      entry.endConversation('SMTP Relay Lab is shutting down');
+    }
+    this.entries.clear();
+    this.store.dispose();
+  }
+
+  private entryFor(uri: vscode.Uri): SmtpFileEntry {
+    const key = uri.toString();
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = new SmtpFileEntry();
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The file's `# @target`, or the target picked for it (asking now if none was). */
+  private async targetFor(entry: SmtpFileEntry, parsed: SmtpDocument): Promise<Target | undefined> {
+    const target = targetOfFile(parsed.directives, this.knownTargets(), entry.pickedTarget);
+    if (target) {
+      return target;
+    }
+    const picked = await this.lab.targets.pickTarget();
+    if (!picked) {
+      return undefined;
+    }
+    entry.pickedTarget = picked;
+    return targetOfFile(parsed.directives, this.knownTargets(), picked);
+  }
+
+  private knownTargets(): Target[] {
+    return [...this.lab.targets.configured, ...this.lab.targets.recent];
+  }
+
+  /** The entry's conversation if it talks to this target; else a new one, recorded and shown live. */
+  private conversationFor(entry: SmtpFileEntry, document: vscode.TextDocument, target: Target): SmtpFileConversation {
+    const key = connectionKeyOf(target);
+    if (entry.conversation && entry.connectionKey === key) {
+      return entry.conversation;
+    }
+    if (entry.conversation) {
+      entry.endConversation(`the file now targets ${describeTarget(target)}: this connection is closed`);
+    }
+    const fileName = fileNameOf(document.uri);
+    const conversation = new SmtpFileConversation({ target, fileName, timeouts: this.lab.settings.sessionTimeouts() });
+    const resources = entry.startConversation(conversation, key);
+    const recording: TranscriptRecording = this.lab.transcripts.track(`.smtp file: ${fileName}`, describeTarget(target), conversation, {
+      tool: 'SMTP Relay Lab .smtp file',
+      extra: { file: fileName, tls: target.tls, ...(target.practicePersona ? { persona: target.practicePersona } : {}) },
+      localDomains: target.localDomains,
+    });
+    resources.add({ dispose: () => void recording.finish() });
+    const transcript = LiveTranscriptDocuments.uriFor(document.uri);
+    resources.add(this.live.bind(transcript, () => recording.toText()));
+    resources.add(toDisposable(conversation.onEvent(() => this.live.changed(transcript))));
+    this.lab.log.info(`${fileName}: talking to ${describeTarget(target)} (${target.tls})`);
+    return conversation;
+  }
+
+  private noteOutcomes(entry: SmtpFileEntry, conversation: SmtpFileConversation, results: readonly BlockRunResult[]): void {
+    if (entry.conversation !== conversation) {
+      return;
+    }
+    for (const result of results) {
+      const outcome = outcomeOfBlock(result, conversation.connectionFacts, conversation.target.localDomains);
+      if (outcome) {
+        entry.outcomes.set(result.block.index, outcome);
+      } else {
+        entry.outcomes.delete(result.block.index);
+      }
+    }
+  }
+
+  /** An edit that changes where the file connects closes its connection; one that adds or removes blocks drops the outcomes. */
+  private checkTarget(document: vscode.TextDocument): void {
+    const entry = this.entries.get(document.uri.toString());
+    if (!entry) {
+      return;
+    }
+    const parsed = this.parsed.get(document);
+    if (parsed.blocks.length !== entry.blockCount) {
+      entry.blockCount = parsed.blocks.length;
+      entry.outcomes.clear();
+      this.changeEmitter.fire(document.uri);
+    }
+    if (!entry.conversation) {
+      return;
+    }
+    const target = targetOfFile(parsed.directives, this.knownTargets(), entry.pickedTarget);
+    if (!target || connectionKeyOf(target) !== entry.connectionKey) {
+      entry.endConversation('the target directives changed: this connection is closed');
+      entry.outcomes.clear();
+      this.changeEmitter.fire(document.uri);
+    }
+  }
+
+  /**
+   * Closing a file's last tab ends its connection at once. VS Code may keep the document itself open for
+   * minutes after that (when an extension opened it), and a connection must not outlive what the user sees.
+   */
+  private releaseClosedTabs(closed: readonly vscode.Tab[]): void {
+    for (const tab of closed) {
+      const uri = tab.input instanceof vscode.TabInputText ? tab.input.uri : undefined;
+      if (uri && this.entries.has(uri.toString()) && !isShownInATab(uri)) {
+        this.release(uri);
+      }
+    }
+  }
+
+  private release(uri: vscode.Uri): void {
+    const key = uri.toString();
+    const entry = this.entries.get(key);
+    this.parsed.forget(uri);
+    if (entry) {
+      this.entries.delete(key);
+      entry.endConversation('the .smtp file was closed');
+    }
+  }
+
+  private async reportProblem(document: vscode.TextDocument, line: number, message: string): Promise<void> {
+    const unsent = /nothing was sent/i.test(message) ? '' : ' (nothing was sent)';
+    const choice = await vscode.window.showErrorMessage(`${fileNameOf(document.uri)}: ${message}${unsent}`, 'Go to Line');
+    if (choice === 'Go to Line') {
+      const position = new vscode.Position(line, 0);
+      await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position) });
+    }
+  }
+}
+
+function isShownInATab(uri: vscode.Uri): boolean {
+  const key = uri.toString();
+  return vscode.window.tabGroups.all.some((group) =>
+    group.tabs.some((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === key),
+  );
+}
+
+function fileNameOf(uri: vscode.Uri): string {
+  return path.posix.basename(uri.path) || uri.toString();
+}
