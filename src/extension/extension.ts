@@ -3,6 +3,7 @@ import { registerDiagnostics } from './diagnostics/registerDiagnostics';
 import { LabContext, reportActivationFailure } from './labContext';
 import { registerPasswordCommand } from './passwordCommand';
 import { registerPracticeServer } from './practiceServerHost';
+import { registerSmtpFiles } from './smtpFiles/registerSmtpFiles';
 import { registerTargetCommands } from './targetCommands';
 import { registerTestExplorer } from './testing/relayTestExplorer';
 import { registerTranscripts } from './transcripts/registerTranscripts';
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): LabContext | undefin
   lab.register('the transcripts store', registerTranscripts);
   lab.register('the practice server', registerPracticeServer);
   lab.register('the session terminal', registerSessionTerminal);
+  lab.register('.smtp files', registerSmtpFiles);
   lab.register('the Test Explorer', registerTestExplorer);
   lab.register('the relay suite and verdict commands', registerRelayCommands);
   // Each face adds one line here: session terminal, .smtp files, diagnostics, Test Explorer, transcripts,
