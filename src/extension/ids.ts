@@ -81,8 +81,16 @@ export const diagnosticCodes = {
   rejected: 'rejected',
   /** A plain acceptance (greeting, EHLO, MAIL, a local RCPT): a Hint, only at diagnostics level "all". */
   accepted: 'accepted',
+  /** In .smtp files: a `# @name` that is not a directive. */
   unknownDirective: 'unknown-directive',
+  /** In .smtp files: a directive with a bad or repeated value. */
+  invalidDirective: 'invalid-directive',
+  /** In .smtp files: a line starting with @ that is not `@name = value`. */
+  invalidVariable: 'invalid-variable',
+  /** In .smtp files: a `{{name}}` that names nothing, or itself. */
   undefinedVariable: 'undefined-variable',
+  /** In .smtp files: DATA without the lone "." that ends its message. */
+  unterminatedData: 'unterminated-data',
 } as const;
 
 /** Keys for `setContext`, usable in `when` clauses. */

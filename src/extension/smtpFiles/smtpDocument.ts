@@ -85,12 +85,9 @@ export interface SmtpDataStep {
   endLine?: number;
 }
 
-export type SmtpDocumentProblemCode =
-  | typeof diagnosticCodes.unknownDirective
-  | typeof diagnosticCodes.undefinedVariable
-  | 'invalid-directive'
-  | 'invalid-variable'
-  | 'unterminated-data';
+export type SmtpDocumentProblemCode = (typeof diagnosticCodes)[
+  'unknownDirective' | 'invalidDirective' | 'invalidVariable' | 'undefinedVariable' | 'unterminatedData'
+];
 
 export interface SmtpDocumentProblem {
   line: number;
@@ -160,7 +157,7 @@ export function parseSmtpDocument(text: string): SmtpDocument {
       continue;
     }
     if (text.trimStart().startsWith('@')) {
-      problems.push(problemAt(line, text, 'error', 'invalid-variable', 'a variable is defined as "@name = value"'));
+      problems.push(problemAt(line, text, 'error', diagnosticCodes.invalidVariable, 'a variable is defined as "@name = value"'));
       continue;
     }
     current ??= { title: '', startLine: line, steps: [] };
@@ -169,7 +166,7 @@ export function parseSmtpDocument(text: string): SmtpDocument {
       current.steps.push(data);
       if (data.endLine === undefined) {
         problems.push(
-          problemAt(line, text, 'error', 'unterminated-data', 'DATA has no lone "." line ending its message before the block ends'),
+          problemAt(line, text, 'error', diagnosticCodes.unterminatedData, 'DATA has no lone "." line ending its message before the block ends'),
         );
       }
       line = data.endLine ?? data.bodyStartLine + data.body.length - 1;
@@ -224,7 +221,7 @@ function readDirectives(
     }
     const first = seen.get(name);
     if (first !== undefined && name !== 'local-domain') {
-      report('warning', 'invalid-directive', `@${name} is already given on line ${first + 1}; the first one counts`);
+      report('warning', diagnosticCodes.invalidDirective, `@${name} is already given on line ${first + 1}; the first one counts`);
       continue;
     }
     seen.set(name, line);
@@ -233,7 +230,7 @@ function readDirectives(
       continue;
     }
     if (rawValue === '') {
-      report('error', 'invalid-directive', `@${name} needs a value`);
+      report('error', diagnosticCodes.invalidDirective, `@${name} needs a value`);
       continue;
     }
     let value: string;
@@ -245,7 +242,7 @@ function readDirectives(
     } catch (error) {
       // Undefined references are reported once, by checkReferences; only other failures are said here.
       if (!(error instanceof UnresolvedVariableError) || error.variable === '$') {
-        report('error', 'invalid-directive', `@${name}: ${(error as Error).message}`);
+        report('error', diagnosticCodes.invalidDirective, `@${name}: ${(error as Error).message}`);
       }
       continue;
     }
@@ -253,7 +250,7 @@ function readDirectives(
       case 'target': {
         const parsed = parseHostPort(value);
         if ('error' in parsed) {
-          report('error', 'invalid-directive', `@target: ${parsed.error}`);
+          report('error', diagnosticCodes.invalidDirective, `@target: ${parsed.error}`);
         } else {
           directives.target = parsed;
         }
@@ -263,7 +260,7 @@ function readDirectives(
         if ((tlsModes as readonly string[]).includes(value.toLowerCase())) {
           directives.tls = value.toLowerCase() as TlsMode;
         } else {
-          report('error', 'invalid-directive', `@tls is one of ${tlsModes.join(', ')}, not "${value}"`);
+          report('error', diagnosticCodes.invalidDirective, `@tls is one of ${tlsModes.join(', ')}, not "${value}"`);
         }
         break;
       case 'local-domain':
