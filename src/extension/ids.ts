@@ -21,7 +21,7 @@ export const commandIds = {
   saveTranscript: 'smtpRelayLab.saveTranscript',
   openRecentTranscript: 'smtpRelayLab.openRecentTranscript',
   annotateAsTranscript: 'smtpRelayLab.annotateAsTranscript',
-  /** Arguments: the document URI and the block's line; invoked by a CodeLens, hidden from the palette. */
+  /** Arguments: the document URI and the block's index; invoked by a CodeLens, hidden from the palette. */
   sendBlock: 'smtpRelayLab.sendBlock',
   runFile: 'smtpRelayLab.runFile',
   setPassword: 'smtpRelayLab.setPassword',

@@ -206,8 +206,8 @@ describe('package.json languages, terminal profile and trust', () => {
     assert.deepEqual(contributes.terminal.profiles.map((profile: { id: string }) => profile.id), [terminalProfileId]);
   });
 
-  test('activation comes from the contributions alone', () => {
-    assert.deepEqual(manifest.activationEvents ?? [], []);
+  test('activation comes from the contributions, plus the Testing view (a TestController exists only once activated)', () => {
+    assert.deepEqual(manifest.activationEvents ?? [], ['onView:workbench.view.testing']);
   });
 
   test('untrusted workspaces are supported in a limited way, with the restricted settings of ids.ts', () => {
