@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue';
 import { relayReportToJson } from '../core/relayJson';
+import { relayParameterDefaults } from '../core/relayParameters';
 import { renderRelayReport } from '../core/relayReport';
 import { runRelaySuite } from '../core/relayRunner';
 import type { RelayReport, RelayTestDefinition, RelayTestParameters } from '../core/relayTypes';
@@ -18,9 +19,9 @@ import { toolLabel } from './toolVersion';
 export const relayDefaults = {
   port: 25,
   tls: 'none' as TlsMode,
-  localUser: 'postmaster',
-  remoteDomain: 'example.net',
-  remoteUser: 'relay-test',
+  localUser: relayParameterDefaults.localUser,
+  remoteDomain: relayParameterDefaults.remoteDomain,
+  remoteUser: relayParameterDefaults.remoteUser,
   helo: 'relay-lab.example.com',
   tests: 'all',
 };

@@ -2,6 +2,17 @@ import { localDomainsOfServerNames, serverNameFromReply } from './localDomains';
 import type { SmtpReply } from './reply';
 import type { RelayTestParameters } from './relayTypes';
 
+/**
+ * The test parameters every face (CLI, terminal, Test Explorer, Run Relay Suite) uses when the user gives
+ * none. Reserved names (RFC 2606), so nothing sent by default can reach a real mailbox; the remote user
+ * says what it is to whoever reads the server's log.
+ */
+export const relayParameterDefaults = {
+  localUser: 'postmaster',
+  remoteDomain: 'example.net',
+  remoteUser: 'relay-test',
+} as const;
+
 /** What the connection taught us about the server before the first test. */
 export interface ServerFacts {
   greeting?: SmtpReply;

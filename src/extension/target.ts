@@ -1,3 +1,4 @@
+import { relayParameterDefaults } from '../core/relayParameters';
 import { describeTarget, type SessionOptions, type SessionTimeouts, type TlsMode } from '../core/sessionOptions';
 import { readBoolean, readNonEmptyString, readOneOf, readStringList } from './settingReaders';
 
@@ -42,8 +43,8 @@ export const practicePersonaDescriptions: Record<PracticePersona, string> = {
 
 /** Defaults use reserved names (RFC 2606), so nothing we send by default can reach a real mailbox. */
 export const targetDefaults = {
-  localUser: 'postmaster',
-  remoteDomain: 'example.net',
+  localUser: relayParameterDefaults.localUser,
+  remoteDomain: relayParameterDefaults.remoteDomain,
   heloName: 'smtp-relay-lab.example.com',
 } as const;
 

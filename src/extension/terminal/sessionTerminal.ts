@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { classifyReply } from '../../core/classifyReply';
+import { relayParameterDefaults } from '../../core/relayParameters';
 import { describeTarget } from '../../core/sessionOptions';
 import type { Transcript } from '../../core/transcriptEvent';
 import type { SmtpSession } from '../../core/session';
@@ -11,9 +12,6 @@ import type { TranscriptRecording, TranscriptStore } from '../transcripts/transc
 import { CatalogueRelayTests } from './catalogueRelayTests';
 import { SessionConsole, sessionTerminalTool, transcriptExtra, type ConsoleConnection } from './sessionConsole';
 import type { AuthMechanism } from './metaCommands';
-
-/** The local part of the remote recipient in relay tests: says what it is to whoever reads a log. */
-export const relayTestRemoteUser = 'relay-test';
 
 /** What a session terminal needs from the extension, beyond its target. */
 export interface SessionTerminalServices {
@@ -62,7 +60,7 @@ export class SessionTerminal implements vscode.Pseudoterminal {
         classify: classifyReply,
         relayTests: new CatalogueRelayTests({ confirmByDelivery: () => settings.confirmByDelivery.value }),
         addressForm: settings.addressForm.value,
-        remoteUser: relayTestRemoteUser,
+        remoteUser: relayParameterDefaults.remoteUser,
       },
       {
         write: (output) => this.write(output),

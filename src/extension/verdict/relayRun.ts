@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
+import { relayParameterDefaults } from '../../core/relayParameters';
 import { runRelaySuite } from '../../core/relayRunner';
 import type { RelayReport, RelayRunOptions } from '../../core/relayTypes';
 import { describeTarget } from '../../core/sessionOptions';
 import type { LabContext } from '../labContext';
 import type { Target } from '../target';
-import { relayTestRemoteUser } from '../terminal/sessionTerminal';
 import { relayRunOptionsFor, relayRunTranscript, transcriptExtras } from './relayRunSetup';
 import type { RelayRunSource, RelayVerdictRecord } from './relayVerdictRecord';
 
@@ -43,7 +43,7 @@ export async function runRelayTestsInWindow(lab: LabContext, request: RelayRunRe
       target,
       timeouts: lab.settings.sessionTimeouts(),
       addressForm: lab.settings.addressForm.value,
-      remoteUser: relayTestRemoteUser,
+      remoteUser: relayParameterDefaults.remoteUser,
       confirmByDelivery: request.confirmByDelivery,
     },
     request.testIds,
