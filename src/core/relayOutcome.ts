@@ -45,8 +45,13 @@ export interface TestSteps {
   rcpt?: ClassifiedStep;
 }
 
-const confirmHint =
-  'The NDR that follows is the proof it was not relayed (KB 304897); or re-run with --confirm-by-delivery against a lab server.';
+/**
+ * How to settle an NDR-pending result, in words every face can show: the CLI calls it --confirm-by-delivery,
+ * VS Code a setting and a Test Explorer profile, so the text names none of them.
+ */
+export const confirmByDeliveryAdvice = 're-run with confirmation by delivery (sends DATA) against a server you own';
+
+const confirmHint = `The NDR that follows is the proof it was not relayed (KB 304897); or ${confirmByDeliveryAdvice}.`;
 
 /** The control must be accepted: a server that refuses ordinary inbound mail makes every rejection meaningless. */
 export function decideControlOutcome(steps: TestSteps): OutcomeDecision {
@@ -111,7 +116,7 @@ export function decideRelayOutcome(steps: TestSteps, control: ControlState): Out
 }
 
 /**
- * With --confirm-by-delivery, the reply to the end of the message settles what RCPT left open: per
+ * With confirmation by delivery, the reply to the end of the message settles what RCPT left open: per
  * RFC 5321 §4.2.5 a 250 there means the server took responsibility for delivering it or for an NDR.
  */
 export function decideAfterDelivery(rcpt: ClassifiedStep, endOfMessage: ClassifiedStep): OutcomeDecision {

@@ -1,3 +1,4 @@
+import { confirmByDeliveryAdvice } from './relayOutcome';
 import { addressArgumentOf } from './smtpCommand';
 import type { RelayTestParameters, RelayTestResult, RelayVerdict } from './relayTypes';
 
@@ -48,7 +49,7 @@ export function relayWarnings(results: readonly RelayTestResult[], parameters?: 
     warnings.push(
       `${listed(pending)} ${pending.length === 1 ? 'was' : 'were'} accepted for local delivery (NDR-pending), not shown to relay: ` +
         'a closed server delivers them locally or sends an NDR (KB 304897, tests 6 and 7). To confirm, watch for the NDR ' +
-        '(or the mailbox for unresolved recipients), or re-run with --confirm-by-delivery against a lab server.',
+        `(or the mailbox for unresolved recipients), or ${confirmByDeliveryAdvice}.`,
     );
   }
   if (relayTests.length === 0) {

@@ -166,8 +166,15 @@ describe('runRelaySuite against a scripted Exchange-like server (KB 304897)', ()
     const pending = report.warnings.find((warning) => warning.includes('NDR-pending'));
     assert.ok(pending);
     assert.match(pending, /kb6 and kb7/);
-    assert.match(pending, /--confirm-by-delivery/);
+    assert.match(pending, /re-run with confirmation by delivery \(sends DATA\) against a server you own/);
     assert.ok(!report.warnings.includes(trustedNetworkWarning));
+  });
+
+  test("test 6's reason says how to confirm it in words every face can show, naming no command-line flag", () => {
+    const reason = resultFor(report, 'kb6').reason;
+    assert.match(reason, /^NDR-pending: /);
+    assert.match(reason, /re-run with confirmation by delivery \(sends DATA\) against a server you own\.$/);
+    assert.doesNotMatch(reason, /--/);
   });
 
   test('it works like the KB: one connection, EHLO, then RSET, MAIL FROM, RCPT TO per test, and never DATA', () => {

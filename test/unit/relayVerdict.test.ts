@@ -64,6 +64,12 @@ describe('relayWarnings', () => {
     assert.ok(!warnings.includes(trustedNetworkWarning));
   });
 
+  test('the NDR-pending warning shows in the terminal and the verdict document too, so it names no command-line flag', () => {
+    const [pending] = relayWarnings([result('control', 'passed'), result('kb6', 'needs-confirmation')]);
+    assert.match(pending!, /re-run with confirmation by delivery \(sends DATA\) against a server you own\.$/);
+    assert.doesNotMatch(pending!, /--/);
+  });
+
   test('no control: the warning says a rejecting server would look closed', () => {
     assert.ok(relayWarnings([result('kb1', 'passed')]).includes(noControlWarning));
     assert.ok(!relayWarnings([result('control', 'passed'), result('kb1', 'passed')]).includes(noControlWarning));
