@@ -5,7 +5,8 @@ import { startPracticeServer, type PracticeServer } from '../lab/practiceServer'
 import { DisposableStore, toDisposable } from './disposableStore';
 import { commandIds, contextKeys } from './ids';
 import type { LabContext } from './labContext';
-import { newTarget, practicePersonaDescriptions, practicePersonas, type PracticePersona, type Target } from './target';
+import { pickPracticePersona } from './practicePersonaPick';
+import { newTarget, type PracticePersona, type Target } from './target';
 
 /**
  * Owns the one practice server of this window: started on demand (a practice target, or the command),
@@ -97,7 +98,7 @@ export function registerPracticeServer(lab: LabContext): vscode.Disposable {
 
   store.add(
     vscode.commands.registerCommand(commandIds.startPracticeServer, async (persona?: PracticePersona) => {
-      const chosen = persona ?? (await pickPersona(lab.settings.practicePersona.value));
+      const chosen = persona ?? (await pickPracticePersona(lab.settings.practicePersona.value, 'Start Practice Server'));
       if (!chosen) {
         return undefined;
       }
@@ -129,13 +130,4 @@ export function registerPracticeServer(lab: LabContext): vscode.Disposable {
   );
   store.add(toDisposable(() => void vscode.commands.executeCommand('setContext', contextKeys.practiceServerRunning, false)));
   return store;
-}
-
-async function pickPersona(preferred: PracticePersona): Promise<PracticePersona | undefined> {
-  const ordered = [preferred, ...practicePersonas.filter((persona) => persona !== preferred)];
-  const chosen = await vscode.window.showQuickPick(
-    ordered.map((persona) => ({ label: persona, detail: practicePersonaDescriptions[persona], persona })),
-    { title: 'Start Practice Server', placeHolder: 'How should the practice server behave?' },
-  );
-  return chosen?.persona;
 }

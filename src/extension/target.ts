@@ -1,5 +1,7 @@
 import { relayParameterDefaults } from '../core/relayParameters';
 import { describeTarget, type SessionOptions, type SessionTimeouts, type TlsMode } from '../core/sessionOptions';
+import type { PersonaName } from '../lab/persona';
+import { personaNames } from '../lab/personaCatalogue';
 import { readBoolean, readNonEmptyString, readOneOf, readStringList } from './settingReaders';
 
 /**
@@ -29,17 +31,9 @@ export interface Target {
 
 export const tlsModes: readonly TlsMode[] = ['starttls', 'implicit', 'none'];
 
-export const practicePersonas = ['exchange', 'postfix', 'open', 'harvest', 'tarpit'] as const;
-export type PracticePersona = (typeof practicePersonas)[number];
-
-/** One line per persona, for pickers and the settings UI. */
-export const practicePersonaDescriptions: Record<PracticePersona, string> = {
-  exchange: 'Closed, Exchange-style: rejects relay, accepts tests 6 and 7 and would send an NDR later',
-  postfix: 'Closed, Postfix-style: rejects relay at RCPT with 554 5.7.1',
-  open: 'An open relay: accepts remote recipients',
-  harvest: 'Closed, but answers 550 5.1.1 for unknown users (directory harvest)',
-  tarpit: 'Closed, and slows down after each rejected recipient',
-};
+/** The practice server's personas, as src/lab defines them (their descriptions are the lab's summaries). */
+export const practicePersonas = personaNames;
+export type PracticePersona = PersonaName;
 
 /** Defaults use reserved names (RFC 2606), so nothing we send by default can reach a real mailbox. */
 export const targetDefaults = {

@@ -2,12 +2,11 @@ import * as vscode from 'vscode';
 import { describeTarget, type TlsMode } from '../core/sessionOptions';
 import { DisposableStore, toDisposable } from './disposableStore';
 import { storageKeys } from './ids';
+import { pickPracticePersona } from './practicePersonaPick';
 import type { LabSettings } from './settings';
 import {
   newTarget,
   parseHostPort,
-  practicePersonaDescriptions,
-  practicePersonas,
   readTarget,
   readTargetList,
   suggestedTlsMode,
@@ -123,7 +122,7 @@ export class TargetCatalog implements vscode.Disposable {
     const practice: TargetPickItem = {
       label: '$(beaker) Practice server (persona…)',
       detail: 'A local server on 127.0.0.1 that behaves like Exchange, Postfix, an open relay…',
-      pick: () => this.pickPracticePersona(),
+      pick: () => this.pickPracticeTarget(),
     };
     const fresh: TargetPickItem = {
       label: '$(add) New host:port…',
@@ -158,14 +157,9 @@ export class TargetCatalog implements vscode.Disposable {
     };
   }
 
-  private async pickPracticePersona(): Promise<Target | undefined> {
-    const preferred = this.settings.practicePersona.value;
-    const ordered = [preferred, ...practicePersonas.filter((persona) => persona !== preferred)];
-    const chosen = await vscode.window.showQuickPick(
-      ordered.map((persona) => ({ label: persona, detail: practicePersonaDescriptions[persona], persona })),
-      { title: 'Practice Server Persona', placeHolder: 'How should the practice server behave?' },
-    );
-    return chosen ? this.startPractice(chosen.persona) : undefined;
+  private async pickPracticeTarget(): Promise<Target | undefined> {
+    const chosen = await pickPracticePersona(this.settings.practicePersona.value, 'Practice Server Persona');
+    return chosen ? this.startPractice(chosen) : undefined;
   }
 
   private async startPractice(persona: PracticePersona): Promise<Target | undefined> {
