@@ -9,6 +9,8 @@ export interface AuthenticationLine {
   wire: string;
   /** The line as the transcript records it. */
   shown: string;
+  /** The engine chose `shown` itself: the session's redaction of AUTH exchanges leaves it as it is. */
+  showAsIs?: boolean;
 }
 
 export function plainInitialResponse(username: string, secret: string): AuthenticationLine {
@@ -19,7 +21,7 @@ export function plainInitialResponse(username: string, secret: string): Authenti
 /** The user name is not secret, and admins want to see which account was tried. */
 export function loginUsernameLine(username: string): AuthenticationLine {
   const encoded = Buffer.from(username, 'utf8').toString('base64');
-  return { wire: encoded, shown: encoded };
+  return { wire: encoded, shown: encoded, showAsIs: true };
 }
 
 export function loginPasswordLine(secret: string): AuthenticationLine {

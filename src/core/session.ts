@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { AuthExchangeRedaction } from './authExchangeRedaction';
 import { loginPasswordLine, loginUsernameLine, plainInitialResponse, type AuthenticationLine } from './authentication';
 import { capabilitiesOfHeloReply, parseEhloReply, type EhloCapabilities } from './capabilities';
 import { assertSingleLine, encodeMessageBody } from './commandLine';
@@ -25,6 +26,8 @@ export type SessionState = 'new' | 'connecting' | 'ready' | 'closed';
 interface AwaitedReply extends ReplyHooks {
   /** For messages: 'the greeting', 'the reply to "EHLO x"'. */
   what: string;
+  /** Whether this reply tells if an AUTH exchange goes on (334) or is over; see AuthExchangeRedaction. */
+  answersAuthExchange?: boolean;
   timer: NodeJS.Timeout;
   resolve(reply: SmtpReply): void;
   reject(error: SmtpError): void;
@@ -76,6 +79,8 @@ export class SmtpSession {
   private readonly closeListeners = new Set<(error?: SmtpError) => void>();
   private readonly unsolicitedListeners = new Set<(reply: SmtpReply) => void>();
   private readonly awaited: AwaitedReply[] = [];
+  /** AUTH credentials are redacted as sent lines are recorded, whichever method sends them. */
+  private readonly authRedaction = new AuthExchangeRedaction();
   private readonly parser: ReplyParser;
   private socket: net.Socket | undefined;
   /** The TCP socket under a STARTTLS upgrade, destroyed with the TLS socket. */
@@ -209,10 +214,7 @@ export class SmtpSession {
       }
       return replies;
     }
-    const replies = lines.map((line) => {
-      this.record('sent', escapeWireBytes(Buffer.from(line, 'utf8')));
-      return this.awaitReply(`the reply to "${line}"`, this.timeouts.replyMs);
-    });
+    const replies = lines.map((line) => this.recordSentLine({ wire: line, shown: line }, this.timeouts.replyMs));
     this.write(lines.map((line) => `${line}\r\n`).join(''));
     return Promise.all(replies);
   }
@@ -223,7 +225,7 @@ export class SmtpSession {
     if (this.tlsActiveValue) {
       throw new InvalidStateError('cannot start TLS: TLS is already active');
     }
-    const reply = await this.send({ wire: 'STARTTLS', shown: 'STARTTLS' }, this.timeouts.replyMs, {
+    const reply = await this.send({ wire: 'STARTTLS', shown: 'STARTTLS', showAsIs: true }, this.timeouts.replyMs, {
       onArrival: (arrived) => {
         if (arrived.code === 220) {
           this.parser.halt();
@@ -248,7 +250,10 @@ export class SmtpSession {
     return reply;
   }
 
-  /** AUTH PLAIN or LOGIN. The secret, in any encoding, never reaches the transcript. */
+  /**
+   * AUTH PLAIN or LOGIN. The secret, in any encoding, never reaches the transcript; the LOGIN user name
+   * does. (An AUTH exchange sent with command() or pipeline() is redacted too, user name included.)
+   */
   async authenticate(mechanism: 'PLAIN' | 'LOGIN', username: string, secret: string): Promise<SmtpReply> {
     this.assertReady('authenticate');
     if (mechanism === 'PLAIN') {
@@ -292,7 +297,8 @@ export class SmtpSession {
   /** QUIT, a short wait for the 221, then close. Never rejects. */
   async quit(): Promise<void> {
     if (this.stateValue === 'ready' && !this.pendingHandshake) {
-      const line = { wire: 'QUIT', shown: 'QUIT' };
+      // Shown as QUIT even when it answers an AUTH challenge left open: the engine's own words hold no secret.
+      const line = { wire: 'QUIT', shown: 'QUIT', showAsIs: true };
       const waitMs = Math.min(this.timeouts.replyMs, quitWaitMs);
       await this.send(line, waitMs, { onTimeout: () => this.close() }).catch(() => undefined);
     }
@@ -409,23 +415,33 @@ export class SmtpSession {
   }
 
   private send(line: AuthenticationLine, timeoutMs: number, hooks: ReplyHooks = {}): Promise<SmtpReply> {
-    this.record('sent', escapeWireBytes(Buffer.from(line.shown, 'utf8')));
-    const reply = this.awaitReply(`the reply to "${line.shown}"`, timeoutMs, hooks);
+    const reply = this.recordSentLine(line, timeoutMs, hooks);
     this.write(`${line.wire}\r\n`);
     return reply;
+  }
+
+  /**
+   * Records a line about to be sent, with AUTH credentials redacted, and waits for its reply. The redacted
+   * form is also the one named in timeout and close messages, which are recorded too.
+   */
+  private recordSentLine(line: AuthenticationLine, timeoutMs: number, hooks: ReplyHooks = {}): Promise<SmtpReply> {
+    const { shown, answersAuthExchange } = this.authRedaction.lineToSend(line.shown, { showAsIs: line.showAsIs === true });
+    this.record('sent', escapeWireBytes(Buffer.from(shown, 'utf8')));
+    return this.awaitReply(`the reply to "${shown}"`, timeoutMs, hooks, answersAuthExchange);
   }
 
   private write(text: string): void {
     this.socket?.write(text, 'utf8');
   }
 
-  private awaitReply(what: string, timeoutMs: number, hooks: ReplyHooks = {}): Promise<SmtpReply> {
+  private awaitReply(what: string, timeoutMs: number, hooks: ReplyHooks = {}, answersAuthExchange = false): Promise<SmtpReply> {
     // "the reply to "EHLO x"" gives "no reply to "EHLO x" from host:25 within 30 s".
     const timeoutMessage = hooks.timeoutMessage ?? `no ${what.replace(/^the /, '')} from ${this.target} within ${describeDuration(timeoutMs)}`;
     return new Promise<SmtpReply>((resolve, reject) => {
       const awaited: AwaitedReply = {
         ...hooks,
         what,
+        answersAuthExchange,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -459,6 +475,8 @@ export class SmtpSession {
       return;
     }
     clearTimeout(awaited.timer);
+    // Before anyone hears of the reply, so that the next line sent is judged in the right state.
+    this.authRedaction.replyArrived(reply.code, awaited.answersAuthExchange === true);
     awaited.onArrival?.(reply);
     awaited.resolve(reply);
   }
