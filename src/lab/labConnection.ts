@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { SMTPServer, SMTPServerAddress } from 'smtp-server';
 import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import { AuthExchangeRedaction } from '../core/authExchangeRedaction';
 import { escapeWireBytes } from '../core/wireText';
 import { commandArgument, parseMailPath } from './mailPath';
 import type { AcceptedRecipient, LabReply, Persona } from './persona';
@@ -30,6 +31,9 @@ export interface LabRecipientAddress extends SMTPServerAddress {
 export class LabConnection extends SMTPConnection {
   private failedRecipients = 0;
   private closeRecorded = false;
+  /** The log is shown live (the `lab` command) and read by tests: AUTH credentials are redacted in it too. */
+  private readonly authRedaction = new AuthExchangeRedaction();
+  private commandAnswersAuthExchange = false;
 
   constructor(
     server: SMTPServer,
@@ -45,11 +49,17 @@ export class LabConnection extends SMTPConnection {
   }
 
   override _onCommand(command: Buffer, callback?: () => void): void {
-    this.record('command', escapeWireBytes(command));
+    const text = command.toString('utf8');
+    const { shown, answersAuthExchange } = this.authRedaction.lineToSend(text);
+    this.commandAnswersAuthExchange = answersAuthExchange;
+    // Escaped from the bytes when nothing was redacted, so that invalid UTF-8 is logged as it came.
+    this.record('command', shown === text ? escapeWireBytes(command) : escapeWireBytes(Buffer.from(shown, 'utf8')));
     super._onCommand(command, callback);
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    // smtp-server handles one command at a time, so a reply answers the last command received.
+    this.authRedaction.replyArrived(code, this.commandAnswersAuthExchange);
     // Mirrors smtp-server's own formatting, so that the log shows the lines as they were written.
     const enhanced = this._getEnhancedStatusCode(code, context);
     const lines = Array.isArray(data) ? data : [data ?? ''];

@@ -1,6 +1,12 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream,
+  type SMTPServerSession,
+} from 'smtp-server';
 import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
 import { LabConnection, type LabConnectionContext, type LabRecipientAddress } from './labConnection';
 import { assertLoopbackHost } from './loopbackHost';
@@ -29,6 +35,16 @@ export interface PracticeServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Only for the tarpit persona: tests shorten the delays. */
   tarpit?: Partial<TarpitTiming>;
+  /**
+   * Offer AUTH PLAIN and LOGIN and accept this one account; without it the server never offers AUTH.
+   * Relay decisions stay the persona's: logging in does not open the relay, the lab is about strangers.
+   */
+  auth?: PracticeCredentials;
+}
+
+export interface PracticeCredentials {
+  username: string;
+  password: string;
 }
 
 export interface PracticeServer {
@@ -41,6 +57,8 @@ export interface PracticeServer {
   readonly localDomains: string[];
   readonly localUsers: string[];
   readonly secure: boolean;
+  /** The account AUTH accepts, when the server offers AUTH. */
+  readonly authUsername: string | undefined;
   /** The certificate presented for STARTTLS and implicit TLS (PEM), for a client that wants to pin it. */
   readonly certificatePem: string;
   readonly outbox: Outbox;
@@ -96,6 +114,7 @@ export async function startPracticeServer(options: PracticeServerOptions = {}): 
     localDomains,
     localUsers,
     secure: options.secure === true,
+    authUsername: options.auth?.username,
     certificatePem: credentials.cert.toString(),
     outbox,
     log,
@@ -108,6 +127,7 @@ class PracticeSmtpServer extends SMTPServer {
   private connectionCount = 0;
   private queueCount = 0;
   private closing: Promise<void> | undefined;
+  private readonly credentials: PracticeCredentials | undefined;
 
   constructor(
     private readonly lab: LabConnectionContext,
@@ -115,6 +135,7 @@ class PracticeSmtpServer extends SMTPServer {
     options: PracticeServerOptions,
   ) {
     super(smtpServerOptions(lab.persona, lab.site, options));
+    this.credentials = options.auth ? { ...options.auth } : undefined;
     // Without a listener an 'error' event (a client resetting mid-transaction) would end the process.
     this.on('error', (error) => this.lab.log.record({ connectionId: '-', kind: 'note', tls: false, text: `error: ${error.message}` }));
   }
@@ -135,6 +156,20 @@ class PracticeSmtpServer extends SMTPServer {
     const protocol = 'getProtocol' in socket ? socket.getProtocol() : null;
     this.lab.log.record({ connectionId: session.id, kind: 'note', tls: true, text: `TLS established (${protocol ?? 'unknown protocol'})` });
     callback();
+  }
+
+  override onAuth(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: (error: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ): void {
+    const expected = this.credentials;
+    const accepted =
+      expected !== undefined && (auth.method === 'PLAIN' || auth.method === 'LOGIN') && auth.username === expected.username && auth.password === expected.password;
+    const who = auth.username ?? '(no user name)';
+    this.lab.log.record({ connectionId: session.id, kind: 'note', tls: session.secure, text: `AUTH ${auth.method} as ${who}: ${accepted ? 'accepted' : 'refused'}` });
+    // smtp-server answers 235 for a user, and 535 (with 5.7.8 when enhanced codes are on) without one.
+    callback(null, accepted ? { user: auth.username } : {});
   }
 
   override onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
@@ -194,8 +229,10 @@ function smtpServerOptions(persona: Persona, site: LabSite, options: PracticeSer
     hide8BITMIME: !features.eightBitMime,
     hideSMTPUTF8: !features.smtpUtf8,
     hideDSN: true,
-    // A practice server never asks for AUTH: relay tests are about what it does for strangers.
-    disabledCommands: ['AUTH'],
+    // AUTH only when asked for, and never required: relay tests are about what it does for strangers.
+    ...(options.auth ? { authMethods: ['PLAIN', 'LOGIN'] } : { disabledCommands: ['AUTH'] }),
+    // Loopback only, so nothing crosses a network; clients are free to STARTTLS first all the same.
+    allowInsecureAuth: true,
     authOptional: true,
     // Loopback has no useful reverse DNS, and the lookup would delay every greeting.
     disableReverseLookup: true,
