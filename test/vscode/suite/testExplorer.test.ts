@@ -13,6 +13,7 @@ import type { LabContext } from '../../../src/extension/labContext';
 import { confirmationRequest } from '../../../src/extension/testing/testResultMapping';
 import type { RelayVerdictRecord } from '../../../src/extension/verdict/relayVerdictRecord';
 import { saveRelayTranscript } from '../../../src/extension/verdict/relayTranscriptSaving';
+import { textOnceItMatches } from './documentText';
 
 /**
  * The relay tests in VS Code's Testing view and the two relay commands, against the practice server.
@@ -47,23 +48,6 @@ describe('Test Explorer and relay commands', () => {
     const practice = await vscode.commands.executeCommand<{ host: string; port: number }>(commandIds.startPracticeServer, persona);
     assert.ok(practice, `the ${persona} practice server started`);
     return practice;
-  }
-
-  /** A virtual document's text once VS Code has fetched the provider's new content: driven by change events. */
-  async function textOnceItMatches(uri: vscode.Uri, pattern: RegExp): Promise<string> {
-    const changed = new Promise<void>((resolve) => {
-      const listener = vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document.uri.toString() === uri.toString() && pattern.test(event.document.getText())) {
-          listener.dispose();
-          resolve();
-        }
-      });
-    });
-    const document = await vscode.workspace.openTextDocument(uri);
-    if (!pattern.test(document.getText())) {
-      await changed;
-    }
-    return document.getText();
   }
 
   async function runAllFromTestingView(): Promise<RelayVerdictRecord> {
