@@ -20,7 +20,7 @@ export class LabContext implements vscode.Disposable {
   readonly passwords: AuthPasswords;
   readonly targets: TargetCatalog;
   readonly connectionStatus: ConnectionStatusItem;
-  /** The last relay verdict of any face (Test Explorer, Run Relay Suite): what Show Relay Verdict shows. */
+  /** The last relay verdict of any face (Test Explorer, Run Relay Suite, session terminal): what Show Relay Verdict shows. */
   readonly relayVerdicts: RelayVerdicts;
   /** Every session's transcript: `lab.transcripts.track(label, target, session)` (see transcriptStore.ts). */
   readonly transcripts: TranscriptStore;

@@ -1,7 +1,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyReply } from '../../src/core/classifyReply';
-import type { RelayTestDefinition, RelayTestResult } from '../../src/core/relayTypes';
+import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../../src/core/relayTypes';
 import type { Transcript } from '../../src/core/transcriptEvent';
 import { newTarget, sessionOptionsFor, type Target } from '../../src/extension/target';
 import {
@@ -24,6 +24,7 @@ class RecordingHost implements SessionConsoleHost {
   connections: ConsoleConnection[] = [];
   secretRequests: string[] = [];
   saved: Transcript[] = [];
+  reports: RelayReport[] = [];
   exitCode: number | undefined;
   sessionsStarted = 0;
   secret: string | undefined = 'correct horse battery staple';
@@ -57,6 +58,9 @@ class RecordingHost implements SessionConsoleHost {
   async saveTranscript(transcript: Transcript): Promise<string | undefined> {
     this.saved.push(transcript);
     return 'transcripts/session.smtp-transcript';
+  }
+  relayReportChanged(report: RelayReport): void {
+    this.reports.push(report);
   }
   exit(code: number): void {
     this.exitCode = code;
@@ -422,5 +426,84 @@ describe('session console: meta-commands', () => {
     assert.match(screen, /RCPT TO:<relay-test%example\.net@corp\.example>|RCPT TO:<relay-test%example\.net>/);
     assert.match(screen, /verdict: CLOSED/);
     assert.equal(practice.outbox.messages.length, 0, 'no DATA was sent, so nothing was queued');
+  });
+});
+
+describe("session console: the terminal's relay verdict", () => {
+  test('kb1..kb7 run one at a time (the walkthrough buttons) add up to one closed verdict over all seven, handed to the host', async () => {
+    const practice = await startPracticeServer({ persona: 'exchange' });
+    const { host, console } = await startConsoleAt(
+      practice.host,
+      practice.port,
+      { localDomains: practice.localDomains, localUser: practice.localUsers[0] },
+      { relayTests: new CatalogueRelayTests({ confirmByDelivery: () => false }) },
+      () => practice.close(),
+    );
+    const kbIds = ['kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'];
+    for (const id of kbIds) {
+      await console.runTests([id]);
+    }
+    assert.equal(host.reports.length, 7, 'one report per /test run');
+    assert.deepEqual(host.reports[0]!.tests.map((test) => test.id), ['kb1']);
+    const report = host.reports.at(-1)!;
+    assert.deepEqual(report.tests.map((test) => test.id), kbIds);
+    assert.equal(report.verdict, 'closed');
+    assert.deepEqual(report.target, { host: practice.host, port: practice.port });
+    assert.ok(report.transcript.some((event) => event.kind === 'sent' && event.text === 'RCPT TO:<relay-test%example.net>'));
+    assert.match(host.screen, /verdict of the 7 tests run in this terminal so far: CLOSED/);
+
+    await console.runTests(['control']);
+    const withControl = host.reports.at(-1)!;
+    assert.deepEqual(withControl.tests.map((test) => test.id), ['control', ...kbIds], 'the control joins them, listed first');
+    assert.equal(withControl.verdict, 'closed');
+  });
+
+  test('a test stopped with Ctrl+C is not counted: the host gets no report for it', async () => {
+    let noopArrived!: () => void;
+    const noopSeen = new Promise<void>((resolve) => (noopArrived = resolve));
+    const refused: RelayTestDefinition = {
+      id: 'kb1',
+      group: 'kb',
+      title: 'refused at RCPT',
+      probes: 'relay',
+      closedServerAnswers: 'rejects at RCPT',
+      closedServerAccepts: false,
+      build: () => ({ mailFrom: '<user@example.org>', rcptTo: '<relay-test@example.net>' }),
+    };
+    const hanging: RelayTestDefinition = { ...refused, id: 'kb2', title: 'never answered' };
+    const relayTests: SessionRelayTests = {
+      tests: [refused, hanging],
+      groups: [],
+      select: (selectors) => ({ tests: [refused, hanging].filter((test) => selectors.includes(test.id)), unknown: [] }),
+      async run(session, test): Promise<RelayTestResult> {
+        const outcome = { id: test.id, title: test.title, group: test.group, mailFrom: '', rcptTo: '', replies: [], durationMs: 1 };
+        try {
+          const reply = await session.command(test === hanging ? 'NOOP' : 'RCPT TO:<relay-test@example.net>');
+          return { ...outcome, outcome: reply.code >= 500 ? 'passed' : 'failed', reason: `${reply.code}` };
+        } catch {
+          // As the real runner does: an interrupted test is an error result, not a rejection.
+          return { ...outcome, outcome: 'error', reason: 'Interrupted' };
+        }
+      },
+    };
+    const { host, console, type } = await startConsole(
+      async (peer) => {
+        await peer.send('220 mail.corp.example ESMTP\r\n');
+        await peer.converse([
+          [/^EHLO /i, '250 mail.corp.example\r\n'],
+          [/^RCPT TO:/i, '554 5.7.1 Relay access denied\r\n'],
+          [/^NOOP/i, () => noopArrived()],
+        ]);
+      },
+      { relayTests },
+    );
+    await type('/test kb1\r');
+    assert.equal(host.reports.length, 1);
+    console.handleInput('/test kb2\r');
+    await noopSeen;
+    await type('\x03');
+    assert.match(host.screen, /kb2 ERROR: Interrupted/);
+    assert.equal(host.reports.length, 1, 'no report for the interrupted run');
+    assert.deepEqual(host.reports[0]!.tests.map((test) => test.id), ['kb1']);
   });
 });

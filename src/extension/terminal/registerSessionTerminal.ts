@@ -24,7 +24,7 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
   const store = new DisposableStore();
   const registry = store.add(
     new SessionTerminalRegistry(
-      { settings: lab.settings, passwords: lab.passwords, transcripts: lab.transcripts },
+      { settings: lab.settings, passwords: lab.passwords, transcripts: lab.transcripts, relayVerdicts: lab.relayVerdicts },
       lab.connectionStatus,
     ),
   );

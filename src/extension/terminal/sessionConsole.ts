@@ -5,9 +5,8 @@
  */
 import { describeError, SmtpError } from '../../core/errors';
 import { classificationDomains, resolveRelayParameters } from '../../core/relayParameters';
-import { decideRelayVerdict, relayWarnings } from '../../core/relayVerdict';
 import type { ClassifyReply } from '../../core/classification';
-import type { RelayTestDefinition, RelayTestParameters, RelayTestResult } from '../../core/relayTypes';
+import type { RelayReport, RelayTestDefinition, RelayTestParameters, RelayTestResult } from '../../core/relayTypes';
 import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
 import { describeTarget, type SessionOptions } from '../../core/sessionOptions';
@@ -20,6 +19,7 @@ import { ConversationReader, type ConversationItem } from './conversationReader'
 import { LineEditor } from './lineEditor';
 import { isMetaCommandLine, parseMetaCommand, type AuthMechanism, type MetaCommand } from './metaCommands';
 import { renderError, renderIncompleteReply, renderInfo, renderReply, renderSentLine } from './replyRendering';
+import { SessionRelayResults } from './sessionRelayResults';
 import {
   renderHelp,
   renderRunSummary,
@@ -27,6 +27,7 @@ import {
   renderTestList,
   renderTestOutcome,
   renderTestStart,
+  renderVerdictSoFar,
 } from './terminalReports';
 
 export type ConsoleConnection =
@@ -47,6 +48,11 @@ export interface SessionConsoleHost {
   sessionStarted?(session: SmtpSession): void;
   /** Saves the transcript; resolves with where it went (for the user), or undefined when cancelled. */
   saveTranscript(transcript: Transcript): Promise<string | undefined>;
+  /**
+   * A /test run added results: the report of every relay test counted in this terminal so far (see
+   * sessionRelayResults.ts), for the window's last verdict.
+   */
+  relayReportChanged?(report: RelayReport): void;
   /** The console is done (after /quit): close the terminal with this exit code. */
   exit(code: number): void;
 }
@@ -79,6 +85,7 @@ type ConsoleMode = 'connecting' | 'commands' | 'message' | 'closed';
 export class SessionConsole {
   private readonly editor: LineEditor;
   private readonly recorder = new TranscriptRecorder();
+  private readonly relayResults: SessionRelayResults;
   private readonly startedAt = Date.now();
   private session: SmtpSession | undefined;
   private abortController = new AbortController();
@@ -103,6 +110,7 @@ export class SessionConsole {
     private readonly options: SessionConsoleOptions,
     private readonly host: SessionConsoleHost,
   ) {
+    this.relayResults = new SessionRelayResults(options.relayTests.tests.map((test) => test.id));
     this.editor = new LineEditor({
       complete: (text) =>
         this.mode === 'message'
@@ -644,23 +652,47 @@ export class SessionConsole {
       if (!session.capabilities) {
         await session.ehlo(this.options.target.heloName);
       }
-      const results: RelayTestResult[] = [];
+      const counted: RelayTestResult[] = [];
       for (const test of tests) {
         if (session.state !== 'ready' || signal.aborted) {
           this.write(renderInfo(`Stopped before ${test.id}: the connection is closed.`));
           break;
         }
         this.write(renderTestStart(test));
+        const testStartedAt = Date.now();
         const result = await this.options.relayTests.run(session, test, this.resolvedParameters());
-        results.push(result);
         this.write(renderTestOutcome(result));
+        // Ctrl+C stopped it: an interrupted test says nothing about the server, as a cancelled suite run does not.
+        if (!signal.aborted) {
+          this.relayResults.record(result, testStartedAt);
+          counted.push(result);
+        }
       }
-      if (results.length > 1) {
-        this.write(renderRunSummary(results, decideRelayVerdict(results), relayWarnings(results, { addressForm: this.options.addressForm })));
-      }
+      this.reportRelayResults(counted);
     } catch (error) {
       this.reportFailure(session, error);
     }
+  }
+
+  /**
+   * After a /test run: the verdict of every test counted in this terminal, as a summary when the run had
+   * several tests, as one line when it had one (a walkthrough button), and to the host to publish.
+   */
+  private reportRelayResults(counted: readonly RelayTestResult[]): void {
+    if (counted.length === 0) {
+      return;
+    }
+    const target = this.options.target;
+    const report = this.relayResults.report({ target, transcript: this.recorder.events, addressForm: this.options.addressForm });
+    if (!report) {
+      return;
+    }
+    if (counted.length > 1) {
+      this.write(renderRunSummary(report.tests, report.verdict, report.warnings));
+    } else if (report.tests.length > 1) {
+      this.write(renderVerdictSoFar(report.tests.length, report.verdict));
+    }
+    this.host.relayReportChanged?.(report);
   }
 }
 

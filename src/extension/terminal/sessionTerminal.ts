@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { classifyReply } from '../../core/classifyReply';
 import { relayParameterDefaults } from '../../core/relayParameters';
 import { describeTarget } from '../../core/sessionOptions';
+import type { RelayReport } from '../../core/relayTypes';
 import type { Transcript } from '../../core/transcriptEvent';
 import type { SmtpSession } from '../../core/session';
 import { commandIds } from '../ids';
@@ -9,6 +10,7 @@ import type { AuthPasswords } from '../secrets';
 import type { LabSettings } from '../settings';
 import { sessionOptionsFor, type Target } from '../target';
 import type { TranscriptRecording, TranscriptStore } from '../transcripts/transcriptStore';
+import type { RelayVerdicts } from '../verdict/relayVerdicts';
 import { CatalogueRelayTests } from './catalogueRelayTests';
 import { SessionConsole, sessionTerminalTool, transcriptExtra, type ConsoleConnection } from './sessionConsole';
 import type { AuthMechanism } from './metaCommands';
@@ -19,6 +21,8 @@ export interface SessionTerminalServices {
   passwords: AuthPasswords;
   /** Keeps every session's transcript; /save and "SMTP: Save Transcript" save from it. */
   transcripts: TranscriptStore;
+  /** The window's last verdict: each /test run publishes the verdict of the tests counted in this terminal. */
+  relayVerdicts: Pick<RelayVerdicts, 'publish'>;
 }
 
 /**
@@ -69,6 +73,7 @@ export class SessionTerminal implements vscode.Pseudoterminal {
         askForSecret: (username, mechanism) => this.askForSecret(username, mechanism),
         sessionStarted: (session) => this.record(session),
         saveTranscript: () => this.saveTranscript(),
+        relayReportChanged: (report) => this.publishVerdict(report),
         exit: (code) => this.closeEmitter.fire(code),
       },
     );
@@ -189,6 +194,20 @@ export class SessionTerminal implements vscode.Pseudoterminal {
     }
     const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>(commandIds.saveTranscript, undefined, this.recording.id);
     return uri === undefined ? undefined : uri.scheme === 'file' ? uri.fsPath : uri.toString();
+  }
+
+  /** "Show Relay Verdict" then shows this terminal's tests; its "Save Transcript" saves this terminal's recording. */
+  private publishVerdict(report: RelayReport): void {
+    if (this.disposed) {
+      return;
+    }
+    this.services.relayVerdicts.publish({
+      report,
+      target: this.target,
+      source: 'session terminal',
+      transcript: this.console.transcript,
+      ...(this.recording ? { recordingId: this.recording.id } : {}),
+    });
   }
 
   private connectionChanged(connection: ConsoleConnection): void {

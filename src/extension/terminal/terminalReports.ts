@@ -86,7 +86,10 @@ export function renderTestOutcome(result: RelayTestResult): string {
 
 const verdictStyles: Record<RelayVerdict, AnsiStyle> = { closed: 'green', open: 'boldRed', inconclusive: 'yellow' };
 
-/** After several tests: how many ended which way, the verdict they add up to, and what keeps it honest. */
+/**
+ * After a run of several tests: how the tests counted in this terminal (this run's and earlier ones', see
+ * sessionRelayResults.ts) ended, the verdict they add up to, and what keeps it honest.
+ */
 export function renderRunSummary(results: readonly RelayTestResult[], verdict: RelayVerdict, warnings: readonly string[]): string {
   const counts = new Map<RelayTestOutcome, number>();
   for (const result of results) {
@@ -94,8 +97,16 @@ export function renderRunSummary(results: readonly RelayTestResult[], verdict: R
   }
   const parts = [...counts.entries()].map(([outcome, count]) => styled(outcomeStyles[outcome], `${count} ${outcome}`));
   return terminalLines([
-    `${results.length} tests: ${parts.join(', ')}`,
+    `${results.length} tests run in this terminal: ${parts.join(', ')}`,
     `verdict: ${styled(verdictStyles[verdict], verdict.toUpperCase())}`,
     ...warnings.map((warning) => styled('yellow', `  ! ${terminalSafe(warning)}`)),
+  ]);
+}
+
+/** After a single test that joins earlier ones (a walkthrough button): their verdict in one line, warnings left to the report. */
+export function renderVerdictSoFar(testCount: number, verdict: RelayVerdict): string {
+  return terminalLines([
+    `${styled('dim', `verdict of the ${testCount} tests run in this terminal so far:`)} ${styled(verdictStyles[verdict], verdict.toUpperCase())}` +
+      styled('dim', ' (SMTP: Show Relay Verdict has the report)'),
   ]);
 }

@@ -4,7 +4,7 @@ import type { RelayVerdictRecord } from './relayVerdictRecord';
 
 /**
  * The last relay verdict of this window, whichever face produced it (the Test Explorer, Run Relay Suite,
- * or the session terminal if it publishes its /test runs). "Show Relay Verdict" reads it; the
+ * or a session terminal's /test runs). "Show Relay Verdict" reads it; the
  * `smtpRelayLab.hasVerdict` context key follows it.
  */
 export class RelayVerdicts implements vscode.Disposable {

@@ -84,8 +84,9 @@ export function renderNoVerdictMarkdown(): string {
   return [
     '# Relay verdict: none yet',
     '',
-    'No relay tests have run in this window. Run them with **SMTP: Run Relay Suite**, or from the Testing view ' +
-      '(the *SMTP Relay Tests* tree), against your server or the practice server. The verdict shows here when they finish.',
+    'No relay tests have run in this window. Run them with **SMTP: Run Relay Suite**, from the Testing view ' +
+      '(the *SMTP Relay Tests* tree), or with `/test` in a session terminal, against your server or the practice server. ' +
+      'The verdict shows here when they finish.',
     '',
   ].join('\n');
 }

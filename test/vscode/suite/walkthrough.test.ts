@@ -7,6 +7,7 @@ import { findRelayTest } from '../../../src/core/relayCatalogue';
 import { commandIds, extensionId, walkthroughId } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { SessionTerminal } from '../../../src/extension/terminal/sessionTerminal';
+import { textOnceItMatches } from './documentText';
 
 interface WalkthroughMedia {
   readonly svg?: string;
@@ -178,13 +179,26 @@ describe('walkthrough', () => {
       });
     }
 
-    it('"Show Relay Verdict" opens the verdict document', async () => {
+    it('"Show Relay Verdict" after the seven KB steps shows the terminal\'s verdict: closed, over kb1..kb7', async () => {
       const link = linksOf('verdict').find((candidate) => candidate.command === commandIds.showVerdict);
       assert.ok(link);
+      const record = lab.relayVerdicts.last;
+      assert.ok(record, 'a verdict was published');
+      assert.equal(record.source, 'session terminal', 'the terminal published the verdict of its /test runs');
+      assert.equal(record.report.verdict, 'closed');
+      assert.deepEqual(
+        record.report.tests.map((test) => test.id),
+        ['kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'],
+        'every step counts, not only the last one',
+      );
       const uri = await vscode.commands.executeCommand<vscode.Uri>(link.command, ...link.args);
       assert.ok(uri, 'the command resolves with the document');
-      const text = (await vscode.workspace.openTextDocument(uri)).getText();
-      assert.match(text, /^# Relay verdict: /);
+      // The document may still be open on an earlier suite's verdict: its new text arrives with a change event.
+      const text = await textOnceItMatches(uri, / · 7 tests from the session terminal · /);
+      assert.match(text, /^# Relay verdict: Closed: not an open relay\n/);
+      for (const id of ['kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7']) {
+        assert.match(text, new RegExp(`\\n\\| \\*\\*${id}\\*\\* `), `${id} has a row`);
+      }
     });
 
     it('"Save Transcript" saves the session the steps ran, with every test\'s RCPT', async () => {
@@ -192,9 +206,12 @@ describe('walkthrough', () => {
       assert.ok(link);
       // The button passes no arguments; here the destination and the session are given, so no dialog opens.
       const destination = vscode.Uri.file(path.join(scratch, 'walkthrough.smtp-transcript'));
-      // The most recent recording; it must be from these steps, not a run of an earlier suite.
-      const recording = lab.transcripts.recordings[0];
+      // The recording the verdict names: "the most recent" could be another suite's (recordings with made-up times).
+      const recordingId = lab.relayVerdicts.last?.recordingId;
+      assert.ok(recordingId, "the terminal's verdict names its recording");
+      const recording = lab.transcripts.recording(recordingId);
       assert.ok(recording && recording.lastActivityAt >= stepsStartedAt, 'the terminal session is recorded in the transcripts store');
+      assert.equal(recording.label, `Session terminal: ${lab.targets.current?.label}`);
       const saved = await vscode.commands.executeCommand<vscode.Uri>(link.command, destination, recording.id);
       assert.equal(saved?.toString(), destination.toString());
       const text = fs.readFileSync(destination.fsPath, 'utf8');
