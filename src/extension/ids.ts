@@ -91,6 +91,8 @@ export const diagnosticCodes = {
   undefinedVariable: 'undefined-variable',
   /** In .smtp files: DATA without the lone "." that ends its message. */
   unterminatedData: 'unterminated-data',
+  /** In .smtp files: an AUTH credential written in the file (an Information: it is sent, redacted in transcripts). */
+  credentialInFile: 'credential-in-file',
 } as const;
 
 /** Keys for `setContext`, usable in `when` clauses. */

@@ -59,4 +59,13 @@ describe('where a .smtp file connects', () => {
     assert.notEqual(key('# @target 127.0.0.1:2525', '# @tls none'), base);
     assert.notEqual(key('# @target 127.0.0.1:2525', '# @insecure'), base);
   });
+
+  test('# @user names who AUTH logs in as; another user is another connection, since AUTH is once per connection', () => {
+    assert.equal(targetOfFile(directivesOf('# @target mail.example.com:25', '# @user bob'), [configured])?.username, 'bob');
+    assert.equal(targetOfFile(directivesOf('# @target mail.example.com:25'), [configured])?.username, 'alice', "else the target's user");
+    const key = (...lines: string[]) => connectionKeyOf(targetOfFile(directivesOf(...lines), [])!);
+    assert.equal(key('# @target 127.0.0.1:2525', '# @user bob'), key('# @target 127.0.0.1:2525', '# @user bob # the admin'));
+    assert.notEqual(key('# @target 127.0.0.1:2525', '# @user bob'), key('# @target 127.0.0.1:2525', '# @user carol'));
+    assert.notEqual(key('# @target 127.0.0.1:2525', '# @user bob'), key('# @target 127.0.0.1:2525'));
+  });
 });

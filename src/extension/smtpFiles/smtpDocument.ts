@@ -19,7 +19,8 @@
  *     .
  *
  * Directives: `# @target host[:port]`, `# @tls starttls|implicit|none`, `# @local-domain name` (repeatable),
- * `# @insecure` (no certificate check), `# @helo name`. The value is the first word; the rest is a comment.
+ * `# @insecure` (no certificate check), `# @helo name`, `# @user name` (who `AUTH PLAIN` / `AUTH LOGIN` alone
+ * logs in as; see authSteps.ts). The value is the first word; the rest is a comment.
  *
  * Text before the first `###` is a block only when it holds a command; otherwise it is the file's header.
  * Line numbers are 0-based, as in editors; columns are 0-based UTF-16 offsets, end exclusive.
@@ -27,6 +28,7 @@
 import type { TlsMode } from '../../core/sessionOptions';
 import { diagnosticCodes } from '../ids';
 import { parseHostPort, tlsModes } from '../target';
+import { readAuthSteps, type SafeAuthMechanism } from './authSteps';
 import { builtinVariableNames } from './builtinVariables';
 import { referencesIn, UnresolvedVariableError, VariableScope } from './variableReferences';
 
@@ -46,6 +48,8 @@ export interface SmtpDirectives {
   /** `# @insecure`: do not check the server's certificate. */
   insecure: boolean;
   helo?: string;
+  /** `# @user`: the user name AUTH logs in as, instead of the target's. */
+  user?: string;
 }
 
 export interface VariableDefinition {
@@ -64,13 +68,23 @@ export interface SmtpBlock {
   steps: SmtpStep[];
 }
 
-export type SmtpStep = SmtpCommandStep | SmtpDataStep;
+export type SmtpStep = SmtpCommandStep | SmtpDataStep | SmtpAuthStep;
 
 export interface SmtpCommandStep {
   kind: 'command';
   line: number;
   /** The command as written, trimmed, references not yet replaced. */
   text: string;
+  /** A line written to answer the 334 of the AUTH before it: sent only when the server did ask. */
+  answersAuthChallenge?: boolean;
+}
+
+/** `AUTH PLAIN` or `AUTH LOGIN` alone: authenticates with a password that is never in the file. */
+export interface SmtpAuthStep {
+  kind: 'auth';
+  line: number;
+  text: string;
+  mechanism: SafeAuthMechanism;
 }
 
 /** `DATA` and the message after it. */
@@ -86,7 +100,7 @@ export interface SmtpDataStep {
 }
 
 export type SmtpDocumentProblemCode = (typeof diagnosticCodes)[
-  'unknownDirective' | 'invalidDirective' | 'invalidVariable' | 'undefinedVariable' | 'unterminatedData'
+  'unknownDirective' | 'invalidDirective' | 'invalidVariable' | 'undefinedVariable' | 'unterminatedData' | 'credentialInFile'
 ];
 
 export interface SmtpDocumentProblem {
@@ -94,12 +108,12 @@ export interface SmtpDocumentProblem {
   startColumn: number;
   endColumn: number;
   /** An error stops the block it is in (or, outside every block, the whole file) from being sent. */
-  severity: 'error' | 'warning';
+  severity: 'error' | 'warning' | 'information';
   code: SmtpDocumentProblemCode;
   message: string;
 }
 
-export const knownDirectives = ['target', 'tls', 'local-domain', 'insecure', 'helo'] as const;
+export const knownDirectives = ['target', 'tls', 'local-domain', 'insecure', 'helo', 'user'] as const;
 
 const separatorPattern = /^\s*###(.*)$/;
 const directivePattern = /^(\s*#\s*@)([A-Za-z][\w-]*)(.*)$/;
@@ -124,7 +138,8 @@ export function parseSmtpDocument(text: string): SmtpDocument {
   // A block with nothing to send gets no "Send": a trailing "###" or a block of comments is not a block.
   const closeBlock = (endLine: number): void => {
     if (current && current.steps.length > 0) {
-      blocks.push({ index: blocks.length, title: current.title, startLine: current.startLine, endLine, steps: current.steps });
+      const steps = readAuthSteps(current.steps, lines, problems);
+      blocks.push({ index: blocks.length, title: current.title, startLine: current.startLine, endLine, steps });
     }
     current = undefined;
   };
@@ -268,6 +283,9 @@ function readDirectives(
         break;
       case 'helo':
         directives.helo = value;
+        break;
+      case 'user':
+        directives.user = value;
         break;
     }
   }

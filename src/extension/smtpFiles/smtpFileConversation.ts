@@ -4,17 +4,18 @@
  * connection lands in one transcript, with a line naming each block before what it sends.
  * No `vscode` here: plain node tests drive it against the practice server.
  */
-import { InvalidStateError, SmtpError } from '../../core/errors';
+import { CancelledError, InvalidStateError, SmtpError } from '../../core/errors';
 import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
 import type { SessionOptions, SessionTimeouts } from '../../core/sessionOptions';
 import { commandKindOf } from '../../core/smtpCommand';
 import type { TranscriptEvent, TranscriptEventKind } from '../../core/transcriptEvent';
 import { TranscriptRecorder } from '../../core/transcriptRecorder';
-import { escapeWireBytes } from '../../core/wireText';
+import { escapeWireBytes, unescapeWireText } from '../../core/wireText';
 import { sessionOptionsFor, type Target } from '../target';
 import { builtinVariables, type ConnectionFacts } from './builtinVariables';
-import { problemsStoppingBlock, type SmtpBlock, type SmtpDocument, type SmtpStep } from './smtpDocument';
+import type { SafeAuthMechanism } from './authSteps';
+import { problemsStoppingBlock, type SmtpAuthStep, type SmtpBlock, type SmtpDocument, type SmtpStep } from './smtpDocument';
 import { VariableScope } from './variableReferences';
 
 export interface SmtpFileConversationOptions {
@@ -24,6 +25,16 @@ export interface SmtpFileConversationOptions {
   timeouts?: Partial<SessionTimeouts>;
   /** How a connection is made; tests may wrap it. */
   createSession?: (options: SessionOptions) => SmtpSession;
+  /** Where `AUTH PLAIN` / `AUTH LOGIN` alone get the user name and password; without it they stop the block. */
+  credentials?: AuthCredentialSource;
+}
+
+/** What the safe AUTH form asks the face for. Undefined means the user cancelled. */
+export interface AuthCredentialSource {
+  /** Only when neither `# @user` nor the target names a user. */
+  askForUsername(mechanism: SafeAuthMechanism): Promise<string | undefined>;
+  /** The stored password, or one asked for masked; it is used once and never kept. */
+  passwordFor(username: string, mechanism: SafeAuthMechanism): Promise<string | undefined>;
 }
 
 /** One reply a block received, with the line that asked for it. */
@@ -171,6 +182,12 @@ export class SmtpFileConversation {
       }
       const lines = this.substitute(document, block);
       for (const [stepIndex, step] of block.steps.entries()) {
+        const previous = replies.at(-1)?.reply.code;
+        if (step.kind === 'command' && step.answersAuthChallenge && previous !== 334) {
+          // Sent as a command, a credential would be recorded as typed: the server did not ask for it.
+          session.note(`line ${step.line + 1} not sent: it answers an AUTH challenge, and the server ${previous === undefined ? 'sent none' : `answered ${previous}, not 334`}`);
+          continue;
+        }
         const reply = await this.sendStep(session, step, lines[stepIndex]);
         replies.push(...reply);
         if (session.state === 'closed' && stepIndex < block.steps.length - 1) {
@@ -263,7 +280,44 @@ export class SmtpFileConversation {
       await session.quit();
       return [];
     }
-    return [answered(await session.command(line))];
+    if (step.kind === 'auth') {
+      return [answered(await this.authenticate(session, step))];
+    }
+    const { reply, shown } = await commandAsRecorded(session, line);
+    return [answered(reply, shown)];
+  }
+
+  /** The safe AUTH form: the user from `# @user` or the target, the password from the face, never from the file. */
+  private async authenticate(session: SmtpSession, step: SmtpAuthStep): Promise<SmtpReply> {
+    const { mechanism } = step;
+    const where = `AUTH ${mechanism} on line ${step.line + 1}`;
+    const credentials = this.options.credentials;
+    if (!credentials) {
+      throw new CancelledError(`${where}: there is no way to ask for the password here`);
+    }
+    const advertised = session.capabilities?.authMechanisms;
+    if (advertised && !advertised.includes(mechanism)) {
+      session.note(
+        advertised.length > 0
+          ? `the server advertised AUTH ${advertised.join(' ')}, not ${mechanism}; trying anyway`
+          : `the server advertised no AUTH${session.tlsActive ? '' : ' (many offer it only inside TLS: # @tls starttls)'}; trying anyway`,
+      );
+    }
+    const username = this.target.username ?? (await credentials.askForUsername(mechanism));
+    if (!username) {
+      throw new CancelledError(`${where}: no user name (give one with "# @user name")`);
+    }
+    const password = await credentials.passwordFor(username, mechanism);
+    if (password === undefined) {
+      throw new CancelledError(`${where}: no password`);
+    }
+    if (session.state !== 'ready') {
+      throw new InvalidStateError(`${where}: the connection closed while the password was asked for`);
+    }
+    if (!session.tlsActive) {
+      session.note('no TLS: this password crosses the network in clear text (base64 is not encryption)');
+    }
+    return session.authenticate(mechanism, username, password);
   }
 
   private remark(kind: Extract<TranscriptEventKind, 'info' | 'error'>, text: string): void {
@@ -280,4 +334,18 @@ export class SmtpFileConversation {
       listener(event);
     }
   }
+}
+
+/**
+ * command(), and the line as the session recorded it: with an AUTH credential redacted, so that what the
+ * results and the CodeLens say of the line holds no more than the transcript.
+ */
+async function commandAsRecorded(session: SmtpSession, line: string): Promise<{ reply: SmtpReply; shown: string }> {
+  const recordedBefore = session.transcript.length;
+  const pending = session.command(line);
+  // command() records the line it sends at once, before any reply can arrive.
+  const recorded = session.transcript[recordedBefore];
+  const reply = await pending;
+  const shown = recorded?.kind === 'sent' ? Buffer.from(unescapeWireText(recorded.text)).toString('utf8') : line;
+  return { reply, shown };
 }

@@ -2,12 +2,20 @@ import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from '../disposableStore';
 import { diagnosticCollectionName, languageIds } from '../ids';
 import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
+import type { SmtpDocumentProblem } from './smtpDocument';
+
+const severities: Record<SmtpDocumentProblem['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+};
 
 /** Long enough to let a burst of typing settle, short enough to feel live. */
 const refreshDelayMs = 250;
 
 /**
- * Problems in the text of .smtp files (unknown directives, undefined variables, DATA without its "."),
+ * Problems in the text of .smtp files (unknown directives, undefined variables, DATA without its ".", a
+ * credential written in the file),
  * where the user types them rather than as an error after Send. A collection of its own: the transcript
  * diagnostics judge what a server answered, these what the user wrote.
  */
@@ -53,8 +61,7 @@ export class SmtpFileDiagnostics implements vscode.Disposable {
     }
     const diagnostics = this.parsed.get(document).problems.map((problem) => {
       const range = new vscode.Range(problem.line, problem.startColumn, problem.line, problem.endColumn);
-      const severity = problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
-      const diagnostic = new vscode.Diagnostic(range, problem.message, severity);
+      const diagnostic = new vscode.Diagnostic(range, problem.message, severities[problem.severity]);
       diagnostic.code = problem.code;
       diagnostic.source = 'SMTP Relay Lab';
       return diagnostic;

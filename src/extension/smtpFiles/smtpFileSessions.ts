@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ConnectError, InvalidStateError } from '../../core/errors';
 import { describeTarget } from '../../core/sessionOptions';
+import { authPromptsFor } from '../authPrompts';
 import { DisposableStore, toDisposable } from '../disposableStore';
 import type { LabContext } from '../labContext';
 import type { Target } from '../target';
@@ -208,7 +209,12 @@ export class SmtpFileSessions implements vscode.Disposable {
       entry.endConversation(`the file now targets ${describeTarget(target)}: this connection is closed`);
     }
     const fileName = fileNameOf(document.uri);
-    const conversation = new SmtpFileConversation({ target, fileName, timeouts: this.lab.settings.sessionTimeouts() });
+    const conversation = new SmtpFileConversation({
+      target,
+      fileName,
+      timeouts: this.lab.settings.sessionTimeouts(),
+      credentials: authPromptsFor(this.lab.passwords, target),
+    });
     const resources = entry.startConversation(conversation, key);
     const recording: TranscriptRecording = this.lab.transcripts.track(`.smtp file: ${fileName}`, describeTarget(target), conversation, {
       tool: 'SMTP Relay Lab .smtp file',

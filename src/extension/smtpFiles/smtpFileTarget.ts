@@ -36,13 +36,18 @@ export function targetOfFile(directives: SmtpDirectives, known: readonly Target[
   if (directives.helo) {
     target.heloName = directives.helo;
   }
+  if (directives.user) {
+    target.username = directives.user;
+  }
   return target;
 }
 
 /**
- * Two targets with the same key can share a connection: same address, same TLS mode, same certificate check.
+ * Two targets with the same key can share a connection: same address, same TLS mode, same certificate check,
+ * same AUTH user (a server takes one AUTH per connection, RFC 4954 §4, so another user needs a new one).
  * By address, not by name: a practice server started again listens on another port.
  */
 export function connectionKeyOf(target: Target): string {
-  return `${describeTarget(target)}/${target.tls}/${target.rejectUnauthorized ? 'verified' : 'insecure'}`;
+  const user = target.username === undefined ? '' : `/as ${target.username}`;
+  return `${describeTarget(target)}/${target.tls}/${target.rejectUnauthorized ? 'verified' : 'insecure'}${user}`;
 }
