@@ -3,8 +3,11 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { commandIds, extensionId, languageIds } from '../../../src/extension/ids';
+import { commandIds, diagnosticCodes, extensionId, languageIds } from '../../../src/extension/ids';
+import type { LabContext } from '../../../src/extension/labContext';
 import type { SmtpFileRun } from '../../../src/extension/smtpFiles/smtpFileSessions';
+import { newTarget } from '../../../src/extension/target';
+import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
 
 /** Waits until `read` gives a value, re-reading as the editor changes; fails with what it last saw. */
 async function eventually<T>(what: string, read: () => T | undefined, limitMs = 20_000): Promise<T> {
@@ -187,5 +190,82 @@ describe('.smtp files', () => {
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
+  });
+
+  /**
+   * AUTH against a practice server with an account, started here (the one the extension starts never
+   * offers AUTH). The password is put in SecretStorage as "SMTP: Set AUTH Password" would: no box to type in.
+   */
+  describe('AUTH', () => {
+    const user = 'alice';
+    const secret = 'Tr0ub4dor&3-correct-horse';
+    const secretForms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(`\0${user}\0${secret}`).toString('base64')];
+    let withAuth: PracticeServer;
+    let lab: LabContext;
+
+    before(async () => {
+      lab = vscode.extensions.getExtension<LabContext>(extensionId)!.exports;
+      withAuth = await startPracticeServer({ persona: 'exchange', auth: { username: user, password: secret } });
+      await lab.passwords.store(newTarget(withAuth.host, withAuth.port), user, secret);
+    });
+
+    after(async () => {
+      await closeAllEditors();
+      await lab.passwords.delete(newTarget(withAuth.host, withAuth.port), user);
+      await withAuth.close();
+    });
+
+    it('AUTH PLAIN alone logs in as # @user with the stored password; the live transcript shows it redacted', async () => {
+      const document = await vscode.workspace.openTextDocument({
+        language: languageIds.smtp,
+        content: [`# @target ${withAuth.host}:${withAuth.port}`, `# @user ${user}`, '### login', 'EHLO client.example.org', 'AUTH PLAIN', 'NOOP'].join('\n'),
+      });
+      const run = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.sendBlock, document.uri, 0);
+      assert.ok(run, 'the block was sent');
+      assert.deepEqual(
+        run.results[0].replies.map(({ command, reply }) => [command, reply.code]),
+        [
+          ['', 220],
+          ['EHLO client.example.org', 250],
+          ['AUTH PLAIN', 235],
+          ['NOOP', 250],
+        ],
+      );
+      const transcript = await eventually('the transcript document', () => openDocument(run.transcript));
+      const text = await eventually('the NOOP reply in the transcript', () => (/ -> NOOP\n[^\n]*<- {2}250/.test(transcript.getText()) ? transcript.getText() : undefined));
+      assert.match(text, / -> AUTH PLAIN <redacted>\n[^\n]*<- {2}235 /);
+      for (const form of secretForms) {
+        assert.equal(text.includes(form), false, `the transcript holds ${form}`);
+      }
+      assert.deepEqual(vscode.languages.getDiagnostics(document.uri), [], 'the safe form is nothing to remark on');
+    });
+
+    it('a credential written in the file gets an Information suggesting the safe form, and is still sent, redacted', async () => {
+      const blob = Buffer.from(`\0${user}\0${secret}`).toString('base64');
+      const document = await vscode.workspace.openTextDocument({
+        language: languageIds.smtp,
+        content: [`# @target ${withAuth.host}:${withAuth.port}`, '### login', `AUTH PLAIN ${blob}`].join('\n'),
+      });
+      const [hint] = await eventually('a diagnostic on the credential', () => {
+        const found = vscode.languages.getDiagnostics(document.uri);
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(hint.code, diagnosticCodes.credentialInFile);
+      assert.equal(hint.severity, vscode.DiagnosticSeverity.Information);
+      assert.equal(document.getText(hint.range), blob);
+      assert.match(hint.message, /"AUTH PLAIN" or "AUTH LOGIN" alone on its line, with "# @user name"/);
+
+      const run = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.sendBlock, document.uri, 0);
+      assert.ok(run);
+      assert.deepEqual(run.results[0].replies.at(-1) && [run.results[0].replies.at(-1)!.command, run.results[0].replies.at(-1)!.reply.code], [
+        'AUTH PLAIN <redacted>',
+        235,
+      ]);
+      const transcript = await eventually('the transcript document', () => openDocument(run.transcript));
+      const text = await eventually('the 235 in the transcript', () => (/<- {2}235 /.test(transcript.getText()) ? transcript.getText() : undefined));
+      for (const form of secretForms) {
+        assert.equal(text.includes(form), false, `the transcript holds ${form}`);
+      }
+    });
   });
 });
