@@ -52,7 +52,11 @@ function relayRatio(series: RelaySeries, all: readonly RelaySeries[]): string {
     return `${(relaySummary(series).median / ourMedian).toFixed(1)}x ours`;
   }
   const peers = sameTarget.filter((candidate) => candidate.tool !== ourTool);
-  return peers.length === 0 ? '-' : peers.map((peer) => `1/${(relaySummary(peer).median / ourMedian).toFixed(1)} of ${peer.tool.split(' ')[0]}`).join(', ');
+  const fractionOf = (peer: RelaySeries): string => {
+    const times = relaySummary(peer).median / ourMedian;
+    return times >= 1 ? `1/${times.toFixed(1)} of ${peer.tool.split(' ')[0]}` : `${(1 / times).toFixed(1)}x ${peer.tool.split(' ')[0]}`;
+  };
+  return peers.length === 0 ? '-' : peers.map(fractionOf).join(', ');
 }
 
 function formatValue(value: number, unit: string): string {
