@@ -438,7 +438,9 @@ export class SessionConsole {
   private async sendTyped(session: SmtpSession, line: string): Promise<void> {
     const kind = commandKindOf(line);
     if (kind === 'auth') {
-      // Typed AUTH would put the credentials, base64 or not, on screen and in the transcript.
+      // The engine would redact a typed AUTH exchange in the transcript, but the terminal echoes every key:
+      // the blob, or each base64 answer to a 334, would stay on screen and in the scrollback, and making it
+      // took a shell or a web page that keeps it too. /auth asks in a masked box, so the secret is never typed here.
       this.write(renderError('type /auth plain or /auth login instead: the password is then asked for masked and never recorded'));
       return;
     }
