@@ -15,9 +15,8 @@ const refreshDelayMs = 250;
 
 /**
  * Problems in the text of .smtp files (unknown directives, undefined variables, DATA without its ".", a
- * credential written in the file),
- * where the user types them rather than as an error after Send. A collection of its own: the transcript
- * diagnostics judge what a server answered, these what the user wrote.
+ * credential written in the file), where the user types them rather than as an error after Send. A
+ * collection of its own: the transcript diagnostics judge what a server answered, these what the user wrote.
  */
 export class SmtpFileDiagnostics implements vscode.Disposable {
   private readonly store = new DisposableStore();
