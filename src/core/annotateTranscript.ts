@@ -1,11 +1,11 @@
-import type { ReplyClass, ReplyContext, ReplySignal } from './classification';
+import type { ReplyClass, ReplySignal } from './classification';
 import { classifyReply } from './classifyReply';
 import { pairCommandsAndReplies, type CommandReplyPair } from './commandReplyPairs';
 import { inferLocalDomains } from './localDomains';
+import { PairedReplyClassifier, wireReply } from './pairedReplyClassifier';
 import type { SmtpReply } from './reply';
-import { addressArgumentOf, commandKindOf } from './smtpCommand';
+import { commandKindOf } from './smtpCommand';
 import { parseAnyTranscript, type ImportedTranscript } from './transcriptImport';
-import { unescapeWireText } from './wireText';
 
 /**
  * One reply of a transcript with its verdict. Lines are 1-based; columns are 0-based UTF-16 offsets into
@@ -60,29 +60,13 @@ export function annotateImportedTranscript(imported: ImportedTranscript, options
   const pairs = pairCommandsAndReplies(imported.events, imported.positions);
   const configured = options.localDomains ?? [];
   const localDomains = inferLocalDomains(findGreeting(pairs), findEhloReply(pairs), configured);
-  const transaction = new TransactionTracker();
-  const replies = pairs.map((pair) => annotatePair(pair, localDomains, transaction));
+  const classifier = new PairedReplyClassifier(classifyReply);
+  const replies = pairs.map((pair) => annotatePair(pair, localDomains, classifier));
   return { replies, localDomains, localDomainsInferred: configured.length === 0 };
 }
 
-/** Stands in for the command of an unsolicited reply; the classifier reads it as "some other command". */
-const unknownCommand = '(no command)';
-
-function annotatePair(pair: CommandReplyPair, localDomains: string[], transaction: TransactionTracker): AnnotatedReply {
-  const reply = wireReply(pair.reply);
-  const command = pair.command === undefined ? undefined : unescapedText(pair.command);
-  const context: ReplyContext = { command: command ?? unknownCommand, localDomains };
-  const kind = command === undefined ? undefined : commandKindOf(command);
-  const recipient = kind === 'rcpt' ? recipientOf(command!) : undefined;
-  if (recipient !== undefined) {
-    context.recipient = recipient;
-  }
-  if (kind === 'end-of-data') {
-    context.acceptedRecipients = transaction.acceptedRecipients();
-  }
-  const classification = classifyReply(reply, context);
-  transaction.observe(kind, reply.code, recipient);
-
+function annotatePair(pair: CommandReplyPair, localDomains: string[], classifier: PairedReplyClassifier): AnnotatedReply {
+  const { reply, classification } = classifier.next(pair, localDomains);
   const annotated: AnnotatedReply = {
     line: pair.firstLine.line,
     endLine: pair.lastLine.line,
@@ -113,42 +97,6 @@ function annotatePair(pair: CommandReplyPair, localDomains: string[], transactio
   return annotated;
 }
 
-/** The recipients accepted since the last MAIL, RSET or greeting: what a 250 after "." is about. */
-class TransactionTracker {
-  private accepted: string[] = [];
-
-  acceptedRecipients(): string[] {
-    return [...this.accepted];
-  }
-
-  observe(kind: string | undefined, code: number, recipient: string | undefined): void {
-    const positive = code >= 200 && code < 300;
-    switch (kind) {
-      case 'greeting':
-      case 'ehlo':
-      case 'helo':
-      case 'mail':
-      case 'rset':
-      case 'end-of-data':
-      case 'starttls':
-        this.accepted = [];
-        break;
-      case 'rcpt':
-        if (positive && recipient !== undefined) {
-          this.accepted.push(recipient);
-        }
-        break;
-      default:
-        break;
-    }
-  }
-}
-
-function recipientOf(command: string): string | undefined {
-  const argument = addressArgumentOf(command);
-  return argument === undefined ? undefined : argument.replace(/^<|>$/g, '');
-}
-
 function findGreeting(pairs: readonly CommandReplyPair[]): SmtpReply | undefined {
   const greeting = pairs.find((pair) => pair.command === '');
   return greeting === undefined ? undefined : wireReply(greeting.reply);
@@ -160,18 +108,6 @@ function findEhloReply(pairs: readonly CommandReplyPair[]): SmtpReply | undefine
     return (kind === 'ehlo' || kind === 'helo') && pair.reply.code === 250;
   });
   return ehlo === undefined ? undefined : wireReply(ehlo.reply);
-}
-
-/** The reply with its texts as they were on the wire, for the classifier's address and phrase matching. */
-function wireReply(reply: SmtpReply): SmtpReply {
-  if (!reply.text.includes('\\')) {
-    return reply;
-  }
-  return { ...reply, lines: reply.lines.map(unescapedText), text: unescapedText(reply.text) };
-}
-
-function unescapedText(text: string): string {
-  return text.includes('\\') ? Buffer.from(unescapeWireText(text)).toString('utf8') : text;
 }
 
 // classifyReply also reads qmail's "(#5.7.1)"; that code was sent too, not inferred.

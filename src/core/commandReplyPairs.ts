@@ -4,148 +4,175 @@ import { commandKindOf, endOfDataCommand } from './smtpCommand';
 import type { TranscriptSourcePosition } from './transcriptFormat';
 import type { TranscriptEvent } from './transcriptEvent';
 
-/** A reply found in a transcript, with the command it answers. Texts are as in the transcript (escaped). */
-export interface CommandReplyPair {
+/**
+ * A reply found in a transcript, with the command it answers. Texts are as in the transcript (escaped).
+ * `Position` is where an event is: a line and columns in a transcript file, or whatever a live reader uses.
+ */
+export interface CommandReplyPair<Position = TranscriptSourcePosition> {
   reply: SmtpReply;
   /** The command line it answers; "" for the greeting; undefined when nothing was waiting (421 while idle). */
   command?: string;
   /** Where that command is, when there is one. */
-  commandPosition?: TranscriptSourcePosition;
+  commandPosition?: Position;
   /** The reply's first and last line. */
-  firstLine: TranscriptSourcePosition;
-  lastLine: TranscriptSourcePosition;
+  firstLine: Position;
+  lastLine: Position;
+  /** The received lines as recorded, code included ("250-PIPELINING"). */
+  lines: string[];
+  /** The reply has no last line ("NNN text"): the connection ended in it, or a command was sent before its end. */
+  unfinished: boolean;
 }
 
-interface ReplyBeingRead {
+/** What one event was to the pairer. */
+export type PairedEventRole = 'command' | 'message-body' | 'reply-line' | 'remark';
+
+interface ReplyBeingRead<Position> {
   lines: string[];
   codes: number[];
   problems: string[];
-  first: TranscriptSourcePosition;
-  last: TranscriptSourcePosition;
+  first: Position;
+  last: Position;
 }
 
-interface PendingCommand {
+interface PendingCommand<Position> {
   text: string;
-  position: TranscriptSourcePosition;
+  position: Position;
 }
 
 const enhancedCodePattern = /^([245]\.\d{1,3}\.\d{1,3})(?: +|$)/;
 
 /**
- * Walks a transcript once and pairs every reply with its command. Received lines are grouped into
- * replies the way RFC 5321 §4.2.1 says (`NNN-` lines, then one `NNN ` line). Sent lines wait in order, so
- * pipelined commands (RFC 2920) get their replies in the order they were sent. The first reply of a
- * connection is the greeting, even when a command was typed before it, unless its code cannot open a
- * session (a paste that starts at EHLO). Between a 354 and the lone "." the sent lines
- * are message body, not commands; the "." itself is the command the next reply answers. Info and error
- * events never split a reply: the engine records protocol remarks between the lines of one.
+ * Pairs every reply of a conversation with its command, one event at a time, so that a saved transcript
+ * (pairCommandsAndReplies) and a live session (the terminal) are read by the same rules. Received lines
+ * are grouped into replies the way RFC 5321 §4.2.1 says (`NNN-` lines, then one `NNN ` line). Sent lines
+ * wait in order, so pipelined commands (RFC 2920) get their replies in the order they were sent. The first
+ * reply of a connection is the greeting, even when a command was typed before it, unless its code cannot
+ * open a session (a paste that starts at EHLO). Between a 354 and the lone "." the sent lines are message
+ * body, not commands; the "." itself is the command the next reply answers. Info and error events never
+ * split a reply: the engine records protocol remarks between the lines of one.
  */
-export function pairCommandsAndReplies(
-  events: readonly TranscriptEvent[],
-  positions: readonly TranscriptSourcePosition[],
-): CommandReplyPair[] {
-  const pairs: CommandReplyPair[] = [];
-  const pending: PendingCommand[] = [];
-  let pendingHead = 0;
-  let reading: ReplyBeingRead | undefined;
-  let awaitingGreeting = true;
-  let inMessageBody = false;
+export class CommandReplyPairer<Position = TranscriptSourcePosition> {
+  private pending: PendingCommand<Position>[] = [];
+  private pendingHead = 0;
+  private reading: ReplyBeingRead<Position> | undefined;
+  private awaitingGreeting = true;
+  private inMessageBody = false;
 
-  const startConnection = () => {
-    pending.length = 0;
-    pendingHead = 0;
-    awaitingGreeting = true;
-    inMessageBody = false;
-  };
+  /** @param onPair called with each reply as soon as its last line is read (or it is known to have none). */
+  constructor(private readonly onPair: (pair: CommandReplyPair<Position>) => void) {}
 
-  const completeReply = (unfinished: boolean) => {
-    const read = reading;
+  read(event: TranscriptEvent, position: Position): PairedEventRole {
+    switch (event.kind) {
+      case 'received':
+        return this.readReceived(event, position);
+      case 'sent': {
+        this.completeReply(true);
+        if (this.inMessageBody) {
+          if (event.text !== endOfDataCommand) {
+            return 'message-body';
+          }
+          this.inMessageBody = false;
+        }
+        this.pending.push({ text: event.text, position });
+        return 'command';
+      }
+      default:
+        if (startsNewConnection(event.text)) {
+          this.completeReply(true);
+          this.startConnection();
+        }
+        return 'remark';
+    }
+  }
+
+  /** The conversation ended: a reply still being read is passed on as unfinished. */
+  finish(): void {
+    this.completeReply(true);
+  }
+
+  private readReceived(event: TranscriptEvent, position: Position): PairedEventRole {
+    const isCodeLine = startsWithReplyCode(event.text);
+    if (!isCodeLine && this.reading === undefined) {
+      // Not a reply line and no reply open (noise after a close, say): nothing to pair.
+      return 'remark';
+    }
+    const reading = (this.reading ??= { lines: [], codes: [], problems: [], first: position, last: position });
+    reading.lines.push(event.text);
+    reading.last = position;
+    if (event.ending === 'lf') {
+      reading.problems.push('line ended with a bare LF instead of CRLF');
+    } else if (event.ending === 'none') {
+      reading.problems.push('line cut off: the connection closed before its end');
+    }
+    if (!isCodeLine) {
+      reading.problems.push('line does not start with a three-digit reply code');
+      return 'reply-line';
+    }
+    reading.codes.push(Number(event.text.slice(0, 3)));
+    if (event.text[3] !== '-') {
+      this.completeReply(false);
+    }
+    return 'reply-line';
+  }
+
+  private startConnection(): void {
+    this.pending = [];
+    this.pendingHead = 0;
+    this.awaitingGreeting = true;
+    this.inMessageBody = false;
+  }
+
+  private completeReply(unfinished: boolean): void {
+    const read = this.reading;
     if (read === undefined) {
       return;
     }
-    reading = undefined;
+    this.reading = undefined;
     if (unfinished) {
       read.problems.push('the reply has no last line ("NNN text"): it was cut off or is malformed');
     }
     const reply = buildReply(read);
-    let command: PendingCommand | undefined;
-    const commandsWaiting = pendingHead < pending.length;
+    let command: PendingCommand<Position> | undefined;
+    const commandsWaiting = this.pendingHead < this.pending.length;
     // A paste that starts at EHLO has no greeting: a first reply that cannot be one answers the command.
-    if (awaitingGreeting && (!commandsWaiting || greetingCodes.has(reply.code))) {
-      awaitingGreeting = false;
+    if (this.awaitingGreeting && (!commandsWaiting || greetingCodes.has(reply.code))) {
+      this.awaitingGreeting = false;
       command = { text: '', position: read.first };
     } else if (commandsWaiting) {
-      awaitingGreeting = false;
-      command = pending[pendingHead];
-      pendingHead += 1;
+      this.awaitingGreeting = false;
+      command = this.pending[this.pendingHead];
+      this.pendingHead += 1;
     }
-    const pair: CommandReplyPair = { reply, firstLine: read.first, lastLine: read.last };
+    const pair: CommandReplyPair<Position> = { reply, firstLine: read.first, lastLine: read.last, lines: read.lines, unfinished };
     if (command !== undefined) {
       pair.command = command.text;
       if (command.text !== '') {
         pair.commandPosition = command.position;
       }
     }
-    pairs.push(pair);
-
     const kind = command === undefined ? undefined : commandKindOf(command.text);
     if (reply.code === 354 && (kind === 'data' || kind === undefined)) {
-      inMessageBody = true;
+      this.inMessageBody = true;
     }
     // After 421, or 221 to QUIT, nothing else comes on this connection; a later reply starts a new one.
     if (reply.code === 421 || (reply.code === 221 && kind === 'quit')) {
-      startConnection();
+      this.startConnection();
     }
-  };
-
-  for (let index = 0; index < events.length; index += 1) {
-    const event = events[index];
-    const position = positions[index];
-    switch (event.kind) {
-      case 'received': {
-        const isCodeLine = startsWithReplyCode(event.text);
-        if (!isCodeLine && reading === undefined) {
-          // Not a reply line and no reply open (noise after a close, say): nothing to annotate.
-          break;
-        }
-        reading ??= { lines: [], codes: [], problems: [], first: position, last: position };
-        reading.lines.push(event.text);
-        reading.last = position;
-        if (event.ending === 'lf') {
-          reading.problems.push('line ended with a bare LF instead of CRLF');
-        } else if (event.ending === 'none') {
-          reading.problems.push('line cut off: the connection closed before its end');
-        }
-        if (!isCodeLine) {
-          reading.problems.push('line does not start with a three-digit reply code');
-          break;
-        }
-        reading.codes.push(Number(event.text.slice(0, 3)));
-        if (event.text[3] !== '-') {
-          completeReply(false);
-        }
-        break;
-      }
-      case 'sent': {
-        completeReply(true);
-        if (inMessageBody) {
-          if (event.text !== endOfDataCommand) {
-            break;
-          }
-          inMessageBody = false;
-        }
-        pending.push({ text: event.text, position });
-        break;
-      }
-      default: {
-        if (startsNewConnection(event.text)) {
-          completeReply(true);
-          startConnection();
-        }
-      }
-    }
+    this.onPair(pair);
   }
-  completeReply(true);
+}
+
+/** Walks a transcript once and pairs every reply with its command (see CommandReplyPairer). */
+export function pairCommandsAndReplies(
+  events: readonly TranscriptEvent[],
+  positions: readonly TranscriptSourcePosition[],
+): CommandReplyPair[] {
+  const pairs: CommandReplyPair[] = [];
+  const pairer = new CommandReplyPairer((pair) => pairs.push(pair));
+  for (let index = 0; index < events.length; index += 1) {
+    pairer.read(events[index], positions[index]);
+  }
+  pairer.finish();
   return pairs;
 }
 
@@ -159,7 +186,7 @@ function startsNewConnection(infoText: string): boolean {
 }
 
 /** Builds the SmtpReply the engine's reply parser would have built from the same lines (escaped texts). */
-function buildReply(read: ReplyBeingRead): SmtpReply {
+function buildReply(read: ReplyBeingRead<unknown>): SmtpReply {
   const lines: string[] = [];
   const texts: string[] = [];
   let enhanced: string | undefined;
