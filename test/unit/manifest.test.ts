@@ -12,6 +12,8 @@ import {
   terminalProfileId,
   walkthroughId,
 } from '../../src/extension/ids';
+import type { PersonaName } from '../../src/lab/persona';
+import { createPersona, personaNames } from '../../src/lab/personaCatalogue';
 import {
   addressForms,
   diagnosticsLevels,
@@ -43,7 +45,7 @@ const contributedCommands: CommandContribution[] = contributes.commands;
 const contributedCommandIds = new Set(contributedCommands.map((command) => command.command));
 const walkthrough = contributes.walkthroughs.find((candidate: { id: string }) => candidate.id === walkthroughId);
 const steps: WalkthroughStep[] = walkthrough?.steps ?? [];
-const properties: Record<string, { default?: unknown; enum?: unknown[]; minimum?: number; maximum?: number; scope?: string }> =
+const properties: Record<string, { default?: unknown; enum?: unknown[]; enumDescriptions?: string[]; minimum?: number; maximum?: number; scope?: string }> =
   contributes.configuration.properties;
 
 /** Every `command:` link in a walkthrough step, with its decoded arguments. */
@@ -251,5 +253,18 @@ describe('package.json settings', () => {
     const setting = contributes.configuration.properties[settingKeys.confirmByDelivery];
     assert.equal(setting.default, false);
     assert.match(setting.markdownDescription, /DATA/);
+  });
+});
+
+describe('practice personas in the manifest', () => {
+  test('the persona setting offers exactly the lab personas, each described as the lab describes it', () => {
+    const setting = properties['smtpRelayLab.practiceServer.persona'];
+    assert.deepEqual(setting.enum, [...personaNames]);
+    personaNames.forEach((name: PersonaName, index: number) => {
+      const lab = createPersona(name).summary;
+      const described = setting.enumDescriptions?.[index] ?? '';
+      // The lab's tarpit summary ends with its configurable timing; the manifest keeps the sentence before it.
+      assert.ok(lab.startsWith(described.replace(/\.$/, '')), `${name}: "${described}" vs "${lab}"`);
+    });
   });
 });
