@@ -1,4 +1,5 @@
 import type { MailPath } from './mailPath';
+import { reply, type PersonaReplies } from './persona';
 import { isLocalDestination, primaryDomain, unquoteLocalPart, type LabSite } from './site';
 
 /** Where a Unix MTA (Postfix, Sendmail) sends a recipient once it has read every routing operator in it. */
@@ -42,3 +43,12 @@ export function routeLikeUnixMta(path: MailPath, site: LabSite): MailRoute {
   }
   return { kind: 'local', user: localPart, domain: domain ?? primaryDomain(site) };
 }
+
+/** The fixed replies Postfix gives (and the open persona, a misconfigured Postfix, shares). */
+export const postfixStyleReplies: PersonaReplies = {
+  reset: reply(250, '2.0.0 Ok'),
+  senderSyntax: reply(501, '5.1.7 Bad sender address syntax'),
+  recipientSyntax: reply(501, '5.1.3 Bad recipient address syntax'),
+  needMail: reply(503, '5.5.1 Error: need MAIL command'),
+  nestedMail: reply(503, '5.5.1 Error: nested MAIL command'),
+};

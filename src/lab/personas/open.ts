@@ -1,7 +1,7 @@
 import type { Persona } from '../persona';
 import { reply } from '../persona';
 import { envelopeSender, isKnownUser } from '../site';
-import { routeLikeUnixMta } from '../unixRouting';
+import { postfixStyleReplies, routeLikeUnixMta } from '../unixRouting';
 
 /**
  * A misconfigured open relay: every syntactically valid recipient is accepted. What it would forward
@@ -11,13 +11,7 @@ export const openPersona: Persona = {
   name: 'open',
   summary: 'An open relay: accepts every recipient; what it WOULD relay goes to the outbox, nothing leaves the machine',
   features: { enhancedStatusCodes: true, pipelining: true, eightBitMime: true, smtpUtf8: false, maxMessageSize: 10_485_760 },
-  replies: {
-    reset: reply(250, '2.0.0 Ok'),
-    senderSyntax: reply(501, '5.1.7 Bad sender address syntax'),
-    recipientSyntax: reply(501, '5.1.3 Bad recipient address syntax'),
-    needMail: reply(503, '5.5.1 Error: need MAIL command'),
-    nestedMail: reply(503, '5.5.1 Error: nested MAIL command'),
-  },
+  replies: postfixStyleReplies,
   banner: (site) => `${site.serverName} ESMTP ready`,
   heloResponse: '%s Hello %s',
   queuedText: (queueId) => `Ok: queued as ${queueId}`,

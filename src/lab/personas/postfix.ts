@@ -1,7 +1,7 @@
 import type { Persona } from '../persona';
 import { reply } from '../persona';
 import { envelopeSender, isKnownUser } from '../site';
-import { routeLikeUnixMta } from '../unixRouting';
+import { postfixStyleReplies, routeLikeUnixMta } from '../unixRouting';
 
 /**
  * Postfix with its defaults for a client outside mynetworks: defer_unauth_destination answers a relay
@@ -12,13 +12,7 @@ export const postfixPersona: Persona = {
   name: 'postfix',
   summary: 'Postfix, closed: 454 4.7.1 Relay access denied, unknown local users refused at RCPT with 550 5.1.1',
   features: { enhancedStatusCodes: true, pipelining: true, eightBitMime: true, smtpUtf8: true, maxMessageSize: 10_240_000 },
-  replies: {
-    reset: reply(250, '2.0.0 Ok'),
-    senderSyntax: reply(501, '5.1.7 Bad sender address syntax'),
-    recipientSyntax: reply(501, '5.1.3 Bad recipient address syntax'),
-    needMail: reply(503, '5.5.1 Error: need MAIL command'),
-    nestedMail: reply(503, '5.5.1 Error: nested MAIL command'),
-  },
+  replies: postfixStyleReplies,
   banner: (site) => `${site.serverName} ESMTP Postfix`,
   heloResponse: '%s',
   queuedText: (queueId) => `Ok: queued as ${queueId}`,
