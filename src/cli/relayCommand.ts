@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { assertSingleLine } from '../core/commandLine';
+import { describeError } from '../core/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue';
 import { relayReportToJson } from '../core/relayJson';
 import { relayParameterDefaults } from '../core/relayParameters';
@@ -158,6 +160,7 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
 }
 
 function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof relayOptions>>['values']): RelayInvocation {
+  refuseLineBreaks(values);
   const lab = values.lab === undefined ? undefined : choiceValue('--lab', values.lab, personaNames, 'exchange');
   if (lab && (values.host !== undefined || values.port !== undefined)) {
     throw new UsageError('--lab starts its own server on 127.0.0.1: leave out --host and --port');
@@ -194,6 +197,22 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
     json: values.json === true,
     save: nonEmpty('--save', values.save),
   };
+}
+
+/** A value with CR or LF would become a second SMTP command: a usage mistake, refused before connecting. */
+function refuseLineBreaks(values: Record<string, unknown>): void {
+  for (const [flag, value] of Object.entries(values)) {
+    for (const text of [value].flat()) {
+      if (typeof text !== 'string') {
+        continue;
+      }
+      try {
+        assertSingleLine(text, `--${flag}`);
+      } catch (error) {
+        throw new UsageError(describeError(error));
+      }
+    }
+  }
 }
 
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
