@@ -1,11 +1,25 @@
 // Bundles the two entry points: the extension (vscode is provided by the host) and the CLI.
 // Tests are compiled by tsc instead (tsconfig.test.json), never bundled.
 import * as esbuild from 'esbuild';
+import * as path from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
+// smtp-server ships a default key pair inside its tls-options module; the bundles get our stand-in.
+const withoutSmtpServerDefaultKey = {
+  name: 'smtp-server-tls-defaults',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/tls-options(\.js)?$/ }, (args) =>
+      args.importer.includes(`${path.sep}smtp-server${path.sep}`)
+        ? { path: path.resolve('src/lab/smtpServerTlsDefaults.ts') }
+        : undefined,
+    );
+  },
+};
+
 const common = {
+  plugins: [withoutSmtpServerDefaultKey],
   bundle: true,
   platform: 'node',
   target: 'node20',
