@@ -33,8 +33,6 @@ export function activate(context: vscode.ExtensionContext): LabContext | undefin
   lab.register('.smtp files', registerSmtpFiles);
   lab.register('the Test Explorer', registerTestExplorer);
   lab.register('the relay suite and verdict commands', registerRelayCommands);
-  // Each face adds one line here: session terminal, .smtp files, diagnostics, Test Explorer, transcripts,
-  // practice server, walkthrough commands.
 
   // Returned as the extension's API so the in-VS-Code suite can reach the context.
   return lab;
