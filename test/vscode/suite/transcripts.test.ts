@@ -183,11 +183,17 @@ describe('transcripts store', () => {
     it('deletes the oldest finished transcripts beyond smtpRelayLab.transcripts.keepRecent', async () => {
       await setKeepRecent(2);
       try {
+        // Start times newer than anything stored (so these three are the ones pruning chooses between), yet in the
+        // past: a start in the future would make them "the most recent recording" for the tests that follow.
+        const newestStored = Math.max(0, ...(await lab.transcripts.stored()).map((entry) => entry.startedAt));
+        while (Date.now() <= newestStored + 3) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
         const now = Date.now();
         const recordings: TranscriptRecording[] = [];
-        for (const offset of [1, 2, 3]) {
+        for (const msAgo of [3, 2, 1]) {
           const source = new ScriptedSource();
-          const recording = lab.transcripts.track(`Test: keep ${offset}`, '192.0.2.25:25', source, { startedAt: now + offset * 1000 });
+          const recording = lab.transcripts.track(`Test: keep ${msAgo} ms ago`, '192.0.2.25:25', source, { startedAt: now - msAgo });
           converse(source);
           await recording.finish();
           recordings.push(recording);
