@@ -119,6 +119,9 @@ export class SmtpFileSessions implements vscode.Disposable {
       return undefined;
     }
 
+    if (this.refusesUntrustedTarget(document, parsed)) {
+      return undefined;
+    }
     const entry = this.entryFor(uri);
     entry.blockCount = parsed.blocks.length;
     const target = await this.targetFor(entry, parsed);
@@ -179,6 +182,33 @@ export class SmtpFileSessions implements vscode.Disposable {
       this.entries.set(key, entry);
     }
     return entry;
+  }
+
+  /**
+   * In an untrusted workspace, targets come from the user's settings only (package.json, untrustedWorkspaces):
+   * a saved file's `# @target` is the workspace naming a server, so it is refused unless the user's own
+   * `targets` list names that server too. An untitled file's directive is the user's own typing.
+   * Says why and offers to manage trust; true when nothing may be sent.
+   */
+  private refusesUntrustedTarget(document: vscode.TextDocument, parsed: SmtpDocument): boolean {
+    const named = parsed.directives.target;
+    if (!named || vscode.workspace.isTrusted || document.isUntitled) {
+      return false;
+    }
+    const sameServer = (target: Target): boolean => target.host.toLowerCase() === named.host.toLowerCase() && target.port === named.port;
+    if (this.lab.targets.configured.some(sameServer)) {
+      return false;
+    }
+    const manageTrust = 'Manage Workspace Trust';
+    void vscode.window
+      .showWarningMessage(
+        `${fileNameOf(document.uri)}: this workspace is not trusted, so its # @target ${describeTarget(named)} is not used and nothing was sent. ` +
+          'Trust the workspace, add that server to smtpRelayLab.targets in your user settings, or remove the directive and choose a target.',
+        manageTrust,
+      )
+      .then((choice) => (choice === manageTrust ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
+    this.lab.log.info(`${fileNameOf(document.uri)}: # @target ${describeTarget(named)} ignored in an untrusted workspace`);
+    return true;
   }
 
   /** The file's `# @target`, or the target picked for it (asking now if none was). */
