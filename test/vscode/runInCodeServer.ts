@@ -1,28 +1,49 @@
 /**
- * Runs the in-VS-Code mocha suite (out/test/vscode/suite) inside code-server, VS Code 1.100.3's server
- * build, driven by headless Chromium: the way to run it on machines that cannot download VS Code.
+ * Runs the in-VS-Code mocha suites (out/test/vscode/suite, then suite-untrusted) inside code-server, VS Code
+ * 1.100.3's server build, driven by headless Chromium: the way to run them on machines that cannot download VS Code.
  * Builds nothing itself: run `npm run build` and `npm run compile-tests` first.
  * The extension host is code-server's Node process, so the suite sees the full `vscode` API, net and tls.
  */
 import { format } from 'node:util';
-import { CodeServerHost } from './host/codeServerHost';
+import { CodeServerHost, type CodeServerHostOptions } from './host/codeServerHost';
 import { launchHeadlessChromium } from './host/headlessChromium';
-import { assertSuiteBuilt, repoRoot, suiteIndexPath } from './host/repoPaths';
+import { assertSuiteBuilt, repoRoot, suiteIndexPath, untrustedSuiteIndexPath } from './host/repoPaths';
+import { restrictedWorkspaceHost } from './suite-untrusted/restrictedWorkspace';
 
 /**
- * A ceiling for a hung host, not the budget: start-up takes 10-25 s and the suite a few minutes, and mocha's
- * 60 s per-test timeout already ends a hung test.
+ * A ceiling for a hung host, not the budget: each start-up takes 10-25 s, the main suite a few minutes and the
+ * Restricted Mode one seconds, and mocha's 60 s per-test timeout already ends a hung test.
  */
-const overallTimeoutMs = 8 * 60_000;
+const overallTimeoutMs = 10 * 60_000;
 
-/** The suite's last line (suite/index.ts); repeated at the very end, after the workbench's shutdown noise. */
-const summaryLine = /^\d+ passed, \d+ failed$/;
-let lastSummary: string | undefined;
+/** Each suite's last line (suite/index.ts); repeated at the very end, after the workbench's shutdown noise. */
+const summaryLine = /^(\d+) passed, (\d+) failed$/;
 
-async function runSuite(): Promise<number> {
-  assertSuiteBuilt();
-  const host = await CodeServerHost.start();
+interface SuiteRun {
+  readonly name: string;
+  readonly indexPath: string;
+  readonly host: CodeServerHostOptions;
+}
+
+/**
+ * Two hosts: the main suite in a trusted workspace (as test mode wants), then the Restricted Mode suite in
+ * a host with workspace trust on, whose folder opens untrusted. A second host, because trust is decided
+ * when the window opens; it adds some 15 s.
+ */
+const suiteRuns: readonly SuiteRun[] = [
+  { name: 'trusted workspace', indexPath: suiteIndexPath, host: {} },
+  { name: 'Restricted Mode', indexPath: untrustedSuiteIndexPath, host: restrictedWorkspaceHost },
+];
+
+interface SuiteOutcome {
+  readonly exitCode: number;
+  readonly summary: string | undefined;
+}
+
+async function runSuite(run: SuiteRun): Promise<SuiteOutcome> {
+  const host = await CodeServerHost.start(run.host);
   const browser = await launchHeadlessChromium();
+  let summary: string | undefined;
   try {
     const page = await browser.newPage();
     const exitCode = new Promise<number>((resolve) => {
@@ -30,29 +51,52 @@ async function runSuite(): Promise<number> {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
     });
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
-      printWorkbenchLog(type, args);
+      summary = printWorkbenchLog(type, args) ?? summary;
     });
     await page.goto(
       host.workbenchUrl([
         ['extensionDevelopmentPath', host.remoteAuthority + repoRoot],
-        ['extensionTestsPath', host.remoteAuthority + suiteIndexPath],
+        ['extensionTestsPath', host.remoteAuthority + run.indexPath],
         ['skipWelcome', 'true'],
       ]),
     );
-    return await exitCode;
+    return { exitCode: await exitCode, summary };
   } finally {
     await browser.close();
     await host.stop();
   }
 }
 
-/** The workbench forwards console calls as (level, arguments): mocha's reporters use printf-style formats. */
-function printWorkbenchLog(type: string, args: unknown): void {
-  const text = format(...(Array.isArray(args) ? args : [args])).replace(/\n$/, '');
-  if (summaryLine.test(text.trim())) {
-    lastSummary = text.trim();
+/** Every run, even after a failure; exit code 0 only when each run's suite passed. */
+async function runSuites(): Promise<number> {
+  assertSuiteBuilt();
+  const outcomes: SuiteOutcome[] = [];
+  for (const run of suiteRuns) {
+    console.log(`== in-VS-Code suite, ${run.name}`);
+    outcomes.push(await runSuite(run));
   }
+  let passed = 0;
+  let failed = 0;
+  suiteRuns.forEach((run, index) => {
+    const { exitCode, summary } = outcomes[index]!;
+    console.log(`in-VS-Code suite (code-server), ${run.name}: ${summary ?? 'no summary line'}, exit code ${exitCode}`);
+    const counts = summary === undefined ? undefined : summaryLine.exec(summary);
+    passed += Number(counts?.[1] ?? 0);
+    failed += Number(counts?.[2] ?? 0);
+  });
+  // The last line sums both runs, in the form the suites print.
+  console.log(`${passed} passed, ${failed} failed`);
+  return outcomes.find((outcome) => outcome.exitCode !== 0)?.exitCode ?? 0;
+}
+
+/**
+ * The workbench forwards console calls as (level, arguments): mocha's reporters use printf-style formats.
+ * Returns the line when it is a suite's summary.
+ */
+function printWorkbenchLog(type: string, args: unknown): string | undefined {
+  const text = format(...(Array.isArray(args) ? args : [args])).replace(/\n$/, '');
   console.log(type === 'info' || type === 'log' ? text : `[${type}] ${text}`);
+  return summaryLine.test(text.trim()) ? text.trim() : undefined;
 }
 
 function failAfter(timeoutMs: number): Promise<never> {
@@ -64,9 +108,8 @@ function failAfter(timeoutMs: number): Promise<never> {
   });
 }
 
-Promise.race([runSuite(), failAfter(overallTimeoutMs)]).then(
+Promise.race([runSuites(), failAfter(overallTimeoutMs)]).then(
   (code) => {
-    console.log(`in-VS-Code suite (code-server): ${lastSummary ?? 'no summary line'}, exit code ${code}`);
     process.exitCode = code;
   },
   (error: unknown) => {

@@ -12,7 +12,22 @@ export interface CodeServerHostOptions {
   /** Receives code-server's own log lines; silent when absent. */
   readonly onLog?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /**
+   * 'disabled' (the default): every folder is trusted, as in @vscode/test-electron's test mode.
+   * 'restricted': workspace trust is on and the folder opens in Restricted Mode without asking, as a user who
+   * did not trust it sees it.
+   */
+  readonly workspaceTrust?: 'disabled' | 'restricted';
+  /** Files written into the workspace folder before start, by relative path (e.g. ".vscode/settings.json"). */
+  readonly workspaceFiles?: Readonly<Record<string, string>>;
 }
+
+/** User settings that open an unknown folder in Restricted Mode and skip the "Do you trust…?" dialog. */
+const restrictedModeSettings = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+} as const;
 
 /** How code-server 4.100.3 reports its address; with port 0 the kernel picks a free port, so no race. */
 const listeningLine = /HTTP server listening on (http:\/\/127\.0\.0\.1:(\d+))\//;
@@ -51,7 +66,9 @@ export class CodeServerHost {
     for (const dir of [userDataDir, extensionsDir, workspaceFolder]) {
       fs.mkdirSync(dir, { recursive: true });
     }
-    writeUserSettings(userDataDir, options.userSettings ?? {});
+    const restricted = options.workspaceTrust === 'restricted';
+    writeUserSettings(userDataDir, { ...options.userSettings, ...(restricted ? restrictedModeSettings : {}) });
+    writeWorkspaceFiles(workspaceFolder, options.workspaceFiles ?? {});
     for (const folder of options.extensionFolders ?? []) {
       linkExtension(extensionsDir, folder);
     }
@@ -66,8 +83,9 @@ export class CodeServerHost {
       '--extensions-dir', extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
-      // Test mode refuses the trust dialog; @vscode/test-electron passes the same switch.
-      '--disable-workspace-trust',
+      // Test mode refuses the trust dialog; @vscode/test-electron passes the same switch. Restricted Mode keeps
+      // trust on and avoids the dialog with the startup prompt off (restrictedModeSettings).
+      ...(restricted ? [] : ['--disable-workspace-trust']),
       workspaceFolder,
     ];
     const child = spawn(process.execPath, args, {
@@ -202,6 +220,14 @@ function writeUserSettings(userDataDir: string, settings: Readonly<Record<string
   const userDir = path.join(userDataDir, 'User');
   fs.mkdirSync(userDir, { recursive: true });
   fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+function writeWorkspaceFiles(workspaceFolder: string, files: Readonly<Record<string, string>>): void {
+  for (const [relativePath, text] of Object.entries(files)) {
+    const file = path.join(workspaceFolder, relativePath);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
 }
 
 /** Extensions dirs name their folders publisher.name-version; VS Code reads the manifest inside. */

@@ -10,6 +10,9 @@ export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 /** The compiled mocha entry, without `.js`: the form `extensionTestsPath` takes in both hosts. */
 export const suiteIndexPath = path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index');
 
+/** The Restricted Mode suite's entry (suite-untrusted/index), run in a host with workspace trust on. */
+export const untrustedSuiteIndexPath = path.join(repoRoot, 'out', 'test', 'vscode', 'suite-untrusted', 'index');
+
 export const codeServerEntry = path.join(
   repoRoot,
   '.cache',
@@ -33,7 +36,9 @@ export function assertExtensionBuilt(): void {
 /** Fails early when the extension or the compiled suite is missing. */
 export function assertSuiteBuilt(): void {
   assertExtensionBuilt();
-  if (!fs.existsSync(`${suiteIndexPath}.js`)) {
-    throw new Error('out/test/vscode/suite/index.js is missing: run `npm run compile-tests`');
+  for (const indexPath of [suiteIndexPath, untrustedSuiteIndexPath]) {
+    if (!fs.existsSync(`${indexPath}.js`)) {
+      throw new Error(`${path.relative(repoRoot, indexPath)}.js is missing: run \`npm run compile-tests\``);
+    }
   }
 }

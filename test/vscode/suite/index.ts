@@ -6,11 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 
-export async function run(): Promise<void> {
+export function run(): Promise<void> {
+  return runTestFilesUnder(__dirname);
+}
+
+/** Runs every *.test.js under `suiteDir` with mocha; also the entry of suite-untrusted/ (Restricted Mode). */
+export async function runTestFilesUnder(suiteDir: string): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
-  const testFiles = findTestFiles(__dirname);
+  const testFiles = findTestFiles(suiteDir);
   if (testFiles.length === 0) {
-    throw new Error(`no *.test.js files under ${__dirname}: run \`npm run compile-tests\``);
+    throw new Error(`no *.test.js files under ${suiteDir}: run \`npm run compile-tests\``);
   }
   testFiles.forEach((file) => mocha.addFile(file));
   const { passed, failed } = await runMocha(mocha);
