@@ -1,6 +1,6 @@
 import type { ReplyClass, ReplySignal } from './classification';
 import { classifyReply } from './classifyReply';
-import { pairCommandsAndReplies, type CommandReplyPair } from './commandReplyPairs';
+import { CommandReplyPairer, type CommandReplyPair } from './commandReplyPairs';
 import { inferLocalDomains } from './localDomains';
 import { PairedReplyClassifier, wireReply } from './pairedReplyClassifier';
 import type { SmtpReply } from './reply';
@@ -53,16 +53,71 @@ export function annotateTranscript(text: string, options: AnnotateOptions = {}):
 }
 
 /**
- * The same for a transcript already imported; also says which local domains the verdicts used. One pass
- * to pair commands and replies, one to classify: linear in the transcript's length.
+ * The same for a transcript already imported; also says which local domains the verdicts used. One pass:
+ * each reply is classified as soon as it is paired, so no list of pairs outlives the walk and the cost
+ * stays linear in the transcript's length.
  */
 export function annotateImportedTranscript(imported: ImportedTranscript, options: AnnotateOptions = {}): TranscriptAnnotation {
-  const pairs = pairCommandsAndReplies(imported.events, imported.positions);
-  const configured = options.localDomains ?? [];
-  const localDomains = inferLocalDomains(findGreeting(pairs), findEhloReply(pairs), configured);
-  const classifier = new PairedReplyClassifier(classifyReply);
-  const replies = pairs.map((pair) => annotatePair(pair, localDomains, classifier));
-  return { replies, localDomains, localDomainsInferred: configured.length === 0 };
+  const annotator = new PairAnnotator(options.localDomains ?? []);
+  const pairer = new CommandReplyPairer((pair) => annotator.add(pair));
+  const { events, positions } = imported;
+  for (let index = 0; index < events.length; index += 1) {
+    pairer.read(events[index], positions[index]);
+  }
+  pairer.finish();
+  return annotator.finish();
+}
+
+/**
+ * Annotates pairs in order. The verdicts need the local domains, which come from the first greeting and
+ * the first EHLO reply when none are configured: pairs wait until both are seen (in a usual transcript,
+ * the first few), or until the end when one of them never comes.
+ */
+class PairAnnotator {
+  private readonly classifier = new PairedReplyClassifier(classifyReply);
+  private readonly replies: AnnotatedReply[] = [];
+  private localDomains: string[] | undefined;
+  private waiting: CommandReplyPair[] = [];
+  private greeting: CommandReplyPair | undefined;
+  private ehloReply: CommandReplyPair | undefined;
+
+  constructor(private readonly configured: readonly string[]) {
+    if (configured.length > 0) {
+      this.localDomains = inferLocalDomains(undefined, undefined, configured);
+    }
+  }
+
+  add(pair: CommandReplyPair): void {
+    if (this.localDomains !== undefined) {
+      this.replies.push(annotatePair(pair, this.localDomains, this.classifier));
+      return;
+    }
+    this.waiting.push(pair);
+    if (this.greeting === undefined && isGreeting(pair)) {
+      this.greeting = pair;
+    }
+    if (this.ehloReply === undefined && isEhloReply(pair)) {
+      this.ehloReply = pair;
+    }
+    if (this.greeting !== undefined && this.ehloReply !== undefined) {
+      this.settleLocalDomains();
+    }
+  }
+
+  finish(): TranscriptAnnotation {
+    const localDomains = this.localDomains ?? this.settleLocalDomains();
+    return { replies: this.replies, localDomains, localDomainsInferred: this.configured.length === 0 };
+  }
+
+  private settleLocalDomains(): string[] {
+    const localDomains = inferLocalDomains(wireReplyOf(this.greeting), wireReplyOf(this.ehloReply), this.configured);
+    this.localDomains = localDomains;
+    for (const pair of this.waiting) {
+      this.replies.push(annotatePair(pair, localDomains, this.classifier));
+    }
+    this.waiting = [];
+    return localDomains;
+  }
 }
 
 function annotatePair(pair: CommandReplyPair, localDomains: string[], classifier: PairedReplyClassifier): AnnotatedReply {
@@ -97,17 +152,17 @@ function annotatePair(pair: CommandReplyPair, localDomains: string[], classifier
   return annotated;
 }
 
-function findGreeting(pairs: readonly CommandReplyPair[]): SmtpReply | undefined {
-  const greeting = pairs.find((pair) => pair.command === '');
-  return greeting === undefined ? undefined : wireReply(greeting.reply);
+function isGreeting(pair: CommandReplyPair): boolean {
+  return pair.command === '';
 }
 
-function findEhloReply(pairs: readonly CommandReplyPair[]): SmtpReply | undefined {
-  const ehlo = pairs.find((pair) => {
-    const kind = pair.command === undefined ? undefined : commandKindOf(pair.command);
-    return (kind === 'ehlo' || kind === 'helo') && pair.reply.code === 250;
-  });
-  return ehlo === undefined ? undefined : wireReply(ehlo.reply);
+function isEhloReply(pair: CommandReplyPair): boolean {
+  const kind = pair.command === undefined ? undefined : commandKindOf(pair.command);
+  return (kind === 'ehlo' || kind === 'helo') && pair.reply.code === 250;
+}
+
+function wireReplyOf(pair: CommandReplyPair | undefined): SmtpReply | undefined {
+  return pair === undefined ? undefined : wireReply(pair.reply);
 }
 
 // classifyReply also reads qmail's "(#5.7.1)"; that code was sent too, not inferred.
