@@ -5,7 +5,9 @@ import { inferLocalDomains } from './localDomains';
 import { PairedReplyClassifier, wireReply } from './pairedReplyClassifier';
 import type { SmtpReply } from './reply';
 import { commandKindOf } from './smtpCommand';
-import { parseAnyTranscript, type ImportedTranscript } from './transcriptImport';
+import type { TranscriptSourcePosition } from './transcriptFormat';
+import type { TranscriptEvent } from './transcriptEvent';
+import { visitAnyTranscript, type ImportedTranscript } from './transcriptImport';
 
 /**
  * One reply of a transcript with its verdict. Lines are 1-based; columns are 0-based UTF-16 offsets into
@@ -47,9 +49,19 @@ export interface TranscriptAnnotation {
   localDomainsInferred: boolean;
 }
 
-/** Reads any transcript (ours, swaks, telnet paste) and gives every reply its verdict, in order. */
+/**
+ * Reads any transcript (ours, swaks, telnet paste) and gives every reply its verdict, in order. Events
+ * go straight from the reader to the pairer and the classifier: only the verdicts are kept.
+ */
 export function annotateTranscript(text: string, options: AnnotateOptions = {}): AnnotatedReply[] {
-  return annotateImportedTranscript(parseAnyTranscript(text), options).replies;
+  let annotator = new EventAnnotator(options);
+  visitAnyTranscript(text, {
+    event: (event, position) => annotator.read(event, position),
+    startOver: () => {
+      annotator = new EventAnnotator(options);
+    },
+  });
+  return annotator.finish().replies;
 }
 
 /**
@@ -58,14 +70,33 @@ export function annotateTranscript(text: string, options: AnnotateOptions = {}):
  * stays linear in the transcript's length.
  */
 export function annotateImportedTranscript(imported: ImportedTranscript, options: AnnotateOptions = {}): TranscriptAnnotation {
-  const annotator = new PairAnnotator(options.localDomains ?? []);
-  const pairer = new CommandReplyPairer((pair) => annotator.add(pair));
+  const annotator = new EventAnnotator(options);
   const { events, positions } = imported;
   for (let index = 0; index < events.length; index += 1) {
-    pairer.read(events[index], positions[index]);
+    annotator.read(events[index], positions[index]);
   }
-  pairer.finish();
   return annotator.finish();
+}
+
+/** Pairs the events of a transcript, in order, and annotates each reply as soon as it is paired. */
+class EventAnnotator {
+  private readonly annotator: PairAnnotator;
+  private readonly pairer: CommandReplyPairer;
+
+  constructor(options: AnnotateOptions) {
+    const annotator = new PairAnnotator(options.localDomains ?? []);
+    this.annotator = annotator;
+    this.pairer = new CommandReplyPairer((pair) => annotator.add(pair));
+  }
+
+  read(event: TranscriptEvent, position: TranscriptSourcePosition): void {
+    this.pairer.read(event, position);
+  }
+
+  finish(): TranscriptAnnotation {
+    this.pairer.finish();
+    return this.annotator.finish();
+  }
 }
 
 /**

@@ -110,6 +110,24 @@ export function readTranscript(text: string): Transcript {
 
 /** readTranscript, plus where each event's text is in the file (for diagnostics and annotations). */
 export function readPositionedTranscript(text: string): PositionedTranscript {
+  const events: TranscriptEvent[] = [];
+  const positions: TranscriptSourcePosition[] = [];
+  const header = visitTranscriptEvents(text, (event, position) => {
+    events.push(event);
+    positions.push(position);
+  });
+  return { header, events, positions };
+}
+
+/**
+ * readPositionedTranscript without keeping the events: each is handed to `visit` as it is read, so a
+ * reader that needs only one at a time (the annotator) does not hold a million of them. Throws the same
+ * TranscriptParseError, possibly after visiting the events before the bad line.
+ */
+export function visitTranscriptEvents(
+  text: string,
+  visit: (event: TranscriptEvent, position: TranscriptSourcePosition) => void,
+): TranscriptHeader {
   const lines = splitTranscriptLines(text);
   let index = 0;
   while (index < lines.length && lines[index] === '') {
@@ -139,8 +157,6 @@ export function readPositionedTranscript(text: string): PositionedTranscript {
   }
   const header = buildHeader(fields, titleLineNumber);
 
-  const events: TranscriptEvent[] = [];
-  const positions: TranscriptSourcePosition[] = [];
   for (; index < lines.length; index += 1) {
     const line = lines[index];
     if (line === '') {
@@ -150,10 +166,9 @@ export function readPositionedTranscript(text: string): PositionedTranscript {
     if ('problem' in read) {
       throw new TranscriptParseError(index + 1, read.problem);
     }
-    events.push(read.event);
-    positions.push(read.position);
+    visit(read.event, read.position);
   }
-  return { header, events, positions };
+  return header;
 }
 
 /** True when the text starts like our format (possibly after blank lines or a BOM). */

@@ -5,8 +5,8 @@ import {
   looksLikeOurTranscript,
   parseStartedAt,
   readEventLine,
-  readPositionedTranscript,
   splitTranscriptLines,
+  visitTranscriptEvents,
   type TranscriptSourcePosition,
 } from './transcriptFormat';
 import type { TranscriptEvent, TranscriptHeader } from './transcriptEvent';
@@ -34,22 +34,63 @@ export interface ImportedTranscript {
  * throws and never drops a non-blank line, so that an annotation or a diagnostic can point at any of them.
  */
 export function parseAnyTranscript(text: string): ImportedTranscript {
+  let events: TranscriptEvent[] = [];
+  let positions: TranscriptSourcePosition[] = [];
+  const source = visitAnyTranscript(text, {
+    event(event, position) {
+      events.push(event);
+      positions.push(position);
+    },
+    startOver() {
+      events = [];
+      positions = [];
+    },
+  });
+  return {
+    format: source.format,
+    ...(source.header === undefined ? {} : { header: source.header }),
+    events,
+    positions,
+    ...(source.fallback === undefined ? {} : { fallback: source.fallback }),
+  };
+}
+
+/** Where visitAnyTranscript sends what it reads. */
+export interface ImportedEventVisitor {
+  event(event: TranscriptEvent, position: TranscriptSourcePosition): void;
+  /**
+   * Our format turned out to be damaged part-way: the events visited so far do not count, and the whole
+   * text is visited again, read line by line (see ImportedTranscript.fallback).
+   */
+  startOver(): void;
+}
+
+/**
+ * parseAnyTranscript without keeping the events: each is handed to the visitor as it is read, so that a
+ * reader needing one at a time (the annotator) does not hold them all. Returns what the events do not say.
+ */
+export function visitAnyTranscript(text: string, visitor: ImportedEventVisitor): Omit<ImportedTranscript, 'events' | 'positions'> {
+  const visit = (event: TranscriptEvent, position: TranscriptSourcePosition): void => visitor.event(event, position);
   if (looksLikeOurTranscript(text)) {
     try {
-      const { header, events, positions } = readPositionedTranscript(text);
-      return { format: 'smtp-relay-lab', header, events, positions };
+      const header = visitTranscriptEvents(text, visit);
+      return { format: 'smtp-relay-lab', header };
     } catch (error) {
       if (!(error instanceof TranscriptParseError)) {
         throw error;
       }
-      return { ...salvageOurFormat(splitTranscriptLines(text)), fallback: { line: error.line, reason: error.message } };
+      visitor.startOver();
+      salvageOurFormat(splitTranscriptLines(text), visit);
+      return { format: 'telnet', fallback: { line: error.line, reason: error.message } };
     }
   }
   const lines = splitTranscriptLines(text);
   if (looksLikeSwaksOutput(lines)) {
-    return { format: 'swaks', ...readEachLine(lines, new SwaksOutputReader()) };
+    readEachLine(lines, new SwaksOutputReader(), visit);
+    return { format: 'swaks' };
   }
-  return { format: 'telnet', ...readEachLine(lines, new TelnetPasteReader()) };
+  readEachLine(lines, new TelnetPasteReader(), visit);
+  return { format: 'telnet' };
 }
 
 /**
@@ -81,21 +122,19 @@ interface LineReader {
   read(line: string, lineNumber: number): ImportedLine | undefined;
 }
 
-function readEachLine(lines: readonly string[], reader: LineReader): Pick<ImportedTranscript, 'events' | 'positions'> {
-  const events: TranscriptEvent[] = [];
-  const positions: TranscriptSourcePosition[] = [];
+type EventVisit = (event: TranscriptEvent, position: TranscriptSourcePosition) => void;
+
+function readEachLine(lines: readonly string[], reader: LineReader, visit: EventVisit): void {
   for (let index = 0; index < lines.length; index += 1) {
     const imported = reader.read(lines[index], index + 1);
     if (imported !== undefined) {
-      events.push(imported.event);
-      positions.push(imported.position);
+      visit(imported.event, imported.position);
     }
   }
-  return { events, positions };
 }
 
 /** A damaged file of ours: keep every line that still reads as an event, read the rest as a telnet paste. */
-function salvageOurFormat(lines: readonly string[]): Omit<ImportedTranscript, 'fallback'> {
+function salvageOurFormat(lines: readonly string[], visit: EventVisit): void {
   const startedAt = findStartedAt(lines);
   const telnet = new TelnetPasteReader();
   const salvaged: LineReader = {
@@ -110,7 +149,7 @@ function salvageOurFormat(lines: readonly string[]): Omit<ImportedTranscript, 'f
       return 'problem' in read ? telnet.read(line, lineNumber) : read;
     },
   };
-  return { format: 'telnet', ...readEachLine(lines, salvaged) };
+  readEachLine(lines, salvaged, visit);
 }
 
 function findStartedAt(lines: readonly string[]): number {
