@@ -98,6 +98,25 @@ export function isEnhancedCode(text: string): boolean {
  * is not an enhanced code gets undefined.
  */
 export function describeEnhancedCode(code: string): string | undefined {
+  const described = describedCodes.get(code);
+  if (described !== undefined) {
+    return described;
+  }
+  const description = describeUncached(code);
+  if (description !== undefined && describedCodes.size < maxDescribedCodes) {
+    describedCodes.set(code, description);
+  }
+  return description;
+}
+
+/**
+ * One description string per code, shared by every reply that carries it: an annotated transcript of a
+ * million lines repeats a handful of codes. Bounded, so odd input cannot grow it without end.
+ */
+const describedCodes = new Map<string, string>();
+const maxDescribedCodes = 1000;
+
+function describeUncached(code: string): string | undefined {
   const match = enhancedCodePattern.exec(code);
   if (!match) {
     return undefined;
