@@ -42,7 +42,8 @@ export class PairedReplyClassifier {
     }
     const classification = this.classify(reply, context);
     this.followTransaction(kind, reply.code, recipient);
-    return { reply, ...(command === undefined ? {} : { command }), context, classification };
+    // Written out rather than spread: this runs for every reply of a transcript of a million lines.
+    return command === undefined ? { reply, context, classification } : { reply, command, context, classification };
   }
 
   /** The state RFC 5321 §4.1.4 gives a mail transaction, as far as the context needs it. */
