@@ -55,6 +55,26 @@ function classificationInputs(transcript: SyntheticTranscript): Array<[SmtpReply
 
 const megabytes = (bytes: number): number => bytes / (1024 * 1024);
 
+/**
+ * Untimed passes of each measured function before the first size: otherwise the 10k figures time the
+ * JIT compiling them (a single --quick run at 10k was two to four times the warm cost), and the per-line
+ * ratio to 10k, which is how linearity is judged, compared warm code with cold. One pass was not enough.
+ */
+const warmUpPasses = 5;
+
+function warmUp(log: (line: string) => void): void {
+  const transcript = syntheticTranscript(transcriptSizes[0]);
+  const inputs = classificationInputs(transcript);
+  for (let pass = 0; pass < warmUpPasses; pass++) {
+    parseWire(transcript.wire);
+    for (const [reply, context] of inputs) {
+      classifyReply(reply, context);
+    }
+    annotateTranscript(transcript.text);
+  }
+  log(`  ${warmUpPasses} warm-up passes on ${transcriptSizes[0].toLocaleString('en-US')} lines (untimed)`);
+}
+
 export function measureEngineCosts(runs: number, log: (line: string) => void): CostSeries[] {
   const series: CostSeries[] = [];
   /** Per figure, per size (in transcriptSizes order): the cost per line of each run, in µs. */
@@ -63,6 +83,7 @@ export function measureEngineCosts(runs: number, log: (line: string) => void): C
     classifier: [],
     annotateTranscript: [],
   };
+  warmUp(log);
   for (const lines of transcriptSizes) {
     const transcript = syntheticTranscript(lines);
     const label = `${lines >= 1_000_000 ? `${lines / 1_000_000}M` : `${lines / 1000}k`} lines`;
