@@ -36,7 +36,7 @@ async function vsixSize(): Promise<SizeFigure> {
   const output = path.join(scratch, name);
   try {
     // The "package" script's command; run from the repository so it reads package.json and .vscodeignore.
-    const run = await runTimed(process.execPath, [vsce, 'package', '--no-dependencies', '-o', output], { timeoutMs: 180_000, input: 'y\n', cwd: repoRoot });
+    const run = await runTimed(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', output], { timeoutMs: 180_000, input: 'y\n', cwd: repoRoot });
     if (!existsSync(output)) {
       return { name, unavailable: `vsce package failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${run.exitCode}`}` };
     }

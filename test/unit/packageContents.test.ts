@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -27,5 +29,28 @@ describe('the .vsix holds only what runs', () => {
     const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|language-configuration(-transcript)?\.json|syntaxes\/[\w-]+\.tmLanguage\.json|snippets\/smtp\.json|media\/.+\.(png|svg|md))$/;
     const unexpected = files.filter((file) => !allowed.test(file));
     assert.deepEqual(unexpected, []);
+  });
+});
+
+describe('npm run package', () => {
+  test("its vsce command packages the extension as it is (README images and all) into a .vsix", () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const vsceStep = String(manifest.scripts.package)
+      .split('&&')
+      .map((step) => step.trim())
+      .find((step) => step.startsWith('vsce '));
+    assert.ok(vsceStep, 'the package script runs vsce');
+    const folder = mkdtempSync(path.join(tmpdir(), 'relay-lab-vsix-'));
+    try {
+      const output = path.join(folder, 'test.vsix');
+      const args = vsceStep.split(/\s+/).slice(1);
+      const outputFlag = args.indexOf('-o');
+      assert.ok(outputFlag >= 0, 'the script names its output');
+      args[outputFlag + 1] = output;
+      execFileSync(path.join(root, 'node_modules', '.bin', 'vsce'), args, { cwd: root, stdio: 'pipe' });
+      assert.ok(statSync(output).size > 0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
