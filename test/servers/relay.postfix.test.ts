@@ -11,6 +11,7 @@ import { runRelaySuite } from '../../src/core/relayRunner';
 import type { RelayReport, RelayRunOptions, RelayTestResult } from '../../src/core/relayTypes';
 import { trustedNetworkWarning } from '../../src/core/relayVerdict';
 import { startPostfix, type PostfixInstance } from '../support/postfix';
+import { resultFor } from '../support/relayResults';
 
 const kbRelayTests = ['kb1', 'kb2', 'kb3', 'kb4', 'kb5'];
 
@@ -31,11 +32,6 @@ function runAgainst(postfix: PostfixInstance, selection: string, options: Partia
   });
 }
 
-function resultFor(report: RelayReport, id: string): RelayTestResult {
-  const result = report.tests.find((candidate) => candidate.id === id);
-  assert.ok(result, `no result for ${id}`);
-  return result;
-}
 
 function rcptRecord(result: RelayTestResult) {
   const record = result.replies.find((candidate) => candidate.command.startsWith('RCPT TO:'));

@@ -8,22 +8,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runRelaySuite } from '../../src/core/relayRunner';
-import type { RelayReport, RelayRunOptions, RelayTestParameters, RelayTestResult } from '../../src/core/relayTypes';
+import type { RelayReport, RelayRunOptions } from '../../src/core/relayTypes';
 import type { TlsMode } from '../../src/core/sessionOptions';
 import type { TranscriptEvent } from '../../src/core/transcriptEvent';
 import { handlesBeyond, settledOpenHandles } from '../support/openHandles';
 import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
 import { receivedBytesOf } from '../support/transcriptBytes';
+import { closedKbOutcomes, outcomesOf, resultFor, scriptedRelayParameters } from '../support/relayResults';
 
-const parameters: RelayTestParameters = {
-  localDomains: ['example.com'],
-  localUser: 'postmaster',
-  remoteDomain: 'example.net',
-  remoteUser: 'victim',
-  serverAddress: '',
-  heloName: 'client.example.org',
-  addressForm: 'bracketed',
-};
+const parameters = scriptedRelayParameters;
 
 const kbIds = ['control', 'kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'];
 const shortTimeouts = { connectMs: 2000, greetingMs: 300, replyMs: 300, dataEndMs: 300 };
@@ -137,26 +130,8 @@ async function runFault(
   return { report, server };
 }
 
-function outcomes(report: RelayReport): Record<string, string> {
-  return Object.fromEntries(report.tests.map((result) => [result.id, result.outcome]));
-}
 
-function resultFor(report: RelayReport, id: string): RelayTestResult {
-  const result = report.tests.find((candidate) => candidate.id === id);
-  assert.ok(result, `no result for ${id}`);
-  return result;
-}
 
-const closedKbOutcomes = {
-  control: 'passed',
-  kb1: 'passed',
-  kb2: 'passed',
-  kb3: 'passed',
-  kb4: 'passed',
-  kb5: 'passed',
-  kb6: 'needs-confirmation',
-  kb7: 'needs-confirmation',
-};
 
 function everyTestIsAnError(report: RelayReport, reason: RegExp): void {
   for (const result of report.tests) {
@@ -179,7 +154,7 @@ describe('relay runner faults', () => {
 
   test('a greeting dripped one byte at a time: the run goes on as usual', async () => {
     const { report } = await runFault({ greet: (peer) => peer.drip('220-mx.example.com ESMTP\r\n220 ready when you are\r\n', 1) });
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     assert.equal(report.verdict, 'closed');
   });
 
@@ -207,7 +182,7 @@ describe('relay runner faults', () => {
       },
     );
     assert.equal(server.peers.length, 2);
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     const kb2 = resultFor(report, 'kb2');
     assert.match(
       kb2.reason,
@@ -230,7 +205,7 @@ describe('relay runner faults', () => {
       },
     });
     assert.equal(server.peers.length, 2);
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     assert.match(
       resultFor(report, 'kb3').reason,
       /\(Retried on a new connection after: the server answered RCPT TO with 421 4\.7\.0 mx\.example\.com Error: too many errors and is closing the connection\.\)$/,
@@ -249,7 +224,7 @@ describe('relay runner faults', () => {
         return true;
       },
     });
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     const kb1Rcpt = resultFor(report, 'kb1').replies.at(-1);
     assert.equal(kb1Rcpt?.code, 554);
     assert.equal(kb1Rcpt?.text.length, long.length + '\nRelay access denied'.length);
@@ -258,7 +233,7 @@ describe('relay runner faults', () => {
 
   test('bare LF line endings everywhere: every reply is read, each line is marked, and the verdict stands', async () => {
     const { report } = await runFault({ ending: '\n' });
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     assert.equal(report.verdict, 'closed');
     const received = report.transcript.filter((event) => event.kind === 'received');
     assert.ok(received.length > 10);
@@ -277,7 +252,7 @@ describe('relay runner faults', () => {
         return true;
       },
     });
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     assert.equal(resultFor(report, 'kb1').replies.at(-1)?.text, '<victim\\x00\\xC3(\\xFF> Relay access denied');
     assert.deepEqual(errorEvents(report.transcript), [
       'protocol: line contains NUL bytes',
@@ -295,7 +270,7 @@ describe('relay runner faults', () => {
         return true;
       },
     });
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     assert.equal(resultFor(report, 'kb1').replies.at(-1)?.code, 554);
     assert.deepEqual(errorEvents(report.transcript), ['protocol: reply lines carry different codes (250, 554)']);
   });
@@ -329,7 +304,7 @@ describe('relay runner faults', () => {
       { confirmByDelivery: true },
     );
     assert.equal(server.peers.length, 2);
-    assert.deepEqual(outcomes(report), closedKbOutcomes);
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     assert.match(
       resultFor(report, 'kb6').reason,
       /^NDR-pending: .* Confirming by delivery failed: no reply to the end of the message \("\."\) from 127\.0\.0\.1:\d+ within 300 ms\.$/,
@@ -356,7 +331,7 @@ describe('relay runner faults', () => {
       },
     });
     assert.equal(server.peers.length, 2, 'one reconnection attempt, not a loop');
-    assert.deepEqual(outcomes(report), { ...closedKbOutcomes, kb1: 'error', kb2: 'error', kb3: 'error', kb4: 'error', kb5: 'error', kb6: 'error', kb7: 'error' });
+    assert.deepEqual(outcomesOf(report), { ...closedKbOutcomes, kb1: 'error', kb2: 'error', kb3: 'error', kb4: 'error', kb5: 'error', kb6: 'error', kb7: 'error' });
     assert.match(resultFor(report, 'kb1').reason, /^Interrupted \(the server answered RCPT TO with 421 4\.3\.2 .*\), and reconnecting failed: Not run: connection closed by 127\.0\.0\.1:\d+ before sending a greeting\.$/);
     assert.match(resultFor(report, 'kb2').reason, /^Not run: the connection was lost and could not be opened again \(Not run: connection closed by/);
     assert.equal(report.verdict, 'inconclusive');

@@ -8,18 +8,10 @@ import assert from 'node:assert/strict';
 import { selectRelayTests } from '../../src/core/relayCatalogue';
 import { refusalsPerConnection, runRelaySuite } from '../../src/core/relayRunner';
 import { detectTarpit } from '../../src/core/relayTarpit';
-import type { RelayTestParameters } from '../../src/core/relayTypes';
 import { startScriptedServer, type ScriptedServer } from '../support/scriptedServer';
+import { scriptedRelayParameters } from '../support/relayResults';
 
-const parameters: RelayTestParameters = {
-  localDomains: ['example.com'],
-  localUser: 'postmaster',
-  remoteDomain: 'example.net',
-  remoteUser: 'victim',
-  serverAddress: '',
-  heloName: 'client.example.org',
-  addressForm: 'bracketed',
-};
+const parameters = scriptedRelayParameters;
 
 /** Accepts only the control's recipient; refuses every other one the way Postfix does. */
 async function refusingServer(): Promise<ScriptedServer> {

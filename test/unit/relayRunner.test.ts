@@ -4,13 +4,14 @@ import net from 'node:net';
 import { isLocalDomain, parseMailAddress } from '../../src/core/mailAddress';
 import { UnknownRelayTestError, findRelayTest, selectRelayTests } from '../../src/core/relayCatalogue';
 import { runRelaySuite, runRelayTestInSession } from '../../src/core/relayRunner';
-import type { RelayReport, RelayRunOptions, RelayTestParameters, RelayTestResult } from '../../src/core/relayTypes';
+import type { RelayReport, RelayRunOptions, RelayTestParameters } from '../../src/core/relayTypes';
 import { noControlWarning, trustedNetworkWarning } from '../../src/core/relayVerdict';
 import { SmtpSession } from '../../src/core/session';
 import type { TranscriptEvent } from '../../src/core/transcriptEvent';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import type { PersonaName } from '../../src/lab/persona';
 import { startScriptedServer, type ConnectionScript, type ScriptedServer } from '../support/scriptedServer';
+import { closedKbOutcomes, outcomesOf, resultFor } from '../support/relayResults';
 
 const parameters: RelayTestParameters = {
   localDomains: ['example.com'],
@@ -126,15 +127,7 @@ function runAgainst(server: { host: string; port: number }, options: Partial<Rel
   });
 }
 
-function outcomes(report: RelayReport): Record<string, string> {
-  return Object.fromEntries(report.tests.map((result) => [result.id, result.outcome]));
-}
 
-function resultFor(report: RelayReport, id: string): RelayTestResult {
-  const result = report.tests.find((candidate) => candidate.id === id);
-  assert.ok(result, `no result for ${id}`);
-  return result;
-}
 
 function everyLineReceived(server: ScriptedServer): string[] {
   return server.peers.flatMap((peer) => peer.received);
@@ -149,16 +142,7 @@ describe('runRelaySuite against a scripted Exchange-like server (KB 304897)', ()
   });
 
   test('kb1-kb5 pass, kb6 and kb7 are NDR-pending (needs-confirmation), the control passes', () => {
-    assert.deepEqual(outcomes(report), {
-      control: 'passed',
-      kb1: 'passed',
-      kb2: 'passed',
-      kb3: 'passed',
-      kb4: 'passed',
-      kb5: 'passed',
-      kb6: 'needs-confirmation',
-      kb7: 'needs-confirmation',
-    });
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
   });
 
   test('the verdict is closed, with a warning that names kb6 and kb7 and how to confirm them', () => {
@@ -267,14 +251,14 @@ describe('runRelaySuite: verdicts and warnings', () => {
       scriptedMta({ rcpt: (address) => (exchangeLikeRcpt(address).startsWith('550') ? '530 5.7.0 Authentication required' : exchangeLikeRcpt(address)) }),
     );
     const report = await runAgainst(server, { testIds: ['control', 'kb1', 'kb3'] });
-    assert.deepEqual(outcomes(report), { control: 'passed', kb1: 'passed', kb3: 'passed' });
+    assert.deepEqual(outcomesOf(report), { control: 'passed', kb1: 'passed', kb3: 'passed' });
     assert.ok(report.warnings.some((warning) => warning.includes('asked for authentication (530)')));
   });
 
   test('530 for everything is inconclusive: the server only talks to clients that log in', async () => {
     const server = await serve(scriptedMta({ rcpt: () => '530 5.7.0 Authentication required' }));
     const report = await runAgainst(server, { testIds: ['control', 'kb1'] });
-    assert.deepEqual(outcomes(report), { control: 'inconclusive', kb1: 'inconclusive' });
+    assert.deepEqual(outcomesOf(report), { control: 'inconclusive', kb1: 'inconclusive' });
     assert.equal(report.verdict, 'inconclusive');
   });
 
@@ -343,7 +327,7 @@ describe('runRelaySuite: dropped connections, 421, refusals and cancellation', (
     );
     const report = await runAgainst(server);
     assert.equal(server.peers.length, 2);
-    assert.deepEqual(Object.values(outcomes(report)).filter((outcome) => outcome === 'error'), []);
+    assert.deepEqual(Object.values(outcomesOf(report)).filter((outcome) => outcome === 'error'), []);
     const retried = report.tests.filter((result) => result.reason.includes('Retried on a new connection'));
     assert.deepEqual(retried.map((result) => result.id), ['kb3']);
     assert.equal(retried[0].outcome, 'passed');
@@ -378,7 +362,7 @@ describe('runRelaySuite: dropped connections, 421, refusals and cancellation', (
   test('a 554 greeting makes every test inconclusive, citing the greeting', async () => {
     const server = await serve(scriptedMta({ greeting: '554 5.7.1 mx.example.com: no SMTP service for you\r\n', rcpt: () => '250 Ok' }));
     const report = await runAgainst(server, { testIds: ['control', 'kb1'] });
-    assert.deepEqual(outcomes(report), { control: 'inconclusive', kb1: 'inconclusive' });
+    assert.deepEqual(outcomesOf(report), { control: 'inconclusive', kb1: 'inconclusive' });
     assert.match(report.tests[0].reason, /554 5\.7\.1/);
     assert.equal(report.verdict, 'inconclusive');
   });
@@ -412,7 +396,7 @@ describe('runRelaySuite: dropped connections, 421, refusals and cancellation', (
       testIds: ['control', 'kb1'],
     });
     assert.deepEqual(server.peers[0].received.slice(0, 4), ['EHLO client.example.org', 'STARTTLS', 'EHLO client.example.org', 'RSET']);
-    assert.deepEqual(outcomes(report), { control: 'passed', kb1: 'passed' });
+    assert.deepEqual(outcomesOf(report), { control: 'passed', kb1: 'passed' });
     const rcptEvents = report.transcript.filter((event) => event.kind === 'sent' && event.text.startsWith('RCPT TO:'));
     assert.ok(rcptEvents.length === 2 && rcptEvents.every((event) => event.tls));
   });
@@ -425,7 +409,7 @@ describe('runRelaySuite: dropped connections, 421, refusals and cancellation', (
     });
     assert.ok(!everyLineReceived(server).some((line) => line.startsWith('MAIL FROM')));
     assert.match(report.tests[0].reason, /refused the session at STARTTLS: 454 4\.7\.0/);
-    assert.deepEqual(outcomes(report), { control: 'error', kb1: 'error' });
+    assert.deepEqual(outcomesOf(report), { control: 'error', kb1: 'error' });
     assert.equal(report.verdict, 'inconclusive');
   });
 
@@ -534,16 +518,7 @@ describe('runRelaySuite against the practice server personas', () => {
 
   test('exchange: kb1-kb5 passed, kb6 and kb7 need confirmation, control passed, verdict closed', async () => {
     const report = await runAgainstPersona('exchange');
-    assert.deepEqual(outcomes(report), {
-      control: 'passed',
-      kb1: 'passed',
-      kb2: 'passed',
-      kb3: 'passed',
-      kb4: 'passed',
-      kb5: 'passed',
-      kb6: 'needs-confirmation',
-      kb7: 'needs-confirmation',
-    });
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
     assert.equal(report.verdict, 'closed');
     assert.deepEqual(resultFor(report, 'kb6').replies[1].signals, ['local-domain-appended']);
   });
@@ -585,7 +560,7 @@ describe('runRelaySuite against the practice server personas', () => {
   test('exchange with the extended tests: nothing is relayed, and every x- test gets a result', async () => {
     const report = await runAgainstPersona('exchange', { testIds: selectRelayTests('all').map((definition) => definition.id) });
     assert.equal(report.tests.length, selectRelayTests('all').length);
-    assert.ok(!report.tests.some((result) => result.outcome === 'failed' || result.outcome === 'error'), JSON.stringify(outcomes(report)));
+    assert.ok(!report.tests.some((result) => result.outcome === 'failed' || result.outcome === 'error'), JSON.stringify(outcomesOf(report)));
   });
 
   test('exchange with confirmByDelivery: kb6 and kb7 are taken for delivery and bounce into the outbox', async () => {

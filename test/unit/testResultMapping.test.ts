@@ -21,6 +21,7 @@ import { groupNodeById, selectTestsForRun, sortTextFor, testGroupNodes, testsInG
 import { relayParametersFor, relayRunOptionsFor, relayRunTranscript } from '../../src/extension/verdict/relayRunSetup';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import type { PersonaName } from '../../src/lab/persona';
+import { resultFor } from '../support/relayResults';
 
 const kbIds = ['control', 'kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'];
 
@@ -51,11 +52,6 @@ after(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
 
-function resultFor(report: RelayReport, id: string): RelayTestResult {
-  const result = report.tests.find((candidate) => candidate.id === id);
-  assert.ok(result, `no result for ${id}`);
-  return result;
-}
 
 describe('Test Explorer tree: groups and run selection', () => {
   test('three groups, KB first, and every catalogue test in exactly one of them', () => {
