@@ -1,5 +1,5 @@
 import { addressLiteralFor } from './mailAddress';
-import type { RelayTestAddresses, RelayTestDefinition, RelayTestGroup, RelayTestParameters } from './relayTypes';
+import type { RelayTestAddresses, RelayTestDefinition, RelayTestParameters } from './relayTypes';
 
 /**
  * Every relay test the product runs: the positive control, the seven tests of KB 304897, and the
@@ -45,16 +45,10 @@ function written(address: string, form: AddressBuilder['form']): string {
   return form === 'bare' ? address : `<${address}>`;
 }
 
-interface TestSpec {
-  id: string;
-  group: RelayTestGroup;
-  title: string;
-  probes: string;
-  closedServerAnswers: string;
-  closedServerAccepts: boolean;
-  /** The addresses without angle brackets; "" is the null sender. */
+/** A definition as written in this file: the addresses without angle brackets ("" is the null sender). */
+type TestSpec = Omit<RelayTestDefinition, 'build'> & {
   addresses(a: AddressBuilder): RelayTestAddresses;
-}
+};
 
 function define(spec: TestSpec): RelayTestDefinition {
   const { addresses, ...described } = spec;

@@ -40,7 +40,7 @@ export interface RelayTestDefinition {
   closedServerAnswers: string;
   /** Whether a closed server is expected to accept RCPT (tests 6 and 7, the control). */
   closedServerAccepts: boolean;
-  /** The address forms with placeholders, for snippets: ${sender}, ${recipient}, ... */
+  /** The addresses this test sends to a server described by `parameters`, in their RFC 5321 or bare form. */
   build(parameters: RelayTestParameters): RelayTestAddresses;
 }
 
