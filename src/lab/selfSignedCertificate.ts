@@ -75,9 +75,18 @@ function set(...parts: Buffer[]): Buffer {
   return element(0x31, Buffer.concat(parts));
 }
 
-/** A non-negative INTEGER: a leading 0x00 keeps a high first bit from reading as negative. */
+/**
+ * A non-negative INTEGER in DER's minimal form: leading zero bytes go (OpenSSL refuses them as "illegal
+ * padding", which a random serial starting with 0x00 used to hit), and one 0x00 is put back where the
+ * first bit is set, so it does not read as negative.
+ */
 function integer(bytes: Buffer): Buffer {
-  return element(0x02, bytes[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) {
+    start++;
+  }
+  const minimal = bytes.subarray(start);
+  return element(0x02, minimal[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function objectIdentifier(dotted: string): Buffer {

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { createSelfSignedCertificate } from '../../src/lab/selfSignedCertificate';
 
 describe('practice server certificate', () => {
@@ -28,5 +29,14 @@ describe('practice server certificate', () => {
   test('writes GeneralizedTime for dates from 2050, as RFC 5280 requires', () => {
     const late = new X509Certificate(createSelfSignedCertificate({ commonName: 'a.example', now: new Date(Date.UTC(2049, 11, 1)), validDays: 60 }).cert);
     assert.equal(new Date(late.validTo).toISOString(), '2050-01-30T00:00:00.000Z');
+  });
+});
+
+describe('self-signed certificates are valid DER whatever their random serial', () => {
+  test('1000 certificates in a row all load into a TLS context (a serial starting with 0x00 once broke about one in 512)', () => {
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const { key, cert } = createSelfSignedCertificate({ commonName: 'mail.example.com' });
+      assert.doesNotThrow(() => createSecureContext({ key, cert }), `certificate ${attempt}`);
+    }
   });
 });
