@@ -4,6 +4,9 @@
  */
 export const redacted = '<redacted>';
 
+/** The mechanisms the engine speaks itself, so that no face asks for a credential blob: declared here only. */
+export type AuthMechanism = 'PLAIN' | 'LOGIN';
+
 export interface AuthenticationLine {
   /** The line as sent on the wire. */
   wire: string;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { AuthExchangeRedaction } from './authExchangeRedaction';
-import { loginPasswordLine, loginUsernameLine, plainInitialResponse, type AuthenticationLine } from './authentication';
+import { loginPasswordLine, loginUsernameLine, plainInitialResponse, type AuthenticationLine, type AuthMechanism } from './authentication';
 import { capabilitiesOfHeloReply, parseEhloReply, type EhloCapabilities } from './capabilities';
 import { assertSingleLine, encodeMessageBody } from './commandLine';
 import {
@@ -254,7 +254,7 @@ export class SmtpSession {
    * AUTH PLAIN or LOGIN. The secret, in any encoding, never reaches the transcript; the LOGIN user name
    * does. (An AUTH exchange sent with command() or pipeline() is redacted too, user name included.)
    */
-  async authenticate(mechanism: 'PLAIN' | 'LOGIN', username: string, secret: string): Promise<SmtpReply> {
+  async authenticate(mechanism: AuthMechanism, username: string, secret: string): Promise<SmtpReply> {
     this.assertReady('authenticate');
     if (mechanism === 'PLAIN') {
       return this.send(plainInitialResponse(username, secret), this.timeouts.replyMs);

@@ -119,8 +119,7 @@ describe('AUTH secrets are never recorded, shown or written', () => {
         screen += output;
       },
       connectionChanged: () => undefined,
-      askForUsername: async () => username,
-      askForSecret: async () => secret,
+      authPrompts: { askForUsername: async () => username, passwordFor: async () => secret },
       saveTranscript: async (transcript) => {
         saved.push(transcript);
         return 'saved.smtp-transcript';

@@ -12,6 +12,7 @@ import {
 } from '../../src/extension/terminal/sessionConsole';
 import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
 import { startPracticeServer } from '../../src/lab/practiceServer';
+import type { AuthPrompts } from '../../src/core/authFlow';
 import { CatalogueRelayTests } from '../../src/extension/terminal/catalogueRelayTests';
 
 /** The console's output without colours and cursor moves: what a person reads on screen. */
@@ -48,13 +49,13 @@ class RecordingHost implements SessionConsoleHost {
   sessionStarted(): void {
     this.sessionsStarted += 1;
   }
-  async askForUsername(): Promise<string | undefined> {
-    return 'alice';
-  }
-  async askForSecret(username: string): Promise<string | undefined> {
-    this.secretRequests.push(username);
-    return this.secret;
-  }
+  readonly authPrompts: AuthPrompts = {
+    askForUsername: async () => 'alice',
+    passwordFor: async (username) => {
+      this.secretRequests.push(username);
+      return this.secret;
+    },
+  };
   async saveTranscript(transcript: Transcript): Promise<string | undefined> {
     this.saved.push(transcript);
     return 'transcripts/session.smtp-transcript';

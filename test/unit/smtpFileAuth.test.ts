@@ -10,8 +10,8 @@ import { writeTranscript } from '../../src/core/transcriptFormat';
 import type { TranscriptEvent } from '../../src/core/transcriptEvent';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { diagnosticCodes } from '../../src/extension/ids';
-import type { SafeAuthMechanism } from '../../src/extension/smtpFiles/authSteps';
-import { SmtpFileConversation, type AuthCredentialSource } from '../../src/extension/smtpFiles/smtpFileConversation';
+import type { AuthMechanism, AuthPrompts } from '../../src/core/authFlow';
+import { SmtpFileConversation } from '../../src/extension/smtpFiles/smtpFileConversation';
 import { parseSmtpDocument, problemsStoppingBlock, type SmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';
 import { targetOfFile } from '../../src/extension/smtpFiles/smtpFileTarget';
 import { newTarget } from '../../src/extension/target';
@@ -129,12 +129,12 @@ describe('a .smtp file authenticating with the practice server', () => {
   function credentials(answers: { password?: string; user?: string } = { password: secret, user: username }) {
     const { password, user } = answers;
     const asked: string[] = [];
-    const source: AuthCredentialSource = {
-      askForUsername: async (mechanism: SafeAuthMechanism) => {
+    const source: AuthPrompts = {
+      askForUsername: async (mechanism: AuthMechanism) => {
         asked.push(`user for ${mechanism}`);
         return user;
       },
-      passwordFor: async (who: string, mechanism: SafeAuthMechanism) => {
+      passwordFor: async (who: string, mechanism: AuthMechanism) => {
         asked.push(`password of ${who} for ${mechanism}`);
         return password;
       },
@@ -142,7 +142,7 @@ describe('a .smtp file authenticating with the practice server', () => {
     return { source, asked };
   }
 
-  function conversationFor(server: PracticeServer, document: SmtpDocument, source?: AuthCredentialSource): SmtpFileConversation {
+  function conversationFor(server: PracticeServer, document: SmtpDocument, source?: AuthPrompts): SmtpFileConversation {
     const target = targetOfFile(document.directives, [], newTarget(server.host, server.port, 'none'))!;
     const conversation = new SmtpFileConversation({ target, fileName: 'login.smtp', ...(source ? { credentials: source } : {}) });
     conversations.push(conversation);

@@ -6,11 +6,10 @@
  * transcript, and each line holding a credential gets an Information diagnostic that suggests the safe form.
  * No `vscode` here.
  */
+import type { AuthMechanism } from '../../core/authentication';
 import { commandKindOf } from '../../core/smtpCommand';
 import { diagnosticCodes } from '../ids';
-import type { SmtpCommandStep, SmtpDocumentProblem, SmtpStep } from './smtpDocument';
-
-export type SafeAuthMechanism = 'PLAIN' | 'LOGIN';
+import type { SmtpCommandStep, SmtpDocumentProblem, SmtpStep } from './smtpSteps';
 
 const authLinePattern = /^(\s*AUTH\s+(\S+))(?:(\s+)(\S.*?))?\s*$/i;
 const safeFormPattern = /^AUTH\s+(PLAIN|LOGIN)$/i;
@@ -41,7 +40,7 @@ export function readAuthSteps(steps: readonly SmtpStep[], lines: readonly string
     }
     const safe = safeFormPattern.exec(step.text);
     if (safe && answers.length === 0) {
-      result.push({ kind: 'auth', line: step.line, text: step.text, mechanism: safe[1].toUpperCase() as SafeAuthMechanism });
+      result.push({ kind: 'auth', line: step.line, text: step.text, mechanism: safe[1].toUpperCase() as AuthMechanism });
       continue;
     }
     result.push(step);

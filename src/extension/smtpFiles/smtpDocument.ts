@@ -28,9 +28,12 @@
 import type { TlsMode } from '../../core/sessionOptions';
 import { diagnosticCodes } from '../ids';
 import { parseHostPort, tlsModes } from '../target';
-import { readAuthSteps, type SafeAuthMechanism } from './authSteps';
+import { readAuthSteps } from './authSteps';
 import { builtinVariableNames } from './builtinVariables';
+import type { SmtpDataStep, SmtpDocumentProblem, SmtpDocumentProblemCode, SmtpStep } from './smtpSteps';
 import { referencesIn, UnresolvedVariableError, VariableScope } from './variableReferences';
+
+export type { SmtpAuthStep, SmtpCommandStep, SmtpDataStep, SmtpDocumentProblem, SmtpDocumentProblemCode, SmtpStep } from './smtpSteps';
 
 export interface SmtpDocument {
   directives: SmtpDirectives;
@@ -66,51 +69,6 @@ export interface SmtpBlock {
   /** The last line before the next `###` (or the end of the file), inclusive. */
   endLine: number;
   steps: SmtpStep[];
-}
-
-export type SmtpStep = SmtpCommandStep | SmtpDataStep | SmtpAuthStep;
-
-export interface SmtpCommandStep {
-  kind: 'command';
-  line: number;
-  /** The command as written, trimmed, references not yet replaced. */
-  text: string;
-  /** A line written to answer the 334 of the AUTH before it: sent only when the server did ask. */
-  answersAuthChallenge?: boolean;
-}
-
-/** `AUTH PLAIN` or `AUTH LOGIN` alone: authenticates with a password that is never in the file. */
-export interface SmtpAuthStep {
-  kind: 'auth';
-  line: number;
-  text: string;
-  mechanism: SafeAuthMechanism;
-}
-
-/** `DATA` and the message after it. */
-export interface SmtpDataStep {
-  kind: 'data';
-  line: number;
-  text: string;
-  /** The message lines as the server will read them (a leading ".." written in the file is one "."). */
-  body: string[];
-  bodyStartLine: number;
-  /** The line of the lone ".", or undefined when the block ended first (a problem: the block is not run). */
-  endLine?: number;
-}
-
-export type SmtpDocumentProblemCode = (typeof diagnosticCodes)[
-  'unknownDirective' | 'invalidDirective' | 'invalidVariable' | 'undefinedVariable' | 'unterminatedData' | 'credentialInFile'
-];
-
-export interface SmtpDocumentProblem {
-  line: number;
-  startColumn: number;
-  endColumn: number;
-  /** An error stops the block it is in (or, outside every block, the whole file) from being sent. */
-  severity: 'error' | 'warning' | 'information';
-  code: SmtpDocumentProblemCode;
-  message: string;
 }
 
 export const knownDirectives = ['target', 'tls', 'local-domain', 'insecure', 'helo', 'user'] as const;

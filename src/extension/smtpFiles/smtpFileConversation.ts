@@ -4,6 +4,7 @@
  * connection lands in one transcript, with a line naming each block before what it sends.
  * No `vscode` here: plain node tests drive it against the practice server.
  */
+import { authenticateWithPrompts, type AuthPrompts } from '../../core/authFlow';
 import { CancelledError, InvalidStateError, SmtpError } from '../../core/errors';
 import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
@@ -14,7 +15,6 @@ import { TranscriptRecorder } from '../../core/transcriptRecorder';
 import { escapeWireBytes, unescapeWireText } from '../../core/wireText';
 import { sessionOptionsFor, type Target } from '../target';
 import { builtinVariables, type ConnectionFacts } from './builtinVariables';
-import type { SafeAuthMechanism } from './authSteps';
 import { problemsStoppingBlock, type SmtpAuthStep, type SmtpBlock, type SmtpDocument, type SmtpStep } from './smtpDocument';
 import { VariableScope } from './variableReferences';
 
@@ -26,15 +26,7 @@ export interface SmtpFileConversationOptions {
   /** How a connection is made; tests may wrap it. */
   createSession?: (options: SessionOptions) => SmtpSession;
   /** Where `AUTH PLAIN` / `AUTH LOGIN` alone get the user name and password; without it they stop the block. */
-  credentials?: AuthCredentialSource;
-}
-
-/** What the safe AUTH form asks the face for. Undefined means the user cancelled. */
-export interface AuthCredentialSource {
-  /** Only when neither `# @user` nor the target names a user. */
-  askForUsername(mechanism: SafeAuthMechanism): Promise<string | undefined>;
-  /** The stored password, or one asked for masked; it is used once and never kept. */
-  passwordFor(username: string, mechanism: SafeAuthMechanism): Promise<string | undefined>;
+  credentials?: AuthPrompts;
 }
 
 /** One reply a block received, with the line that asked for it. */
@@ -287,37 +279,29 @@ export class SmtpFileConversation {
     return [answered(reply, shown)];
   }
 
-  /** The safe AUTH form: the user from `# @user` or the target, the password from the face, never from the file. */
+  /** The safe AUTH form (core/authFlow.ts): the user from `# @user` or the target, the password from the face, never from the file. */
   private async authenticate(session: SmtpSession, step: SmtpAuthStep): Promise<SmtpReply> {
     const { mechanism } = step;
     const where = `AUTH ${mechanism} on line ${step.line + 1}`;
-    const credentials = this.options.credentials;
-    if (!credentials) {
+    const prompts = this.options.credentials;
+    if (!prompts) {
       throw new CancelledError(`${where}: there is no way to ask for the password here`);
     }
-    const advertised = session.capabilities?.authMechanisms;
-    if (advertised && !advertised.includes(mechanism)) {
-      session.note(
-        advertised.length > 0
-          ? `the server advertised AUTH ${advertised.join(' ')}, not ${mechanism}; trying anyway`
-          : `the server advertised no AUTH${session.tlsActive ? '' : ' (many offer it only inside TLS: # @tls starttls)'}; trying anyway`,
-      );
+    const result = await authenticateWithPrompts(session, {
+      mechanism,
+      ...(this.target.username === undefined ? {} : { username: this.target.username }),
+      prompts,
+      notice: (text) => session.note(text),
+      startTlsHint: '# @tls starttls',
+    });
+    switch (result.kind) {
+      case 'replied':
+        return result.reply;
+      case 'cancelled':
+        throw new CancelledError(`${where}: no ${result.missing}${result.missing === 'user name' ? ' (give one with "# @user name")' : ''}`);
+      case 'closed':
+        throw new InvalidStateError(`${where}: the connection closed while the password was asked for`);
     }
-    const username = this.target.username ?? (await credentials.askForUsername(mechanism));
-    if (!username) {
-      throw new CancelledError(`${where}: no user name (give one with "# @user name")`);
-    }
-    const password = await credentials.passwordFor(username, mechanism);
-    if (password === undefined) {
-      throw new CancelledError(`${where}: no password`);
-    }
-    if (session.state !== 'ready') {
-      throw new InvalidStateError(`${where}: the connection closed while the password was asked for`);
-    }
-    if (!session.tlsActive) {
-      session.note('no TLS: this password crosses the network in clear text (base64 is not encryption)');
-    }
-    return session.authenticate(mechanism, username, password);
   }
 
   private remark(kind: Extract<TranscriptEventKind, 'info' | 'error'>, text: string): void {

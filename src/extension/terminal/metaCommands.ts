@@ -4,7 +4,7 @@
  * terminal carries them out.
  */
 
-export type AuthMechanism = 'PLAIN' | 'LOGIN';
+import type { AuthMechanism } from '../../core/authentication';
 
 export type MetaCommand =
   | { name: 'help' }

@@ -3,6 +3,8 @@
  * line editor and the SMTP session (a new one on /reconnect), and talks to the editor only through
  * `SessionConsoleHost`. sessionTerminal.ts adapts it to a Pseudoterminal; plain node tests drive it directly.
  */
+import type { AuthMechanism } from '../../core/authentication';
+import { authenticateWithPrompts, type AuthPrompts } from '../../core/authFlow';
 import { describeError, SmtpError } from '../../core/errors';
 import { classificationDomains, resolveRelayParameters } from '../../core/relayParameters';
 import type { ClassifyReply } from '../../core/classification';
@@ -17,7 +19,7 @@ import type { Target } from '../target';
 import { completeCommandLine } from './commandCompletion';
 import { ConversationReader, type ConversationItem } from './conversationReader';
 import { LineEditor } from './lineEditor';
-import { isMetaCommandLine, parseMetaCommand, type AuthMechanism, type MetaCommand } from './metaCommands';
+import { isMetaCommandLine, parseMetaCommand, type MetaCommand } from './metaCommands';
 import { renderError, renderIncompleteReply, renderInfo, renderReply, renderSentLine } from './replyRendering';
 import { SessionRelayResults } from './sessionRelayResults';
 import {
@@ -40,10 +42,8 @@ export interface SessionConsoleHost {
   /** Terminal output: CR LF line ends, ANSI colours. */
   write(output: string): void;
   connectionChanged(connection: ConsoleConnection): void;
-  /** A user name for AUTH when neither the command nor the target gives one. */
-  askForUsername(mechanism: AuthMechanism): Promise<string | undefined>;
-  /** The secret, from a store or asked masked; never echoed, never recorded. */
-  askForSecret(username: string, mechanism: AuthMechanism): Promise<string | undefined>;
+  /** The user name and password /auth asks for (authPrompts.ts in the extension); never echoed, never recorded. */
+  authPrompts: AuthPrompts;
   /** A session was created (at start and at each /reconnect): for whoever records or watches it. */
   sessionStarted?(session: SmtpSession): void;
   /** Saves the transcript; resolves with where it went (for the user), or undefined when cancelled. */
@@ -593,39 +593,29 @@ export class SessionConsole {
     }
   }
 
+  /** /auth: the steps of core/authFlow.ts, with its notices and outcome shown here. */
   private async authenticate(mechanism: AuthMechanism, typedUsername: string | undefined): Promise<void> {
     const session = this.readySession();
     if (!session) {
       return;
     }
-    const advertised = session.capabilities?.authMechanisms;
-    if (advertised && !advertised.includes(mechanism)) {
-      this.write(
-        renderInfo(
-          advertised.length > 0
-            ? `The server advertised AUTH ${advertised.join(' ')}, not ${mechanism}; trying anyway.`
-            : `The server advertised no AUTH${session.tlsActive ? '' : ' (many offer it only inside TLS: /starttls)'}; trying anyway.`,
-        ),
-      );
+    const username = typedUsername ?? this.options.target.username;
+    try {
+      const result = await authenticateWithPrompts(session, {
+        mechanism,
+        ...(username === undefined ? {} : { username }),
+        prompts: this.host.authPrompts,
+        notice: (text) => this.write(renderInfo(asSentence(text))),
+        startTlsHint: '/starttls',
+      });
+      if (result.kind === 'cancelled') {
+        this.write(renderInfo(`AUTH cancelled: no ${result.missing}.`));
+      } else if (result.kind === 'closed') {
+        this.write(renderError('the connection closed while the password was asked for'));
+      }
+    } catch (error) {
+      this.reportFailure(session, error);
     }
-    const username = typedUsername ?? this.options.target.username ?? (await this.host.askForUsername(mechanism));
-    if (!username) {
-      this.write(renderInfo('AUTH cancelled: no user name.'));
-      return;
-    }
-    const secret = await this.host.askForSecret(username, mechanism);
-    if (secret === undefined) {
-      this.write(renderInfo('AUTH cancelled: no password.'));
-      return;
-    }
-    if (session.state !== 'ready') {
-      this.write(renderError('the connection closed while the password was asked for'));
-      return;
-    }
-    if (!session.tlsActive) {
-      this.write(renderInfo('No TLS: this password crosses the network in clear text (base64 is not encryption).'));
-    }
-    await session.authenticate(mechanism, username, secret).catch((error: unknown) => this.reportFailure(session, error));
   }
 
   private async save(): Promise<void> {
@@ -710,6 +700,11 @@ export function transcriptExtra(target: Pick<Target, 'tls' | 'practicePersona'>)
 export function namedTarget(target: Pick<Target, 'label' | 'host' | 'port'>): string {
   const where = describeTarget(target);
   return target.label === where ? where : `${target.label} (${where})`;
+}
+
+/** "no TLS: ..." as a line of its own: "No TLS: ....". */
+function asSentence(clause: string): string {
+  return `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
 }
 
 function describeTlsMode(mode: Target['tls']): string {

@@ -5,6 +5,7 @@ import { describeTarget } from '../../core/sessionOptions';
 import type { RelayReport } from '../../core/relayTypes';
 import type { Transcript } from '../../core/transcriptEvent';
 import type { SmtpSession } from '../../core/session';
+import { authPromptsFor } from '../authPrompts';
 import { commandIds } from '../ids';
 import type { AuthPasswords } from '../secrets';
 import type { LabSettings } from '../settings';
@@ -13,7 +14,6 @@ import type { TranscriptRecording, TranscriptStore } from '../transcripts/transc
 import type { RelayVerdicts } from '../verdict/relayVerdicts';
 import { CatalogueRelayTests } from './catalogueRelayTests';
 import { SessionConsole, sessionTerminalTool, transcriptExtra, type ConsoleConnection } from './sessionConsole';
-import type { AuthMechanism } from './metaCommands';
 
 /** What a session terminal needs from the extension, beyond its target. */
 export interface SessionTerminalServices {
@@ -69,8 +69,7 @@ export class SessionTerminal implements vscode.Pseudoterminal {
       {
         write: (output) => this.write(output),
         connectionChanged: (connection) => this.connectionChanged(connection),
-        askForUsername: (mechanism) => this.askForUsername(mechanism),
-        askForSecret: (username, mechanism) => this.askForSecret(username, mechanism),
+        authPrompts: authPromptsFor(services.passwords, target),
         sessionStarted: (session) => this.record(session),
         saveTranscript: () => this.saveTranscript(),
         relayReportChanged: (report) => this.publishVerdict(report),
@@ -217,31 +216,6 @@ export class SessionTerminal implements vscode.Pseudoterminal {
     this.connectionValue = connection;
     this.nameEmitter.fire(SessionTerminal.titleFor(this.target, connection));
     this.connectionEmitter.fire(connection);
-  }
-
-  private askForUsername(mechanism: AuthMechanism): Promise<string | undefined> {
-    return Promise.resolve(
-      vscode.window.showInputBox({
-        title: `AUTH ${mechanism} on ${describeTarget(this.target)}`,
-        prompt: 'The user name to authenticate as',
-        ignoreFocusOut: true,
-        validateInput: (value) => (/[\r\n]/.test(value) ? 'One line only.' : undefined),
-      }),
-    );
-  }
-
-  /** The stored password (SMTP: Set AUTH Password), else asked for, masked; never kept here. */
-  private async askForSecret(username: string, mechanism: AuthMechanism): Promise<string | undefined> {
-    const stored = await this.services.passwords.get(this.target, username);
-    if (stored !== undefined) {
-      return stored;
-    }
-    return vscode.window.showInputBox({
-      title: `AUTH ${mechanism} password for ${username} on ${describeTarget(this.target)}`,
-      prompt: 'Sent once; never shown in the terminal or recorded in the transcript. "SMTP: Set AUTH Password" keeps it in the keychain.',
-      password: true,
-      ignoreFocusOut: true,
-    });
   }
 }
 

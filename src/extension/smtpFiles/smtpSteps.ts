@@ -1,0 +1,52 @@
+/**
+ * The steps of a .smtp block and the problems found in its text: the types smtpDocument.ts (which reads the
+ * file) and authSteps.ts (which reads its AUTH lines) share, in a module of their own so that neither
+ * imports the other. No `vscode` here.
+ */
+import type { AuthMechanism } from '../../core/authentication';
+import type { diagnosticCodes } from '../ids';
+
+export type SmtpStep = SmtpCommandStep | SmtpDataStep | SmtpAuthStep;
+
+export interface SmtpCommandStep {
+  kind: 'command';
+  line: number;
+  /** The command as written, trimmed, references not yet replaced. */
+  text: string;
+  /** A line written to answer the 334 of the AUTH before it: sent only when the server did ask. */
+  answersAuthChallenge?: boolean;
+}
+
+/** `AUTH PLAIN` or `AUTH LOGIN` alone: authenticates with a password that is never in the file. */
+export interface SmtpAuthStep {
+  kind: 'auth';
+  line: number;
+  text: string;
+  mechanism: AuthMechanism;
+}
+
+/** `DATA` and the message after it. */
+export interface SmtpDataStep {
+  kind: 'data';
+  line: number;
+  text: string;
+  /** The message lines as the server will read them (a leading ".." written in the file is one "."). */
+  body: string[];
+  bodyStartLine: number;
+  /** The line of the lone ".", or undefined when the block ended first (a problem: the block is not run). */
+  endLine?: number;
+}
+
+export type SmtpDocumentProblemCode = (typeof diagnosticCodes)[
+  'unknownDirective' | 'invalidDirective' | 'invalidVariable' | 'undefinedVariable' | 'unterminatedData' | 'credentialInFile'
+];
+
+export interface SmtpDocumentProblem {
+  line: number;
+  startColumn: number;
+  endColumn: number;
+  /** An error stops the block it is in (or, outside every block, the whole file) from being sent. */
+  severity: 'error' | 'warning' | 'information';
+  code: SmtpDocumentProblemCode;
+  message: string;
+}
