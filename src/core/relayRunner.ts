@@ -1,22 +1,12 @@
-import { performance } from 'node:perf_hooks';
-import type { ReplyContext } from './classification';
-import { classifyReply } from './classifyReply';
 import { assertSingleLine } from './commandLine';
-import { CancelledError, CommandInjectionError, describeError, SmtpError } from './errors';
+import { CommandInjectionError, describeError, SmtpError } from './errors';
 import { findRelayTest, UnknownRelayTestError } from './relayCatalogue';
 import { RelayConnection, SessionRefusedError } from './relayConnection';
-import {
-  classifiedRecord,
-  decideAfterDelivery,
-  decideControlOutcome,
-  decideRelayOutcome,
-  type ClassifiedStep,
-  type ControlState,
-  type OutcomeDecision,
-} from './relayOutcome';
-import { classificationDomains, resolveRelayParameters } from './relayParameters';
+import { ConnectionErrorPlan } from './relayConnectionPlan';
+import { classifiedRecord, type ClassifiedStep, type ControlState, type OutcomeDecision } from './relayOutcome';
+import { resolveRelayParameters } from './relayParameters';
 import { detectTarpit, type RcptTiming } from './relayTarpit';
-import { relayTestMessage } from './relayTestMessage';
+import { attemptRelayTest, type RelayTestContext, type TestAttempt } from './relayTestAttempt';
 import type {
   RelayReport,
   RelayRunOptions,
@@ -28,168 +18,25 @@ import type {
 import { decideRelayVerdict, relayWarnings, tarpitWarning } from './relayVerdict';
 import type { SmtpReply } from './reply';
 import type { SmtpSession } from './session';
-import { endOfDataCommand } from './smtpCommand';
 import type { TranscriptEvent } from './transcriptEvent';
+
+export { refusalsPerConnection } from './relayConnectionPlan';
+export type { RelayTestContext } from './relayTestAttempt';
 
 /**
  * Runs relay tests the way KB 304897 does: one connection, EHLO, then per test RSET, MAIL FROM and
- * RCPT TO, classifying every reply. DATA is sent only with confirmByDelivery, and only for tests left
- * NDR-pending, with a small message labelled as a test.
+ * RCPT TO, classifying every reply (relayTestAttempt.ts). DATA is sent only with confirmByDelivery, and
+ * only for tests left NDR-pending, with a small message labelled as a test.
  *
  * When the server drops the connection or answers 421, the runner connects again (with EHLO) and
  * retries the interrupted test once; a test interrupted twice is an 'error' and the run carries on with
  * the rest. One dropped connection never ends the run, unlike the tools the reference lists.
  *
- * Refusals are errors to the server, and servers slow down clients that make many: Postfix sleeps
- * before every reply once a session has made smtpd_soft_error_limit (10) errors and drops it at
- * smtpd_hard_error_limit (20). So after refusalsPerConnection refusals the runner says QUIT and opens
- * a fresh connection before the next test, one connection at a time. The transcript notes each such
- * reconnection, so it still reads as one section per connection.
+ * Refusals are errors to the server, and servers slow down or drop clients that make many, so the
+ * runner says QUIT and opens a fresh connection before the server's error limit (relayConnectionPlan.ts),
+ * one connection at a time. The transcript notes each reconnection, so it still reads as one section
+ * per connection.
  */
-
-/**
- * Refusals (4xx/5xx replies) on one connection after which the next test starts on a new connection:
- * below Postfix's default smtpd_soft_error_limit of 10, with room for a test that is refused twice
- * (RSET and MAIL, or MAIL and DATA).
- */
-export const refusalsPerConnection = 7;
-
-/** What a test run inside an existing session (the terminal's `/test kb6`) needs beyond the parameters. */
-export interface RelayTestContext {
-  /** What the control showed earlier, if it ran; refusals mean nothing when it was refused. */
-  control?: ControlState;
-  confirmByDelivery?: boolean;
-}
-
-/** One pass of a test over one connection. */
-interface TestAttempt {
-  steps: ClassifiedStep[];
-  /** Set when the server answered enough to decide. */
-  decision?: OutcomeDecision;
-  /** Why the connection was lost (or closed by a 421); a new one is needed for the next test. */
-  interruption?: string;
-  cancelled?: boolean;
-  rcptTiming?: RcptTiming;
-}
-
-function unbracketed(address: string): string {
-  return address.replace(/^<|>$/g, '');
-}
-
-function describeReply(reply: SmtpReply): string {
-  return `${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''} ${reply.text.split('\n')[0]}`.trim();
-}
-
-async function attemptRelayTest(
-  session: SmtpSession,
-  test: RelayTestDefinition,
-  addresses: RelayTestAddresses,
-  parameters: RelayTestParameters,
-  context: RelayTestContext,
-): Promise<TestAttempt> {
-  const localDomains = classificationDomains(parameters);
-  const attempt: TestAttempt = { steps: [] };
-  const classified = (command: string, reply: SmtpReply, extra: Partial<ReplyContext> = {}): ClassifiedStep => ({
-    command,
-    reply,
-    classification: classifyReply(reply, { command, localDomains, ...extra }),
-  });
-  const closing = (reply: SmtpReply, what: string): boolean => {
-    if (reply.code !== 421) {
-      return false;
-    }
-    attempt.interruption = `the server answered ${what} with ${describeReply(reply)} and is closing the connection`;
-    return true;
-  };
-  const decide = (steps: { mail: ClassifiedStep; rcpt?: ClassifiedStep }): OutcomeDecision =>
-    test.group === 'control' ? decideControlOutcome(steps) : decideRelayOutcome(steps, context.control ?? 'not-run');
-
-  try {
-    const rset = await session.command('RSET');
-    if (closing(rset, 'RSET')) {
-      attempt.steps.push(classified('RSET', rset));
-      return attempt;
-    }
-    if (rset.code >= 400) {
-      attempt.steps.push(classified('RSET', rset));
-    }
-
-    const mailCommand = `MAIL FROM:${addresses.mailFrom}`;
-    const mail = classified(mailCommand, await session.command(mailCommand));
-    attempt.steps.push(mail);
-    if (closing(mail.reply, 'MAIL FROM')) {
-      return attempt;
-    }
-    if (mail.classification.class === 'rejection') {
-      attempt.decision = decide({ mail });
-      return attempt;
-    }
-
-    const rcptCommand = `RCPT TO:${addresses.rcptTo}`;
-    const recipient = unbracketed(addresses.rcptTo);
-    const sentAt = performance.now();
-    const rcptReply = await session.command(rcptCommand);
-    const rcpt = classified(rcptCommand, rcptReply, { recipient });
-    attempt.rcptTiming = { latencyMs: performance.now() - sentAt, rejected: rcpt.classification.class === 'rejection' };
-    attempt.steps.push(rcpt);
-    if (closing(rcptReply, 'RCPT TO')) {
-      return attempt;
-    }
-    attempt.decision = decide({ mail, rcpt });
-
-    if (context.confirmByDelivery && test.group !== 'control' && attempt.decision.outcome === 'needs-confirmation') {
-      await confirmByDelivery(session, test, addresses, parameters, rcpt, attempt, classified);
-    }
-  } catch (error) {
-    if (error instanceof CancelledError) {
-      attempt.cancelled = true;
-      attempt.interruption = describeError(error);
-    } else if (error instanceof CommandInjectionError) {
-      // Nothing was sent: the addresses themselves are wrong, and the connection is still fine.
-      attempt.decision = { outcome: 'error', reason: `Not sent: ${describeError(error)} (check the test parameters).` };
-    } else if (error instanceof SmtpError) {
-      attempt.interruption = describeError(error);
-      if (attempt.decision) {
-        // Only confirmByDelivery runs after the decision: RCPT decided, the delivery never answered.
-        attempt.decision = { ...attempt.decision, reason: `${attempt.decision.reason} Confirming by delivery failed: ${attempt.interruption}.` };
-      }
-    } else {
-      throw error;
-    }
-  }
-  return attempt;
-}
-
-async function confirmByDelivery(
-  session: SmtpSession,
-  test: RelayTestDefinition,
-  addresses: RelayTestAddresses,
-  parameters: RelayTestParameters,
-  rcpt: ClassifiedStep,
-  attempt: TestAttempt,
-  classified: (command: string, reply: SmtpReply, extra?: Partial<ReplyContext>) => ClassifiedStep,
-): Promise<void> {
-  const data = classified('DATA', await session.command('DATA'));
-  attempt.steps.push(data);
-  if (data.reply.code !== 354) {
-    if (data.reply.code === 421) {
-      attempt.interruption = `the server answered DATA with ${describeReply(data.reply)}`;
-    }
-    attempt.decision = {
-      outcome: attempt.decision?.outcome ?? 'needs-confirmation',
-      reason: `${attempt.decision?.reason ?? ''} DATA was refused (${describeReply(data.reply)}), so delivery could not confirm it.`.trim(),
-    };
-    return;
-  }
-  const message = relayTestMessage(test, addresses, parameters.heloName);
-  const endReply = await session.sendMessageBody(message);
-  const endOfMessage = classified(endOfDataCommand, endReply, { acceptedRecipients: [unbracketed(addresses.rcptTo)] });
-  attempt.steps.push(endOfMessage);
-  attempt.decision = decideAfterDelivery(rcpt, endOfMessage);
-  if (endReply.code === 421) {
-    attempt.interruption = `the server answered the end of the message with ${describeReply(endReply)}`;
-  }
-}
 
 function resultOf(
   test: RelayTestDefinition,
@@ -280,10 +127,6 @@ function lineBreakInParameters(parameters: RelayTestParameters): OutcomeDecision
   return undefined;
 }
 
-function refusalsIn(steps: readonly ClassifiedStep[]): number {
-  return steps.filter((step) => step.reply.code >= 400).length;
-}
-
 /** What a control result means for the tests after it; also used by the terminal's /test across commands. */
 export function controlStateOf(result: RelayTestResult): ControlState {
   if (result.outcome === 'passed') {
@@ -293,129 +136,210 @@ export function controlStateOf(result: RelayTestResult): ControlState {
 }
 
 /**
+ * Where a suite run stands between two tests:
+ * - `connected`: the connection is open and under the server's error limit; the next test runs on it.
+ * - `dropped`: the server closed the connection (after the last test decided); reconnect first.
+ * - `near-error-limit`: the connection made as many refusals as the plan allows; QUIT and reconnect first.
+ * - `stopped`: the run cannot go on (cancelled, refused, unreachable); every remaining test gets `decision`.
+ */
+type RunState =
+  | { kind: 'connected' }
+  | { kind: 'dropped' }
+  | { kind: 'near-error-limit' }
+  | { kind: 'stopped'; decision: OutcomeDecision };
+
+/**
+ * A reply after which a closed connection means the server's error limit: a refusal (Exim answers its
+ * last tolerated error with "501 Too many syntax or protocol errors" and closes), or a 421 that says so
+ * (Postfix: "421 4.7.0 Error: too many errors"). A 421 for any other reason (shutdown, timeout) is not.
+ */
+function isErrorLimitReply(reply: SmtpReply): boolean {
+  return reply.code >= 400 && (reply.code !== 421 || /too many/i.test(reply.text));
+}
+
+const cancelledRun: OutcomeDecision = { outcome: 'error', reason: 'Not run: the run was cancelled.' };
+
+/** One run of runRelaySuite: the connection, what the run has learned so far, and the results. */
+class RelaySuiteRun {
+  private readonly connection: RelayConnection;
+  private readonly errorPlan = new ConnectionErrorPlan();
+  private readonly signal: AbortSignal | undefined;
+  readonly transcript: TranscriptEvent[] = [];
+  readonly results: RelayTestResult[] = [];
+  readonly rcptTimings: RcptTiming[] = [];
+  /** The parameters, completed from the server's greeting and EHLO reply on each connection. */
+  parameters: RelayTestParameters;
+  private control: ControlState = 'not-run';
+  private state: RunState = { kind: 'dropped' };
+  /** The last reply a test got on the current connection: it tells why the server closed it. */
+  private lastReply: SmtpReply | undefined;
+
+  constructor(private readonly options: RelayRunOptions) {
+    this.signal = options.signal ?? options.session.signal;
+    this.parameters = options.parameters;
+    this.connection = new RelayConnection({ ...options.session, ...(this.signal ? { signal: this.signal } : {}) }, options.parameters.heloName, (event) => {
+      this.transcript.push(event);
+      options.onEvent?.(event);
+    });
+  }
+
+  async run(tests: readonly RelayTestDefinition[]): Promise<void> {
+    const invalid = lineBreakInParameters(this.options.parameters);
+    this.state = invalid ? { kind: 'stopped', decision: invalid } : await this.connect();
+    for (const test of tests) {
+      const startedAt = Date.now();
+      await this.prepareForNextTest();
+      const addresses = test.build(this.parameters);
+      this.options.onTestStarted?.(test);
+      if (this.state.kind === 'stopped') {
+        this.finish(test, resultOf(test, addresses, this.state.decision, [], startedAt));
+        continue;
+      }
+      const { decision, steps } = await this.runTest(test, addresses);
+      this.finish(test, resultOf(test, addresses, decision, steps, startedAt));
+    }
+    await this.connection.quit();
+  }
+
+  /** Leaves the run `connected` or `stopped`: reconnects after a drop or near the server's error limit. */
+  private async prepareForNextTest(): Promise<void> {
+    if (this.state.kind !== 'stopped' && this.signal?.aborted) {
+      this.state = { kind: 'stopped', decision: cancelledRun };
+    }
+    if (this.state.kind === 'connected' && !this.connection.isOpen) {
+      // Closed right after answering the last test: an error limit when that answer was a refusal.
+      if (this.lastReply && isErrorLimitReply(this.lastReply)) {
+        this.errorPlan.connectionDropped(this.errorPlan.refusalsOnConnection - 1);
+      }
+      this.state = { kind: 'dropped' };
+    }
+    if (this.state.kind === 'connected' && this.errorPlan.exhausted) {
+      this.state = { kind: 'near-error-limit' };
+    }
+    if (this.state.kind === 'dropped') {
+      this.connection.note('the connection was closed; reconnecting');
+      this.state = await this.connect();
+    } else if (this.state.kind === 'near-error-limit') {
+      this.connection.note(this.errorPlan.reconnectionNote());
+      await this.connection.quit();
+      this.state = await this.connect();
+    }
+  }
+
+  /** One test: an attempt, and after an interruption one more on a new connection. */
+  private async runTest(test: RelayTestDefinition, addresses: RelayTestAddresses): Promise<{ decision: OutcomeDecision; steps: ClassifiedStep[] }> {
+    const first = await this.attempt(test, addresses);
+    const steps = [...first.steps];
+    if (first.cancelled) {
+      this.state = { kind: 'stopped', decision: cancelledRun };
+      return { decision: { outcome: 'error', reason: `Cancelled: ${first.interruption}.` }, steps };
+    }
+    if (!first.interruption) {
+      return { decision: first.decision ?? { outcome: 'error', reason: 'No decision.' }, steps };
+    }
+
+    const firstInterruption = first.interruption;
+    this.connection.note(`${test.id} interrupted: ${firstInterruption}; reconnecting`);
+    this.state = await this.connect();
+    if (this.state.kind === 'stopped') {
+      const failure = this.state.decision.reason;
+      this.state = { kind: 'stopped', decision: { outcome: 'error', reason: `Not run: the connection was lost and could not be opened again (${failure})` } };
+      return { decision: first.decision ?? { outcome: 'error', reason: `Interrupted (${firstInterruption}), and reconnecting failed: ${failure}` }, steps };
+    }
+    if (first.decision) {
+      return { decision: first.decision, steps };
+    }
+
+    this.connection.note(`retrying ${test.id} on the new connection`);
+    const second = await this.attempt(test, addresses);
+    steps.push(...second.steps);
+    if (second.cancelled) {
+      this.state = { kind: 'stopped', decision: cancelledRun };
+    }
+    const decision: OutcomeDecision = second.decision
+      ? { ...second.decision, reason: `${second.decision.reason} (Retried on a new connection after: ${firstInterruption}.)` }
+      : { outcome: 'error', reason: `Interrupted twice: ${firstInterruption}; then ${second.interruption ?? 'no reply'}.` };
+    return { decision, steps };
+  }
+
+  /** One pass over the open connection, counted against the server's error limit. */
+  private async attempt(test: RelayTestDefinition, addresses: RelayTestAddresses): Promise<TestAttempt> {
+    const attempt = await attemptRelayTest(this.connection.current!, test, addresses, this.parameters, {
+      control: this.control,
+      confirmByDelivery: this.options.confirmByDelivery,
+    });
+    const codes = attempt.steps.map((step) => step.reply.code);
+    // The reply just before the connection closed: this attempt's last, or the previous test's when the
+    // close was only noticed at this attempt's first command.
+    const lastReply = attempt.steps.at(-1)?.reply ?? this.lastReply;
+    if (attempt.interruption && !attempt.cancelled && lastReply && isErrorLimitReply(lastReply)) {
+      // Closed by its error limit: a closing 421 comes after the tolerated errors, a closing refusal is
+      // the first error past them.
+      const closedBy421 = lastReply.code === 421;
+      this.errorPlan.recordReplies(closedBy421 ? codes.slice(0, -1) : codes);
+      this.errorPlan.connectionDropped(this.errorPlan.refusalsOnConnection - (closedBy421 ? 0 : 1));
+    } else {
+      this.errorPlan.recordReplies(codes);
+    }
+    this.lastReply = lastReply;
+    if (attempt.rcptTiming) {
+      this.rcptTimings.push(attempt.rcptTiming);
+    }
+    return attempt;
+  }
+
+  private async connect(): Promise<RunState> {
+    this.lastReply = undefined;
+    try {
+      const opened = await this.connection.open();
+      this.errorPlan.connectionOpened();
+      this.parameters = resolveRelayParameters(this.parameters, {
+        greeting: opened.greeting,
+        ehloReply: opened.ehloReply,
+        remoteAddress: opened.session.remoteAddress,
+      });
+      return { kind: 'connected' };
+    } catch (error) {
+      if (error instanceof SessionRefusedError) {
+        return { kind: 'stopped', decision: { outcome: error.temporary ? 'error' : 'inconclusive', reason: `Not run: ${error.message}.` } };
+      }
+      if (error instanceof SmtpError) {
+        return { kind: 'stopped', decision: { outcome: 'error', reason: `Not run: ${describeError(error)}.` } };
+      }
+      throw error;
+    }
+  }
+
+  private finish(test: RelayTestDefinition, result: RelayTestResult): void {
+    this.results.push(result);
+    if (test.group === 'control') {
+      this.control = controlStateOf(result);
+    }
+    this.options.onTestFinished?.(result);
+  }
+}
+
+/**
  * Runs the selected tests against one server and judges it. Rejects only for unknown test ids; parameters
  * with a line break make every test an 'error' without connecting.
  */
 export async function runRelaySuite(options: RelayRunOptions): Promise<RelayReport> {
   const startedAt = Date.now();
   const tests = testsToRun(options.testIds);
-  const transcript: TranscriptEvent[] = [];
-  const signal = options.signal ?? options.session.signal;
-  const connection = new RelayConnection({ ...options.session, ...(signal ? { signal } : {}) }, options.parameters.heloName, (event) => {
-    transcript.push(event);
-    options.onEvent?.(event);
-  });
-  const results: RelayTestResult[] = [];
-  const rcptTimings: RcptTiming[] = [];
-  /** 4xx/5xx replies on the current connection: what the server counts as the client's errors. */
-  let refusalsOnConnection = 0;
-  let parameters = options.parameters;
-  let control: ControlState = 'not-run';
-  /** Set once the run cannot go on: every remaining test gets this reason. */
-  let stopped: OutcomeDecision | undefined;
+  const run = new RelaySuiteRun(options);
+  await run.run(tests);
 
-  const finish = (test: RelayTestDefinition, result: RelayTestResult): void => {
-    results.push(result);
-    if (test.group === 'control') {
-      control = controlStateOf(result);
-    }
-    options.onTestFinished?.(result);
-  };
-
-  const openConnection = async (): Promise<OutcomeDecision | undefined> => {
-    try {
-      const opened = await connection.open();
-      refusalsOnConnection = 0;
-      parameters = resolveRelayParameters(parameters, {
-        greeting: opened.greeting,
-        ehloReply: opened.ehloReply,
-        remoteAddress: opened.session.remoteAddress,
-      });
-      return undefined;
-    } catch (error) {
-      if (error instanceof SessionRefusedError) {
-        return {
-          outcome: error.temporary ? 'error' : 'inconclusive',
-          reason: `Not run: ${error.message}.`,
-        };
-      }
-      if (error instanceof SmtpError) {
-        return { outcome: 'error', reason: `Not run: ${describeError(error)}.` };
-      }
-      throw error;
-    }
-  };
-
-  stopped = lineBreakInParameters(options.parameters) ?? (await openConnection());
-  for (const test of tests) {
-    const testStartedAt = Date.now();
-    if (!stopped && signal?.aborted) {
-      stopped = { outcome: 'error', reason: 'Not run: the run was cancelled.' };
-    }
-    if (!stopped && !connection.isOpen) {
-      connection.note('the connection was closed; reconnecting');
-      stopped = await openConnection();
-    }
-    if (!stopped && refusalsOnConnection >= refusalsPerConnection) {
-      connection.note(
-        `${refusalsOnConnection} refusals on this connection: reconnecting before the server's error limit slows it down ` +
-          '(Postfix: smtpd_soft_error_limit)',
-      );
-      await connection.quit();
-      stopped = await openConnection();
-    }
-    const addresses = test.build(parameters);
-    options.onTestStarted?.(test);
-    if (stopped) {
-      finish(test, resultOf(test, addresses, stopped, [], testStartedAt));
-      continue;
-    }
-    const steps: ClassifiedStep[] = [];
-    let attempt = await attemptRelayTest(connection.current!, test, addresses, parameters, { control, confirmByDelivery: options.confirmByDelivery });
-    steps.push(...attempt.steps);
-    refusalsOnConnection += refusalsIn(attempt.steps);
-    let decision = attempt.decision;
-    if (attempt.cancelled) {
-      stopped = { outcome: 'error', reason: 'Not run: the run was cancelled.' };
-      decision = { outcome: 'error', reason: `Cancelled: ${attempt.interruption}.` };
-    } else if (attempt.interruption) {
-      const firstInterruption = attempt.interruption;
-      connection.note(`${test.id} interrupted: ${firstInterruption}; reconnecting`);
-      const reconnectFailure = await openConnection();
-      if (reconnectFailure) {
-        stopped = { outcome: 'error', reason: `Not run: the connection was lost and could not be opened again (${reconnectFailure.reason})` };
-        decision ??= { outcome: 'error', reason: `Interrupted (${firstInterruption}), and reconnecting failed: ${reconnectFailure.reason}` };
-      } else if (!decision) {
-        connection.note(`retrying ${test.id} on the new connection`);
-        attempt = await attemptRelayTest(connection.current!, test, addresses, parameters, { control, confirmByDelivery: options.confirmByDelivery });
-        steps.push(...attempt.steps);
-        refusalsOnConnection += refusalsIn(attempt.steps);
-        decision = attempt.decision
-          ? { ...attempt.decision, reason: `${attempt.decision.reason} (Retried on a new connection after: ${firstInterruption}.)` }
-          : { outcome: 'error', reason: `Interrupted twice: ${firstInterruption}; then ${attempt.interruption ?? 'no reply'}.` };
-        if (attempt.cancelled) {
-          stopped = { outcome: 'error', reason: 'Not run: the run was cancelled.' };
-        }
-      }
-    }
-    if (attempt.rcptTiming) {
-      rcptTimings.push(attempt.rcptTiming);
-    }
-    finish(test, resultOf(test, addresses, decision ?? { outcome: 'error', reason: 'No decision.' }, steps, testStartedAt));
-  }
-  await connection.quit();
-
-  const warnings = relayWarnings(results, parameters);
-  const tarpit = detectTarpit(rcptTimings);
+  const warnings = relayWarnings(run.results, run.parameters);
+  const tarpit = detectTarpit(run.rcptTimings);
   if (tarpit) {
     warnings.push(tarpitWarning(tarpit.baselineMs, tarpit.slowestMs));
   }
   return {
     target: { host: options.session.host, port: options.session.port },
-    verdict: decideRelayVerdict(results),
+    verdict: decideRelayVerdict(run.results),
     warnings,
-    tests: results,
-    transcript,
+    tests: run.results,
+    transcript: run.transcript,
     startedAt,
     durationMs: Date.now() - startedAt,
   };

@@ -88,6 +88,44 @@ describe('relay runner and server error limits', () => {
     assert.equal(server.peers.length, 1);
   });
 
+  test("a server that closes at its own, lower error limit (Exim's smtp_max_synprot_errors 3) is met once: later connections end before it", async () => {
+    // Like Exim: the fourth error on a connection is answered "501 Too many syntax or protocol errors", then closed.
+    const server = await startScriptedServer(async (peer) => {
+      let errors = 0;
+      const refuse = async (reply: string): Promise<void> => {
+        errors += 1;
+        if (errors > 3) {
+          await peer.send(`${reply.replace(/^(\d{3}) /, '$1-')}\r\n501 Too many syntax or protocol errors\r\n`);
+          await peer.end();
+          return;
+        }
+        await peer.send(`${reply}\r\n`);
+      };
+      await peer.send('220 mx.example.com ESMTP Exim 4.96\r\n');
+      await peer.converse([
+        [/^EHLO /i, '250-mx.example.com Hello\r\n250 HELP\r\n'],
+        [/^RSET$/i, '250 Reset OK\r\n'],
+        [/^MAIL FROM:/i, '250 OK\r\n'],
+        [/^RCPT TO:<postmaster@example\.com>$/i, '250 Accepted\r\n'],
+        [/^RCPT TO:/i, (line) => refuse(`550 relay not permitted`)],
+      ]);
+    });
+    servers.push(server);
+    const all = selectRelayTests('all').map((definition) => definition.id);
+    const report = await runRelaySuite({ session: { host: server.host, port: server.port, tls: 'none' }, parameters, testIds: all });
+
+    assert.equal(report.verdict, 'closed');
+    assert.deepEqual(report.tests.filter((result) => result.outcome !== 'passed').map((result) => result.id), []);
+    const tooMany = report.transcript.filter((event) => event.kind === 'received' && /Too many syntax/.test(event.text));
+    assert.equal(tooMany.length, 1, 'only the first connection meets the limit');
+    for (const peer of server.peers.slice(1)) {
+      assert.ok(refusedRecipients(peer.received) <= 2, `a later connection got ${refusedRecipients(peer.received)} refusals`);
+    }
+    const notes = report.transcript.filter((event) => event.kind === 'info').map((event) => event.text);
+    assert.ok(notes.some((note) => /^(the connection was closed|\S+ interrupted: .*); reconnecting$/.test(note)), 'the drop is noted');
+    assert.ok(notes.some((note) => /^2 refusals on this connection: .*closed an earlier connection after 3 tolerated refusals/.test(note)), notes.join('\n'));
+  });
+
   test("Postfix's fixed error sleep is a tarpit finding even when timer jitter makes the last delay a little shorter", () => {
     // Ten fast refusals, then smtpd_error_sleep_time (1 s) before each reply, measured with jitter.
     const timings = [...Array.from({ length: 10 }, () => 2), 1003.4, 1001.9, 1002.7, 1000.8].map((latencyMs) => ({ latencyMs, rejected: true }));

@@ -1,0 +1,163 @@
+import { performance } from 'node:perf_hooks';
+import type { ReplyContext } from './classification';
+import { classifyReply } from './classifyReply';
+import { CancelledError, CommandInjectionError, describeError, SmtpError } from './errors';
+import {
+  decideAfterDelivery,
+  decideControlOutcome,
+  decideRelayOutcome,
+  type ClassifiedStep,
+  type ControlState,
+  type OutcomeDecision,
+} from './relayOutcome';
+import { classificationDomains } from './relayParameters';
+import type { RcptTiming } from './relayTarpit';
+import { relayTestMessage } from './relayTestMessage';
+import type { RelayTestAddresses, RelayTestDefinition, RelayTestParameters } from './relayTypes';
+import type { SmtpReply } from './reply';
+import type { SmtpSession } from './session';
+import { endOfDataCommand } from './smtpCommand';
+
+/**
+ * One pass of one relay test over one open session, as KB 304897 types it: RSET, MAIL FROM, RCPT TO and,
+ * only with confirmByDelivery, DATA. It decides the test's outcome when the server answered enough, and
+ * otherwise says why it was interrupted; reconnecting and retrying is the runner's job (relayRunner.ts).
+ */
+
+/** What a test run inside an existing session (the terminal's `/test kb6`) needs beyond the parameters. */
+export interface RelayTestContext {
+  /** What the control showed earlier, if it ran; refusals mean nothing when it was refused. */
+  control?: ControlState;
+  confirmByDelivery?: boolean;
+}
+
+/** One pass of a test over one connection. */
+export interface TestAttempt {
+  steps: ClassifiedStep[];
+  /** Set when the server answered enough to decide. */
+  decision?: OutcomeDecision;
+  /** Why the connection was lost (or closed by a 421); a new one is needed for the next test. */
+  interruption?: string;
+  cancelled?: boolean;
+  rcptTiming?: RcptTiming;
+}
+
+function unbracketed(address: string): string {
+  return address.replace(/^<|>$/g, '');
+}
+
+function describeReply(reply: SmtpReply): string {
+  return `${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''} ${reply.text.split('\n')[0]}`.trim();
+}
+
+export async function attemptRelayTest(
+  session: SmtpSession,
+  test: RelayTestDefinition,
+  addresses: RelayTestAddresses,
+  parameters: RelayTestParameters,
+  context: RelayTestContext,
+): Promise<TestAttempt> {
+  const localDomains = classificationDomains(parameters);
+  const attempt: TestAttempt = { steps: [] };
+  const classified = (command: string, reply: SmtpReply, extra: Partial<ReplyContext> = {}): ClassifiedStep => ({
+    command,
+    reply,
+    classification: classifyReply(reply, { command, localDomains, ...extra }),
+  });
+  const closing = (reply: SmtpReply, what: string): boolean => {
+    if (reply.code !== 421) {
+      return false;
+    }
+    attempt.interruption = `the server answered ${what} with ${describeReply(reply)} and is closing the connection`;
+    return true;
+  };
+  const decide = (steps: { mail: ClassifiedStep; rcpt?: ClassifiedStep }): OutcomeDecision =>
+    test.group === 'control' ? decideControlOutcome(steps) : decideRelayOutcome(steps, context.control ?? 'not-run');
+
+  try {
+    const rset = await session.command('RSET');
+    if (closing(rset, 'RSET')) {
+      attempt.steps.push(classified('RSET', rset));
+      return attempt;
+    }
+    if (rset.code >= 400) {
+      attempt.steps.push(classified('RSET', rset));
+    }
+
+    const mailCommand = `MAIL FROM:${addresses.mailFrom}`;
+    const mail = classified(mailCommand, await session.command(mailCommand));
+    attempt.steps.push(mail);
+    if (closing(mail.reply, 'MAIL FROM')) {
+      return attempt;
+    }
+    if (mail.classification.class === 'rejection') {
+      attempt.decision = decide({ mail });
+      return attempt;
+    }
+
+    const rcptCommand = `RCPT TO:${addresses.rcptTo}`;
+    const recipient = unbracketed(addresses.rcptTo);
+    const sentAt = performance.now();
+    const rcptReply = await session.command(rcptCommand);
+    const rcpt = classified(rcptCommand, rcptReply, { recipient });
+    attempt.rcptTiming = { latencyMs: performance.now() - sentAt, rejected: rcpt.classification.class === 'rejection' };
+    attempt.steps.push(rcpt);
+    if (closing(rcptReply, 'RCPT TO')) {
+      return attempt;
+    }
+    attempt.decision = decide({ mail, rcpt });
+
+    if (context.confirmByDelivery && test.group !== 'control' && attempt.decision.outcome === 'needs-confirmation') {
+      await confirmByDelivery(session, test, addresses, parameters, rcpt, attempt, classified);
+    }
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      attempt.cancelled = true;
+      attempt.interruption = describeError(error);
+    } else if (error instanceof CommandInjectionError) {
+      // Nothing was sent: the addresses themselves are wrong, and the connection is still fine.
+      attempt.decision = { outcome: 'error', reason: `Not sent: ${describeError(error)} (check the test parameters).` };
+    } else if (error instanceof SmtpError) {
+      attempt.interruption = describeError(error);
+      if (attempt.decision) {
+        // Only confirmByDelivery runs after the decision: RCPT decided, the delivery never answered.
+        attempt.decision = { ...attempt.decision, reason: `${attempt.decision.reason} Confirming by delivery failed: ${attempt.interruption}.` };
+      }
+    } else {
+      throw error;
+    }
+  }
+  return attempt;
+}
+
+async function confirmByDelivery(
+  session: SmtpSession,
+  test: RelayTestDefinition,
+  addresses: RelayTestAddresses,
+  parameters: RelayTestParameters,
+  rcpt: ClassifiedStep,
+  attempt: TestAttempt,
+  classified: (command: string, reply: SmtpReply, extra?: Partial<ReplyContext>) => ClassifiedStep,
+): Promise<void> {
+  const data = classified('DATA', await session.command('DATA'));
+  attempt.steps.push(data);
+  if (data.reply.code !== 354) {
+    if (data.reply.code === 421) {
+      attempt.interruption = `the server answered DATA with ${describeReply(data.reply)}`;
+    }
+    attempt.decision = {
+      outcome: attempt.decision?.outcome ?? 'needs-confirmation',
+      reason: `${attempt.decision?.reason ?? ''} DATA was refused (${describeReply(data.reply)}), so delivery could not confirm it.`.trim(),
+    };
+    return;
+  }
+  const message = relayTestMessage(test, addresses, parameters.heloName);
+  const endReply = await session.sendMessageBody(message);
+  const endOfMessage = classified(endOfDataCommand, endReply, { acceptedRecipients: [unbracketed(addresses.rcptTo)] });
+  attempt.steps.push(endOfMessage);
+  attempt.decision = decideAfterDelivery(rcpt, endOfMessage);
+  if (endReply.code === 421) {
+    attempt.interruption = `the server answered the end of the message with ${describeReply(endReply)}`;
+  }
+}
+
