@@ -5,12 +5,17 @@
 #   chromium     the headless browser that drives the VS Code workbench in the UI tests
 #   libkrb5-dev  gssapi.h, for the kerberos native module that VS Code's server builds
 #   ripgrep      rg, which VS Code's search needs (@vscode/ripgrep would download it)
+#   dnsmasq-base the dnsmasq binary only (no system service, nothing on port 53): the MX tests start
+#                their own on a loopback port (test/support/dnsmasq.ts)
+#   dovecot-imapd Dovecot's IMAP server for the IMAP catcher tests (test/support/dovecot.ts, private config
+#                on a loopback port). Its package starts no daemon where policy-rc.d forbids it (containers);
+#                elsewhere the script stops the system service it left running.
 # Idempotent: a package that is already installed is left alone, and a machine that has them all makes
 # no network request. Works as root (CI, containers) and through sudo otherwise. Prints one line per
 # package installed; apt's own output goes to a log file that is shown only when apt fails.
 set -euo pipefail
 
-readonly PACKAGES=(postfix swaks nmap chromium libkrb5-dev ripgrep)
+readonly PACKAGES=(postfix swaks nmap chromium libkrb5-dev ripgrep dnsmasq-base dovecot-imapd)
 
 log() { printf '[install-debian-deps] %s\n' "$*"; }
 
@@ -65,3 +70,13 @@ for package in "${missing[@]}"; do
     exit 1
   fi
 done
+
+# dovecot-core's postinst starts the system instance (ports 143/993) unless policy-rc.d forbids it: the tests
+# run their own, so a system instance is stopped and kept from starting at boot.
+if [[ " ${missing[*]} " == *' dovecot-imapd '* ]] && command -v doveadm >/dev/null && pgrep -x dovecot >/dev/null; then
+  "${as_root[@]}" doveadm stop >/dev/null 2>&1 || true
+  if command -v systemctl >/dev/null; then
+    "${as_root[@]}" systemctl disable --now dovecot.service >/dev/null 2>&1 || true
+  fi
+  log 'stopped the system dovecot the package started (the tests run their own)'
+fi

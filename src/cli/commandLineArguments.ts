@@ -67,3 +67,15 @@ export function choiceValue<T extends string>(flag: string, value: string | unde
   }
   return value as T;
 }
+
+/** A positive number of seconds ("30", "0.5"), as milliseconds; `fallback` when the flag is absent. */
+export function secondsValue(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const seconds = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    throw new UsageError(`${flag} must be a number of seconds from 0 to 86400 (more than 0), not "${value}"`);
+  }
+  return Math.round(seconds * 1000);
+}

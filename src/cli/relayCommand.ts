@@ -13,7 +13,7 @@ import { personaNames } from '../lab/personaCatalogue';
 import type { PersonaName } from '../lab/persona';
 import { startPracticeServer, type PracticeServer } from '../lab/practiceServer';
 import { CliRuntimeError, type CliContext } from './cliContext';
-import { choiceValue, listValues, parseCommandArguments, portValue, UsageError } from './commandLineArguments';
+import { choiceValue, listValues, parseCommandArguments, portValue, secondsValue, UsageError } from './commandLineArguments';
 import { exitCodeHelp, exitCodes } from './exitCodes';
 import { labOutboxSummary, labReportSection } from './labReportSection';
 import { toolLabel } from './toolVersion';
@@ -56,6 +56,13 @@ Test parameters:
   --confirm-by-delivery     send DATA for tests the server accepted for local delivery, to confirm
                             by the NDR. Only do this against a server you own
 
+Time:
+  --timeout SECONDS         connect, greeting and reply timeouts together (default 10 s connect, 30 s replies)
+  --deadline SECONDS        bound the whole run: tests not done by then are errors, the verdict inconclusive
+  --no-greylist-retry       do not retry a greylisted test (450/451 "Greylisted", "try again later", a 421
+                            greeting). By default it is retried with the same sender and recipient after the
+                            delay the server names, else 5 s, 15 s, 60 s, 5 min, within the deadline
+
 Output:
   --json                    print the report as JSON (verdict, tests, replies, transcript)
   --save FILE               also write the transcript to FILE (readable by "smtp-relay-lab annotate")
@@ -78,6 +85,9 @@ const relayOptions = {
   tests: { type: 'string' },
   'bare-addresses': { type: 'boolean' },
   'confirm-by-delivery': { type: 'boolean' },
+  timeout: { type: 'string' },
+  deadline: { type: 'string' },
+  'no-greylist-retry': { type: 'boolean' },
   json: { type: 'boolean' },
   save: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -97,6 +107,9 @@ interface RelayInvocation {
   tests: RelayTestDefinition[];
   addressForm: RelayTestParameters['addressForm'];
   confirmByDelivery: boolean;
+  timeoutMs?: number;
+  deadlineMs?: number;
+  greylistRetry: boolean;
   json: boolean;
   save?: string;
 }
@@ -125,6 +138,8 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
       },
       testIds: invocation.tests.map((test) => test.id),
       confirmByDelivery: invocation.confirmByDelivery,
+      ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),
+      greylistRetry: invocation.greylistRetry,
       signal: context.signal,
       onTestFinished: (result) => {
         if (context.errIsTerminal && !invocation.json) {
@@ -194,6 +209,9 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
     tests,
     addressForm: values['bare-addresses'] ? 'bare' : 'bracketed',
     confirmByDelivery: values['confirm-by-delivery'] === true,
+    timeoutMs: secondsValue('--timeout', values.timeout),
+    deadlineMs: secondsValue('--deadline', values.deadline),
+    greylistRetry: values['no-greylist-retry'] !== true,
     json: values.json === true,
     save: nonEmpty('--save', values.save),
   };
@@ -241,6 +259,9 @@ function sessionOptions(invocation: RelayInvocation, lab: PracticeServer | undef
     tls: invocation.tls,
     // A lab server presents a certificate it made itself: no CA vouches for it.
     rejectUnauthorized: !(invocation.insecure || lab !== undefined),
+    ...(invocation.timeoutMs === undefined
+      ? {}
+      : { timeouts: { connectMs: invocation.timeoutMs, greetingMs: invocation.timeoutMs, replyMs: invocation.timeoutMs } }),
   };
 }
 

@@ -1,3 +1,6 @@
+import { performance } from 'node:perf_hooks';
+import { becomeClient } from './reach/xclient';
+import type { RelayConnectionRecord } from './relayTypes';
 import { SmtpSession } from './session';
 import type { SmtpReply } from './reply';
 import type { SessionOptions } from './sessionOptions';
@@ -30,16 +33,23 @@ export interface OpenedSession {
   session: SmtpSession;
   greeting: SmtpReply;
   ehloReply: SmtpReply;
+  /** Where the connection came from and how fast the server greeted. */
+  record: RelayConnectionRecord;
 }
 
 export class RelayConnection {
   private session: SmtpSession | undefined;
   private stopForwarding: (() => void) | undefined;
 
+  /**
+   * `asClient`: after EHLO (and STARTTLS), XCLIENT makes the server judge the session as this client
+   * address (reach/xclient.ts); a server that does not offer or refuses it fails open() with XclientError.
+   */
   constructor(
     private readonly sessionOptions: SessionOptions,
     private readonly heloName: string,
     private readonly recordEvent: (event: TranscriptEvent) => void,
+    private readonly asClient?: string,
   ) {}
 
   /** The open session; undefined before open() and after a failed one. */
@@ -58,11 +68,15 @@ export class RelayConnection {
     this.session = session;
     this.stopForwarding = session.onEvent((event) => this.recordEvent(event));
     try {
-      const greeting = await session.connect();
+      const connectStarted = performance.now();
+      let greeting = await session.connect();
+      const greetingLatencyMs = performance.now() - connectStarted;
       if (greeting.code >= 400) {
         throw new SessionRefusedError('greeting', greeting);
       }
+      const ehloStarted = performance.now();
       let ehloReply = await this.greet(session);
+      const ehloLatencyMs = performance.now() - ehloStarted;
       if (this.sessionOptions.tls === 'starttls') {
         const started = await session.starttls();
         if (started.code !== 220) {
@@ -71,7 +85,23 @@ export class RelayConnection {
         // RFC 3207 §4.2: what the server said before TLS is forgotten; ask again.
         ehloReply = await this.greet(session);
       }
-      return { session, greeting, ehloReply };
+      if (this.asClient !== undefined) {
+        const became = await becomeClient(session, this.asClient, this.heloName);
+        greeting = became.greeting;
+        if (became.ehloReply.code >= 400) {
+          throw new SessionRefusedError('EHLO', became.ehloReply);
+        }
+        ehloReply = became.ehloReply;
+      }
+      const record: RelayConnectionRecord = {
+        ...(session.localAddress === undefined ? {} : { localAddress: session.localAddress }),
+        ...(session.localPort === undefined ? {} : { localPort: session.localPort }),
+        ...(session.remoteAddress === undefined ? {} : { remoteAddress: session.remoteAddress }),
+        ...(this.asClient === undefined ? {} : { asClient: this.asClient }),
+        greetingLatencyMs: Math.round(greetingLatencyMs),
+        ehloLatencyMs: Math.round(ehloLatencyMs),
+      };
+      return { session, greeting, ehloReply, record };
     } catch (error) {
       await session.quit();
       throw error;

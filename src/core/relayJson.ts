@@ -1,13 +1,21 @@
 import type { ReplyClass } from './classification';
-import type { RelayReport, RelayTestOutcome, RelayVerdict } from './relayTypes';
+import type { ClientPosition } from './reach/clientPosition';
+import type { GreylistRecord, RelayConnectionRecord, RelayReport, RelayTestOutcome, RelayVerdict } from './relayTypes';
 import { describeTarget } from './sessionOptions';
 import { writeTranscript } from './transcriptFormat';
 
 /** The JSON document `smtp-relay-lab relay --json` prints: stable keys, for scripts and tickets. */
 export interface RelayReportJson {
-  target: { host: string; port: number };
+  /** asClient: the address the server was asked (XCLIENT) to judge the tests as. */
+  target: { host: string; port: number; asClient?: string };
   verdict: RelayVerdict;
   warnings: string[];
+  /** Where the tester stood: the connection's local address, and what kind of address the server judged. */
+  client?: ClientPosition;
+  /** Every connection of the run: local address, greeting and EHLO latency (ms). */
+  connections?: RelayConnectionRecord[];
+  /** Tests the server greylisted, with the retries and the delay that let them through. */
+  greylisting?: GreylistRecord[];
   tests: RelayTestJson[];
   /** The whole conversation in the transcript file format (transcriptFormat.ts). */
   transcript: string;
@@ -30,13 +38,22 @@ export interface RelayReplyJson {
   enhanced: string | null;
   text: string;
   class: ReplyClass;
+  /** From the command sent to its complete reply, in ms: a tarpit shows as slow, not broken. */
+  latencyMs?: number;
 }
 
 export function relayReportToJson(report: RelayReport, tool = 'smtp-relay-lab'): RelayReportJson {
   return {
-    target: { host: report.target.host, port: report.target.port },
+    target: {
+      host: report.target.host,
+      port: report.target.port,
+      ...(report.target.asClient === undefined ? {} : { asClient: report.target.asClient }),
+    },
     verdict: report.verdict,
     warnings: [...report.warnings],
+    ...(report.client ? { client: report.client } : {}),
+    ...(report.connections ? { connections: report.connections } : {}),
+    ...(report.greylisting ? { greylisting: report.greylisting } : {}),
     tests: report.tests.map((test) => ({
       id: test.id,
       title: test.title,
@@ -50,6 +67,7 @@ export function relayReportToJson(report: RelayReport, tool = 'smtp-relay-lab'):
         enhanced: record.enhanced,
         text: record.text,
         class: record.class,
+        ...(record.latencyMs === undefined ? {} : { latencyMs: record.latencyMs }),
       })),
     })),
     transcript: writeTranscript({

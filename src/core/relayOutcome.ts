@@ -12,6 +12,8 @@ export interface ClassifiedStep {
   command: string;
   reply: SmtpReply;
   classification: Classification;
+  /** From the command sent to its complete reply. */
+  latencyMs?: number;
 }
 
 /** What the control test of this run showed, as far as the later tests are concerned. */
@@ -35,6 +37,9 @@ export function classifiedRecord(step: ClassifiedStep): ClassifiedReplyRecord {
   };
   if (classification.signals.length > 0) {
     record.signals = [...classification.signals];
+  }
+  if (step.latencyMs !== undefined) {
+    record.latencyMs = Math.round(step.latencyMs);
   }
   return record;
 }

@@ -64,6 +64,11 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
   lines.push(`Verdict: ${verdictSummary(report)}`);
   const seconds = (report.durationMs / 1000).toFixed(1);
   lines.push(`Target:  ${describeTarget(report.target)}, ${report.tests.length} test${report.tests.length === 1 ? '' : 's'} in ${seconds} s`);
+  const client = report.client;
+  if (client?.localAddress !== undefined) {
+    const judged = client.asClient === undefined ? '' : `, tested as client ${client.asClient} (XCLIENT)`;
+    lines.push(`From:    ${client.localAddress}${judged} (${client.kind === 'unknown' ? 'address kind unknown' : `${client.kind} address`})`);
+  }
   lines.push('');
 
   const idWidth = Math.max(2, ...report.tests.map((test) => test.id.length));
@@ -79,7 +84,7 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
     const deciding = test.replies[test.replies.length - 1];
     if (deciding) {
       // Never wrapped: it is wire text, and stays whole for search and copy.
-      lines.push(`    reply:   ${describeRecord(deciding)}`);
+      lines.push(`    reply:   ${describeRecord(deciding)}${deciding.latencyMs === undefined ? '' : ` (${deciding.latencyMs} ms)`}`);
     }
     lines.push(...wrapped(`    reason:  `, test.reason, width));
   }

@@ -5,9 +5,14 @@ import { RelayConnection, SessionRefusedError } from './relayConnection';
 import { ConnectionErrorPlan } from './relayConnectionPlan';
 import { classifiedRecord, type ClassifiedStep, type ControlState, type OutcomeDecision } from './relayOutcome';
 import { resolveRelayParameters } from './relayParameters';
+import { describeClientPosition, openFromTrustedPlaceWarning } from './reach/clientPosition';
+import { greylistBackoffMs, greylistDelayBeforeRetry, judgeGreylisting, type GreylistJudgement } from './reach/greylisting';
+import { eitherSignal, pause, RunDeadline } from './reach/runDeadline';
 import { detectTarpit, type RcptTiming } from './relayTarpit';
 import { attemptRelayTest, type RelayTestContext, type TestAttempt } from './relayTestAttempt';
 import type {
+  GreylistRecord,
+  RelayConnectionRecord,
   RelayReport,
   RelayRunOptions,
   RelayTestAddresses,
@@ -18,6 +23,7 @@ import type {
 import { decideRelayVerdict, relayWarnings, tarpitWarning } from './relayVerdict';
 import type { SmtpReply } from './reply';
 import type { SmtpSession } from './session';
+import { describeDuration } from './socketFailure';
 import type { TranscriptEvent } from './transcriptEvent';
 
 export { refusalsPerConnection } from './relayConnectionPlan';
@@ -159,14 +165,69 @@ function isErrorLimitReply(reply: SmtpReply): boolean {
 
 const cancelledRun: OutcomeDecision = { outcome: 'error', reason: 'Not run: the run was cancelled.' };
 
+function describeReply(reply: SmtpReply): string {
+  return `${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''} ${reply.text.split('\n')[0]}`.trim();
+}
+
+/** The addresses with the run's own envelope sender (RelayRunOptions.mailFrom), in the test's address form. */
+function withSender(addresses: RelayTestAddresses, mailFrom: string | undefined, form: RelayTestParameters['addressForm']): RelayTestAddresses {
+  if (mailFrom === undefined) {
+    return addresses;
+  }
+  const bare = mailFrom.trim().replace(/^<|>$/g, '');
+  return { ...addresses, mailFrom: form === 'bare' && bare !== '' ? bare : `<${bare}>` };
+}
+
+/** The step that decided an attempt, when it is a greylisting 4yz at MAIL or RCPT. */
+function greylistedStep(attempt: TestAttempt | undefined): { step: ClassifiedStep; judgement: GreylistJudgement } | undefined {
+  if (!attempt?.decision || attempt.cancelled) {
+    return undefined;
+  }
+  const last = attempt.steps.at(-1);
+  if (!last || (!last.command.startsWith('MAIL FROM:') && !last.command.startsWith('RCPT TO:'))) {
+    return undefined;
+  }
+  const judgement = judgeGreylisting(last.reply, last.classification.signals);
+  return judgement.greylisted ? { step: last, judgement } : undefined;
+}
+
+function greylistWarning(records: readonly GreylistRecord[]): string | undefined {
+  if (records.length === 0) {
+    return undefined;
+  }
+  const through = records.filter((record) => record.letThroughAfterMs !== undefined);
+  const held = records.filter((record) => record.letThroughAfterMs === undefined);
+  const parts: string[] = [];
+  if (through.length > 0) {
+    parts.push(
+      `${through.map((record) => `${record.testId} after ${describeDuration(record.letThroughAfterMs!)}`).join(', ')} ` +
+        'went through on a retry with the same sender and recipient',
+    );
+  }
+  if (held.length > 0) {
+    parts.push(`${held.map((record) => record.testId).join(', ')} never got past it, so ${held.length === 1 ? 'its' : 'their'} result is unknown`);
+  }
+  return (
+    `The server greylists (first answer: ${records[0].firstReply}): ${parts.join('; ')}. ` +
+    'A greylisting 4yz is a delay, not a relay policy; it does not make the server closed.'
+  );
+}
+
 /** One run of runRelaySuite: the connection, what the run has learned so far, and the results. */
 class RelaySuiteRun {
   private readonly connection: RelayConnection;
   private readonly errorPlan = new ConnectionErrorPlan();
   private readonly signal: AbortSignal | undefined;
+  /** The user's own cancel, apart from the deadline's. */
+  private readonly userSignal: AbortSignal | undefined;
+  readonly deadline: RunDeadline | undefined;
+  private readonly greylistSchedule: readonly number[];
+  private readonly tokens = new Map<string, string>();
   readonly transcript: TranscriptEvent[] = [];
   readonly results: RelayTestResult[] = [];
   readonly rcptTimings: RcptTiming[] = [];
+  readonly connections: RelayConnectionRecord[] = [];
+  readonly greylisting: GreylistRecord[] = [];
   /** The parameters, completed from the server's greeting and EHLO reply on each connection. */
   parameters: RelayTestParameters;
   private control: ControlState = 'not-run';
@@ -175,12 +236,48 @@ class RelaySuiteRun {
   private lastReply: SmtpReply | undefined;
 
   constructor(private readonly options: RelayRunOptions) {
-    this.signal = options.signal ?? options.session.signal;
+    this.userSignal = options.signal ?? options.session.signal;
+    this.deadline = options.deadlineMs === undefined ? undefined : new RunDeadline(options.deadlineMs);
+    this.signal = eitherSignal(this.userSignal, this.deadline?.signal);
+    this.greylistSchedule =
+      options.greylistRetry === false ? [] : typeof options.greylistRetry === 'object' ? options.greylistRetry.backoffMs : greylistBackoffMs;
     this.parameters = options.parameters;
-    this.connection = new RelayConnection({ ...options.session, ...(this.signal ? { signal: this.signal } : {}) }, options.parameters.heloName, (event) => {
-      this.transcript.push(event);
-      options.onEvent?.(event);
-    });
+    this.connection = new RelayConnection(
+      { ...options.session, ...(this.signal ? { signal: this.signal } : {}) },
+      options.parameters.heloName,
+      (event) => {
+        this.transcript.push(event);
+        options.onEvent?.(event);
+      },
+      options.session.asClient,
+    );
+  }
+
+  /** Whether the run was stopped by its deadline rather than by the user. */
+  private get deadlineStopped(): boolean {
+    return this.deadline?.passed === true && this.userSignal?.aborted !== true;
+  }
+
+  /** What every test left gets once the run is aborted: the deadline or the user's cancel. */
+  private stopReason(): OutcomeDecision {
+    return this.deadline && this.deadlineStopped ? { outcome: 'error', reason: `Not run: ${this.deadline.reason}.` } : cancelledRun;
+  }
+
+  /** Whether a wait of `ms` still ends before the deadline. */
+  private fitsDeadline(ms: number): boolean {
+    return this.deadline === undefined || this.deadline.remainingMs() > ms;
+  }
+
+  private tokenFor(test: RelayTestDefinition): string | undefined {
+    if (!this.options.messageToken) {
+      return undefined;
+    }
+    let token = this.tokens.get(test.id);
+    if (token === undefined) {
+      token = this.options.messageToken(test);
+      this.tokens.set(test.id, token);
+    }
+    return token;
   }
 
   async run(tests: readonly RelayTestDefinition[]): Promise<void> {
@@ -189,7 +286,7 @@ class RelaySuiteRun {
     for (const test of tests) {
       const startedAt = Date.now();
       await this.prepareForNextTest();
-      const addresses = test.build(this.parameters);
+      const addresses = withSender(test.build(this.parameters), this.options.mailFrom, this.parameters.addressForm);
       this.options.onTestStarted?.(test);
       if (this.state.kind === 'stopped') {
         this.finish(test, resultOf(test, addresses, this.state.decision, [], startedAt));
@@ -199,12 +296,13 @@ class RelaySuiteRun {
       this.finish(test, resultOf(test, addresses, decision, steps, startedAt));
     }
     await this.connection.quit();
+    this.deadline?.dispose();
   }
 
   /** Leaves the run `connected` or `stopped`: reconnects after a drop or near the server's error limit. */
   private async prepareForNextTest(): Promise<void> {
     if (this.state.kind !== 'stopped' && this.signal?.aborted) {
-      this.state = { kind: 'stopped', decision: cancelledRun };
+      this.state = { kind: 'stopped', decision: this.stopReason() };
     }
     if (this.state.kind === 'connected' && !this.connection.isOpen) {
       // Closed right after answering the last test: an error limit when that answer was a refusal.
@@ -226,16 +324,89 @@ class RelaySuiteRun {
     }
   }
 
-  /** One test: an attempt, and after an interruption one more on a new connection. */
+  /** One test, and while the server greylists it, the same test again after a backoff. */
   private async runTest(test: RelayTestDefinition, addresses: RelayTestAddresses): Promise<{ decision: OutcomeDecision; steps: ClassifiedStep[] }> {
+    const once = await this.runTestOnce(test, addresses);
+    const greylisted = this.state.kind === 'stopped' ? undefined : greylistedStep(once.last);
+    if (!greylisted) {
+      return once;
+    }
+    const decision = await this.retryGreylisted(test, addresses, greylisted, once.steps);
+    return { decision, steps: once.steps };
+  }
+
+  /**
+   * Retries a greylisted test until the server answers it for real, the schedule is used up or the
+   * deadline would pass during the wait; `steps` gets every retry's replies. Never 'passed' while
+   * greylisted: a delay says nothing about relaying.
+   */
+  private async retryGreylisted(
+    test: RelayTestDefinition,
+    addresses: RelayTestAddresses,
+    first: { step: ClassifiedStep; judgement: GreylistJudgement },
+    steps: ClassifiedStep[],
+  ): Promise<OutcomeDecision> {
+    const record: GreylistRecord = { testId: test.id, firstReply: describeReply(first.step.reply), retries: 0 };
+    this.greylisting.push(record);
+    const firstAt = Date.now();
+    const held = (why: string): OutcomeDecision => ({
+      outcome: 'inconclusive',
+      reason: `Greylisted: ${record.firstReply}, a delay that says nothing about relaying; ${why}.`,
+    });
+    let judgement = first.judgement;
+    for (;;) {
+      const delay = greylistDelayBeforeRetry(record.retries + 1, judgement, this.greylistSchedule);
+      if (delay === undefined) {
+        const retries = record.retries === 1 ? '1 retry' : `${record.retries} retries`;
+        return held(record.retries === 0 ? 'retrying is off' : `still deferred after ${retries} over ${describeDuration(Date.now() - firstAt)}`);
+      }
+      if (!this.fitsDeadline(delay)) {
+        return held(`the deadline leaves no time for a retry in ${describeDuration(delay)}`);
+      }
+      this.connection.note(`${test.id} greylisted (${record.firstReply}); retrying with the same sender and recipient in ${describeDuration(delay)}`);
+      if (!(await pause(delay, this.signal))) {
+        this.state = { kind: 'stopped', decision: this.stopReason() };
+        return held(this.deadline && this.deadlineStopped ? this.deadline.reason : 'the run was cancelled');
+      }
+      await this.prepareForNextTest();
+      if (this.state.kind === 'stopped') {
+        return held(`reconnecting for the retry failed: ${this.state.decision.reason}`);
+      }
+      record.retries++;
+      const attempt = await this.attempt(test, addresses);
+      steps.push(...attempt.steps);
+      if (attempt.cancelled || !attempt.decision) {
+        if (attempt.cancelled) {
+          this.state = { kind: 'stopped', decision: this.stopReason() };
+        }
+        return held(`the retry was interrupted: ${attempt.interruption ?? 'no reply'}`);
+      }
+      const again = greylistedStep(attempt);
+      if (!again) {
+        record.letThroughAfterMs = Date.now() - firstAt;
+        return {
+          ...attempt.decision,
+          reason: `${attempt.decision.reason} (Greylisted at first with ${record.firstReply}; let through after ${describeDuration(record.letThroughAfterMs)}.)`,
+        };
+      }
+      judgement = again.judgement;
+    }
+  }
+
+  /** One test: an attempt, and after an interruption one more on a new connection. */
+  private async runTestOnce(
+    test: RelayTestDefinition,
+    addresses: RelayTestAddresses,
+  ): Promise<{ decision: OutcomeDecision; steps: ClassifiedStep[]; last?: TestAttempt }> {
     const first = await this.attempt(test, addresses);
     const steps = [...first.steps];
     if (first.cancelled) {
-      this.state = { kind: 'stopped', decision: cancelledRun };
-      return { decision: { outcome: 'error', reason: `Cancelled: ${first.interruption}.` }, steps };
+      this.state = { kind: 'stopped', decision: this.stopReason() };
+      const reason = this.deadline && this.deadlineStopped ? `Stopped: ${this.deadline.reason} (${first.interruption}).` : `Cancelled: ${first.interruption}.`;
+      return { decision: { outcome: 'error', reason }, steps };
     }
     if (!first.interruption) {
-      return { decision: first.decision ?? { outcome: 'error', reason: 'No decision.' }, steps };
+      return { decision: first.decision ?? { outcome: 'error', reason: 'No decision.' }, steps, last: first };
     }
 
     const firstInterruption = first.interruption;
@@ -254,12 +425,12 @@ class RelaySuiteRun {
     const second = await this.attempt(test, addresses);
     steps.push(...second.steps);
     if (second.cancelled) {
-      this.state = { kind: 'stopped', decision: cancelledRun };
+      this.state = { kind: 'stopped', decision: this.stopReason() };
     }
     const decision: OutcomeDecision = second.decision
       ? { ...second.decision, reason: `${second.decision.reason} (Retried on a new connection after: ${firstInterruption}.)` }
       : { outcome: 'error', reason: `Interrupted twice: ${firstInterruption}; then ${second.interruption ?? 'no reply'}.` };
-    return { decision, steps };
+    return { decision, steps, last: second };
   }
 
   /** One pass over the open connection, counted against the server's error limit. */
@@ -267,6 +438,7 @@ class RelaySuiteRun {
     const attempt = await attemptRelayTest(this.connection.current!, test, addresses, this.parameters, {
       control: this.control,
       confirmByDelivery: this.options.confirmByDelivery,
+      ...(this.options.messageToken ? { token: this.tokenFor(test) } : {}),
     });
     const codes = attempt.steps.map((step) => step.reply.code);
     // The reply just before the connection closed: this attempt's last, or the previous test's when the
@@ -288,11 +460,31 @@ class RelaySuiteRun {
     return attempt;
   }
 
+  /** Opens a connection; a 421 greeting that reads like a delay is waited out like greylisting. */
   private async connect(): Promise<RunState> {
+    for (let retry = 1; ; retry++) {
+      const state = await this.connectOnce();
+      if (state.kind !== 'stopped' || !state.refusedGreeting || this.signal?.aborted) {
+        return this.signal?.aborted && state.kind === 'stopped' ? { kind: 'stopped', decision: this.stopReason() } : state;
+      }
+      const judgement = judgeGreylisting(state.refusedGreeting, [], 'greeting');
+      const delay = judgement.greylisted ? greylistDelayBeforeRetry(retry, judgement, this.greylistSchedule) : undefined;
+      if (delay === undefined || !this.fitsDeadline(delay)) {
+        return state;
+      }
+      this.connection.note(`the greeting was ${describeReply(state.refusedGreeting)}; connecting again in ${describeDuration(delay)}`);
+      if (!(await pause(delay, this.signal))) {
+        return { kind: 'stopped', decision: this.stopReason() };
+      }
+    }
+  }
+
+  private async connectOnce(): Promise<RunState & { refusedGreeting?: SmtpReply }> {
     this.lastReply = undefined;
     try {
       const opened = await this.connection.open();
       this.errorPlan.connectionOpened();
+      this.connections.push(opened.record);
       this.parameters = resolveRelayParameters(this.parameters, {
         greeting: opened.greeting,
         ehloReply: opened.ehloReply,
@@ -300,6 +492,13 @@ class RelaySuiteRun {
       });
       return { kind: 'connected' };
     } catch (error) {
+      if (error instanceof SessionRefusedError && error.stage === 'greeting') {
+        return {
+          kind: 'stopped',
+          decision: { outcome: error.temporary ? 'error' : 'inconclusive', reason: `Not run: ${error.message}.` },
+          refusedGreeting: error.reply,
+        };
+      }
       if (error instanceof SessionRefusedError) {
         return { kind: 'stopped', decision: { outcome: error.temporary ? 'error' : 'inconclusive', reason: `Not run: ${error.message}.` } };
       }
@@ -329,18 +528,45 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
   const run = new RelaySuiteRun(options);
   await run.run(tests);
 
+  const verdict = decideRelayVerdict(run.results);
   const warnings = relayWarnings(run.results, run.parameters);
   const tarpit = detectTarpit(run.rcptTimings);
   if (tarpit) {
     warnings.push(tarpitWarning(tarpit.baselineMs, tarpit.slowestMs));
   }
+  const greylistNote = greylistWarning(run.greylisting);
+  if (greylistNote) {
+    warnings.push(greylistNote);
+  }
+  const deadline = run.deadline;
+  if (deadline && run.results.some((result) => result.reason.includes(deadline.reason))) {
+    warnings.push(`The run's deadline of ${describeDuration(deadline.totalMs)} passed before every test was done: the verdict cannot be "closed".`);
+  }
+  const asClient = options.session.asClient;
+  const first = run.connections[0];
+  const client = first
+    ? describeClientPosition({
+        ...(first.localAddress === undefined ? {} : { localAddress: first.localAddress }),
+        ...(first.remoteAddress === undefined ? {} : { serverAddress: first.remoteAddress }),
+        ...(asClient === undefined ? {} : { asClient }),
+      })
+    : undefined;
+  if (client) {
+    warnings.push(...client.warnings);
+    if (verdict === 'open' && client.warnings.length > 0) {
+      warnings.push(openFromTrustedPlaceWarning);
+    }
+  }
   return {
-    target: { host: options.session.host, port: options.session.port },
-    verdict: decideRelayVerdict(run.results),
+    target: { host: options.session.host, port: options.session.port, ...(asClient === undefined ? {} : { asClient }) },
+    verdict,
     warnings,
     tests: run.results,
     transcript: run.transcript,
     startedAt,
     durationMs: Date.now() - startedAt,
+    connections: run.connections,
+    ...(run.greylisting.length > 0 ? { greylisting: run.greylisting } : {}),
+    ...(client ? { client } : {}),
   };
 }

@@ -29,6 +29,8 @@ export interface RelayTestContext {
   /** What the control showed earlier, if it ran; refusals mean nothing when it was refused. */
   control?: ControlState;
   confirmByDelivery?: boolean;
+  /** The token the delivered test message carries (RelayRunOptions.messageToken). */
+  token?: string;
 }
 
 /** One pass of a test over one connection. */
@@ -59,11 +61,20 @@ export async function attemptRelayTest(
 ): Promise<TestAttempt> {
   const localDomains = classificationDomains(parameters);
   const attempt: TestAttempt = { steps: [] };
-  const classified = (command: string, reply: SmtpReply, extra: Partial<ReplyContext> = {}): ClassifiedStep => ({
+  const classified = (command: string, reply: SmtpReply, extra: Partial<ReplyContext> = {}, latencyMs?: number): ClassifiedStep => ({
     command,
     reply,
     classification: classifyReply(reply, { command, localDomains, ...extra }),
+    ...(latencyMs === undefined ? {} : { latencyMs }),
   });
+  let lastLatencyMs = 0;
+  /** session.command, timing the reply (kept per reply in the results: a tarpit shows as slow). */
+  const send = async (command: string): Promise<SmtpReply> => {
+    const sentAt = performance.now();
+    const reply = await session.command(command);
+    lastLatencyMs = performance.now() - sentAt;
+    return reply;
+  };
   const closing = (reply: SmtpReply, what: string): boolean => {
     if (reply.code !== 421) {
       return false;
@@ -75,17 +86,18 @@ export async function attemptRelayTest(
     test.group === 'control' ? decideControlOutcome(steps) : decideRelayOutcome(steps, context.control ?? 'not-run');
 
   try {
-    const rset = await session.command('RSET');
+    const rset = await send('RSET');
     if (closing(rset, 'RSET')) {
-      attempt.steps.push(classified('RSET', rset));
+      attempt.steps.push(classified('RSET', rset, {}, lastLatencyMs));
       return attempt;
     }
     if (rset.code >= 400) {
-      attempt.steps.push(classified('RSET', rset));
+      attempt.steps.push(classified('RSET', rset, {}, lastLatencyMs));
     }
 
     const mailCommand = `MAIL FROM:${addresses.mailFrom}`;
-    const mail = classified(mailCommand, await session.command(mailCommand));
+    const mailReply = await send(mailCommand);
+    const mail = classified(mailCommand, mailReply, {}, lastLatencyMs);
     attempt.steps.push(mail);
     if (closing(mail.reply, 'MAIL FROM')) {
       return attempt;
@@ -97,10 +109,9 @@ export async function attemptRelayTest(
 
     const rcptCommand = `RCPT TO:${addresses.rcptTo}`;
     const recipient = unbracketed(addresses.rcptTo);
-    const sentAt = performance.now();
-    const rcptReply = await session.command(rcptCommand);
-    const rcpt = classified(rcptCommand, rcptReply, { recipient });
-    attempt.rcptTiming = { latencyMs: performance.now() - sentAt, rejected: rcpt.classification.class === 'rejection' };
+    const rcptReply = await send(rcptCommand);
+    const rcpt = classified(rcptCommand, rcptReply, { recipient }, lastLatencyMs);
+    attempt.rcptTiming = { latencyMs: lastLatencyMs, rejected: rcpt.classification.class === 'rejection' };
     attempt.steps.push(rcpt);
     if (closing(rcptReply, 'RCPT TO')) {
       return attempt;
@@ -108,7 +119,7 @@ export async function attemptRelayTest(
     attempt.decision = decide({ mail, rcpt });
 
     if (context.confirmByDelivery && test.group !== 'control' && attempt.decision.outcome === 'needs-confirmation') {
-      await confirmByDelivery(session, test, addresses, parameters, rcpt, attempt, classified);
+      await confirmByDelivery(session, test, addresses, parameters, rcpt, attempt, classified, context.token);
     }
   } catch (error) {
     if (error instanceof CancelledError) {
@@ -137,9 +148,12 @@ async function confirmByDelivery(
   parameters: RelayTestParameters,
   rcpt: ClassifiedStep,
   attempt: TestAttempt,
-  classified: (command: string, reply: SmtpReply, extra?: Partial<ReplyContext>) => ClassifiedStep,
+  classified: (command: string, reply: SmtpReply, extra?: Partial<ReplyContext>, latencyMs?: number) => ClassifiedStep,
+  token: string | undefined,
 ): Promise<void> {
-  const data = classified('DATA', await session.command('DATA'));
+  const dataSentAt = performance.now();
+  const dataReply = await session.command('DATA');
+  const data = classified('DATA', dataReply, {}, performance.now() - dataSentAt);
   attempt.steps.push(data);
   if (data.reply.code !== 354) {
     if (data.reply.code === 421) {
@@ -151,9 +165,15 @@ async function confirmByDelivery(
     };
     return;
   }
-  const message = relayTestMessage(test, addresses, parameters.heloName);
+  const message = relayTestMessage(test, addresses, parameters.heloName, new Date(), token);
+  const bodySentAt = performance.now();
   const endReply = await session.sendMessageBody(message);
-  const endOfMessage = classified(endOfDataCommand, endReply, { acceptedRecipients: [unbracketed(addresses.rcptTo)] });
+  const endOfMessage = classified(
+    endOfDataCommand,
+    endReply,
+    { acceptedRecipients: [unbracketed(addresses.rcptTo)] },
+    performance.now() - bodySentAt,
+  );
   attempt.steps.push(endOfMessage);
   attempt.decision = decideAfterDelivery(rcpt, endOfMessage);
   if (endReply.code === 421) {

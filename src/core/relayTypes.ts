@@ -1,4 +1,5 @@
 import type { ReplyClass, ReplySignal } from './classification';
+import type { ClientPosition } from './reach/clientPosition';
 import type { SessionOptions } from './sessionOptions';
 import type { TranscriptEvent } from './transcriptEvent';
 
@@ -58,6 +59,8 @@ export interface ClassifiedReplyRecord {
   reason: string;
   /** What else the reply revealed (relay, harvest, auth-required...); absent when nothing. */
   signals?: ReplySignal[];
+  /** From the command sent to its complete reply: a tarpit shows as slow, not broken. */
+  latencyMs?: number;
 }
 
 export interface RelayTestResult {
@@ -81,17 +84,57 @@ export interface RelayRunOptions {
   /** Only when true is DATA sent, to confirm NDR-pending results by delivery. Never by default. */
   confirmByDelivery?: boolean;
   signal?: AbortSignal;
+  /** Bounds the whole run: when it passes, the remaining tests are 'error' with a reason. */
+  deadlineMs?: number;
+  /**
+   * Retry a test the server greylists (a 4yz that is not a relay denial) with the same sender and
+   * recipient, after a backoff bounded by the deadline. On by default; these are the waits when the
+   * server names no delay (greylisting.ts's greylistBackoffMs by default).
+   */
+  greylistRetry?: boolean | { backoffMs: readonly number[] };
+  /** Every test's envelope sender (MAIL FROM), e.g. so that NDRs reach the user; as typed, without <>. */
+  mailFrom?: string;
+  /** A unique token per test for the message sent by confirmByDelivery (Message-ID, subject, body). */
+  messageToken?: (test: RelayTestDefinition) => string;
   onEvent?: (event: TranscriptEvent) => void;
   onTestStarted?: (test: RelayTestDefinition) => void;
   onTestFinished?: (result: RelayTestResult) => void;
 }
 
+/** One connection of a run: where the tester stood and how fast the server greeted. */
+export interface RelayConnectionRecord {
+  /** The local address and port the connection used. */
+  localAddress?: string;
+  localPort?: number;
+  remoteAddress?: string;
+  /** The client address given to the server with XCLIENT, when the run tests as another client. */
+  asClient?: string;
+  greetingLatencyMs: number;
+  ehloLatencyMs: number;
+}
+
 export interface RelayReport {
-  target: { host: string; port: number };
+  target: { host: string; port: number; asClient?: string };
   verdict: RelayVerdict;
   warnings: string[];
   tests: RelayTestResult[];
   transcript: TranscriptEvent[];
   startedAt: number;
   durationMs: number;
+  /** Every connection the run opened, in order. */
+  connections?: RelayConnectionRecord[];
+  /** Tests the server greylisted, and how long it took until it answered for real. */
+  greylisting?: GreylistRecord[];
+  /** Where the tester stood (the first connection's local address, or the XCLIENT address). */
+  client?: ClientPosition;
+}
+
+export interface GreylistRecord {
+  testId: string;
+  /** The first 4yz, as the server sent it. */
+  firstReply: string;
+  /** Retries made. */
+  retries: number;
+  /** From the first 4yz to the answer that let the test through; undefined when it never did. */
+  letThroughAfterMs?: number;
 }

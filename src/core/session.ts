@@ -74,6 +74,8 @@ export class SmtpSession {
   private greetingValue: SmtpReply | undefined;
   private capabilitiesValue: EhloCapabilities | undefined;
   private remoteAddressValue: string | undefined;
+  private localAddressValue: string | undefined;
+  private localPortValue: number | undefined;
   private readonly events: TranscriptEvent[] = [];
   private readonly eventListeners = new Set<(event: TranscriptEvent) => void>();
   private readonly closeListeners = new Set<(error?: SmtpError) => void>();
@@ -124,6 +126,15 @@ export class SmtpSession {
 
   get remoteAddress(): string | undefined {
     return this.remoteAddressValue;
+  }
+
+  /** The address this side of the connection used: where the tester stands, as the server sees it (NAT aside). */
+  get localAddress(): string | undefined {
+    return this.localAddressValue;
+  }
+
+  get localPort(): number | undefined {
+    return this.localPortValue;
   }
 
   onEvent(listener: (event: TranscriptEvent) => void): () => void {
@@ -349,6 +360,8 @@ export class SmtpSession {
     clearTimeout(pending.timer);
     this.pendingConnect = undefined;
     this.remoteAddressValue = socket.remoteAddress;
+    this.localAddressValue = socket.localAddress;
+    this.localPortValue = socket.localPort;
     const where = describeTarget({ host: socket.remoteAddress ?? this.options.host, port: socket.remotePort ?? this.options.port });
     this.record('info', socket.remoteAddress === this.options.host ? `connected to ${where}` : `connected to ${this.target} (${where})`);
     if (socket instanceof tls.TLSSocket) {

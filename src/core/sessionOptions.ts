@@ -30,6 +30,11 @@ export interface SessionOptions {
   timeouts?: Partial<SessionTimeouts>;
   /** Cancels whatever the session is waiting for, and closes it. */
   signal?: AbortSignal;
+  /**
+   * Test as this client address: after EHLO, XCLIENT ADDR=<ip> (reach/xclient.ts). Like 'starttls', a
+   * plan for the caller: the relay runner's connection acts on it, SmtpSession does not.
+   */
+  asClient?: string;
 }
 
 export function describeTarget(options: Pick<SessionOptions, 'host' | 'port'>): string {

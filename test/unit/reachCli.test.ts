@@ -1,0 +1,79 @@
+// Issue 10 through the CLI: --timeout, --deadline, --no-greylist-retry, where the tester stands, --as-client.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { startScriptedServer, type ScriptedServer } from '../support/scriptedServer';
+
+const cliEntry = path.resolve(__dirname, '../../src/cli/main.js');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const servers: ScriptedServer[] = [];
+after(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+});
+
+describe('relay --timeout and --deadline', () => {
+  test('the JSON keeps every reply\'s latency, the connection\'s greeting latency, and where the tester stood', async () => {
+    const run = await runCli(['relay', '--lab', 'exchange', '--tests', 'control,kb1', '--timeout', '5', '--deadline', '60', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout);
+    for (const entry of json.tests) {
+      for (const reply of entry.replies) {
+        assert.equal(typeof reply.latencyMs, 'number', `${entry.id} ${reply.command}`);
+      }
+    }
+    assert.equal(typeof json.connections[0].greetingLatencyMs, 'number');
+    assert.equal(json.client.localAddress, '127.0.0.1');
+    assert.equal(json.client.kind, 'loopback');
+    assert.ok(json.warnings.some((warning: string) => warning.startsWith('The test ran from 127.0.0.1, a loopback address')));
+  });
+
+  test('a server that stops answering: --deadline ends the run, the tests left are errors, exit 2 (inconclusive)', async () => {
+    const server = await startScriptedServer(async (peer) => {
+      await peer.send('220 mx.example.com ESMTP\r\n');
+      await peer.converse([
+        [/^EHLO /i, '250 mx.example.com\r\n'],
+        [/^RSET$/i, '250 2.0.0 Ok\r\n'],
+        [/^MAIL FROM:/i, '250 2.1.0 Ok\r\n'],
+        [/^RCPT TO:<postmaster@/i, '250 2.1.5 Ok\r\n'],
+        [/^RCPT TO:/i, (_line, p) => p.hang()],
+      ]);
+    });
+    servers.push(server);
+    const run = await runCli([
+      'relay', '--host', server.host, '--port', String(server.port), '--local-domain', 'example.com',
+      '--tests', 'control,kb1,kb2', '--deadline', '1', '--json',
+    ]);
+    assert.equal(run.code, 2, run.stderr);
+    const json = JSON.parse(run.stdout);
+    assert.equal(json.verdict, 'inconclusive');
+    const outcomes = Object.fromEntries(json.tests.map((entry: { id: string; outcome: string }) => [entry.id, entry.outcome]));
+    assert.deepEqual(outcomes, { control: 'passed', kb1: 'error', kb2: 'error' });
+    assert.match(json.tests[2].reason, /the run's deadline of 1 s passed/);
+  });
+
+  test('malformed values are usage errors (exit 64)', async () => {
+    for (const args of [['--timeout', 'soon'], ['--deadline', '0'], ['--deadline', '-5']]) {
+      const run = await runCli(['relay', '--lab', 'exchange', ...args]);
+      assert.equal(run.code, 64, `${args.join(' ')}: ${run.stderr}`);
+    }
+  });
+});
