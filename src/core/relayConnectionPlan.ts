@@ -18,71 +18,100 @@ export const refusalsPerConnection = 7;
 /** Refusals a single test can make on its own: its sender, then its recipient (with an accepted sender). */
 const refusalsPerTest = 2;
 
+/** Syntax and protocol errors (500-504): what Exim counts against smtp_max_synprot_errors. */
+function isSyntaxRefusal(code: number): boolean {
+  return code >= 500 && code <= 504;
+}
+
+/** A limit the server showed: on every refusal (Postfix), or on syntax and protocol errors only (Exim). */
+interface LearnedLimit {
+  counts: 'refusals' | 'syntax errors';
+  tolerated: number;
+}
+
 export class ConnectionErrorPlan {
   private refusals = 0;
-  private budget = refusalsPerConnection;
-  /** The refusals after which the server closed a connection, once it has done so. */
-  private learnedLimit: number | undefined;
+  private syntaxRefusals = 0;
+  private refusalBudget = refusalsPerConnection;
+  private syntaxBudget = Number.POSITIVE_INFINITY;
+  /** The lowest limit a server showed by closing a connection, once it has done so. */
+  private learned: LearnedLimit | undefined;
 
   /** Refusals made on the connection now open. */
   get refusalsOnConnection(): number {
     return this.refusals;
   }
 
-  /** Refusals the runner allows itself per connection now (the default, or one below the server's limit). */
-  get refusalBudget(): number {
-    return this.budget;
-  }
-
-  /** The server's error limit as seen in this run, if it has closed a connection after refusals. */
-  get serverLimit(): number | undefined {
-    return this.learnedLimit;
+  /** The server's error limit as seen in this run, if it has closed a connection for it. */
+  get serverLimit(): LearnedLimit | undefined {
+    return this.learned;
   }
 
   /** A new connection starts with a clean count, as the server's own count does. */
   connectionOpened(): void {
     this.refusals = 0;
+    this.syntaxRefusals = 0;
   }
 
-  /** Counts the server's 4xx/5xx replies (the closing reply included; the caller passes it separately). */
+  /** Counts the server's 4xx/5xx replies. */
   recordReplies(codes: Iterable<number>): void {
     for (const code of codes) {
       if (code >= 400) {
         this.refusals += 1;
       }
+      if (isSyntaxRefusal(code)) {
+        this.syntaxRefusals += 1;
+      }
     }
   }
 
   /**
-   * The server closed the connection because of its error limit, having tolerated `toleratedRefusals`
-   * refusals on it: the refusals before a closing "421 too many errors" (Postfix), or all but the last
-   * one when the server answered a refusal and closed (Exim answers the fourth syntax error with
-   * "501 Too many syntax or protocol errors"). The budget then leaves room for a test refused twice
-   * (sender and recipient) within that limit: with Exim's default, a new connection after 2 refusals.
-   * A limit of no refusal at all cannot be kept below, and changes nothing.
+   * The server closed the connection because of its error limit. `closingCode` is the reply it closed
+   * with, already recorded unless it was a 421:
+   * - a 421 ("421 4.7.0 Error: too many errors", Postfix) comes after the refusals it tolerated;
+   * - a syntax error (Exim answers its fourth syntax or protocol error "501 Too many syntax or protocol
+   *   errors" and closes) is the first error past a limit on syntax errors only: Exim's "550 relay not
+   *   permitted" does not count;
+   * - any other refusal followed by the close is the first refusal past a limit on all refusals.
+   * The budget then leaves room for a test refused twice (sender and recipient) within that limit: with
+   * Exim's default, a new connection after 2 syntax errors. A limit of no error at all cannot be kept
+   * below, and changes nothing.
    */
-  connectionDropped(toleratedRefusals: number): void {
-    if (toleratedRefusals < 1) {
+  connectionClosedByErrorLimit(closingCode: number): void {
+    const limit: LearnedLimit =
+      closingCode === 421
+        ? { counts: 'refusals', tolerated: this.refusals }
+        : isSyntaxRefusal(closingCode)
+          ? { counts: 'syntax errors', tolerated: this.syntaxRefusals - 1 }
+          : { counts: 'refusals', tolerated: this.refusals - 1 };
+    if (limit.tolerated < 1) {
       return;
     }
-    if (this.learnedLimit === undefined || toleratedRefusals < this.learnedLimit) {
-      this.learnedLimit = toleratedRefusals;
-      this.budget = Math.max(1, Math.min(this.budget, toleratedRefusals - (refusalsPerTest - 1)));
+    const budget = Math.max(1, limit.tolerated - (refusalsPerTest - 1));
+    if (limit.counts === 'syntax errors') {
+      this.syntaxBudget = Math.min(this.syntaxBudget, budget);
+    } else {
+      this.refusalBudget = Math.min(this.refusalBudget, budget);
+    }
+    if (this.learned === undefined || limit.tolerated < this.learned.tolerated) {
+      this.learned = limit;
     }
   }
 
   /** True when the next test should start on a fresh connection. */
   get exhausted(): boolean {
-    return this.refusals >= this.budget;
+    return this.refusals >= this.refusalBudget || this.syntaxRefusals >= this.syntaxBudget;
   }
 
   /** The transcript note that explains an early reconnection. */
   reconnectionNote(): string {
+    const learned = this.learned;
     const why =
-      this.learnedLimit === undefined
+      learned === undefined
         ? '(Postfix: smtpd_soft_error_limit)'
-        : `(this server closed an earlier connection after ${this.learnedLimit} tolerated refusal${this.learnedLimit === 1 ? '' : 's'}; ` +
-          'Exim: smtp_max_synprot_errors)';
-    return `${this.refusals} refusals on this connection: reconnecting before the server's error limit slows it down or drops it ${why}`;
+        : `(this server closed an earlier connection after ${learned.tolerated} tolerated ${learned.counts}` +
+          `${learned.counts === 'syntax errors' ? '; Exim: smtp_max_synprot_errors' : '; Postfix: smtpd_hard_error_limit'})`;
+    const counted = this.syntaxRefusals >= this.syntaxBudget ? `${this.syntaxRefusals} syntax errors` : `${this.refusals} refusals`;
+    return `${counted} on this connection: reconnecting before the server's error limit slows it down or drops it ${why}`;
   }
 }

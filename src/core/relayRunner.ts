@@ -307,7 +307,7 @@ class RelaySuiteRun {
     if (this.state.kind === 'connected' && !this.connection.isOpen) {
       // Closed right after answering the last test: an error limit when that answer was a refusal.
       if (this.lastReply && isErrorLimitReply(this.lastReply)) {
-        this.errorPlan.connectionDropped(this.errorPlan.refusalsOnConnection - 1);
+        this.errorPlan.connectionClosedByErrorLimit(this.lastReply.code);
       }
       this.state = { kind: 'dropped' };
     }
@@ -445,11 +445,9 @@ class RelaySuiteRun {
     // close was only noticed at this attempt's first command.
     const lastReply = attempt.steps.at(-1)?.reply ?? this.lastReply;
     if (attempt.interruption && !attempt.cancelled && lastReply && isErrorLimitReply(lastReply)) {
-      // Closed by its error limit: a closing 421 comes after the tolerated errors, a closing refusal is
-      // the first error past them.
-      const closedBy421 = lastReply.code === 421;
-      this.errorPlan.recordReplies(closedBy421 ? codes.slice(0, -1) : codes);
-      this.errorPlan.connectionDropped(this.errorPlan.refusalsOnConnection - (closedBy421 ? 0 : 1));
+      // Closed by its error limit: a closing 421 is not one of the errors the server counted.
+      this.errorPlan.recordReplies(lastReply.code === 421 && attempt.steps.length > 0 ? codes.slice(0, -1) : codes);
+      this.errorPlan.connectionClosedByErrorLimit(lastReply.code);
     } else {
       this.errorPlan.recordReplies(codes);
     }
