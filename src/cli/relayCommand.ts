@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { assertSingleLine } from '../core/commandLine';
 import { describeError } from '../core/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue';
@@ -40,6 +41,9 @@ Target:
   --port PORT               default ${relayDefaults.port}
   --tls MODE                none (default), starttls, implicit
   --insecure                do not check the server certificate (lab servers with self-signed certificates)
+  --as-client IP            test as this client address: after EHLO send XCLIENT ADDR=IP (Postfix offers it to
+                            smtpd_authorized_xclient_hosts), then EHLO again. Tests from inside mynetworks
+                            show what an outside client gets; exit 3 when the server offers or allows no XCLIENT
   --lab PERSONA             start a practice server on 127.0.0.1 (a free port) and test it instead:
                             ${personaNames.join(', ')}; its certificate is never checked
 
@@ -76,6 +80,7 @@ const relayOptions = {
   port: { type: 'string' },
   tls: { type: 'string' },
   insecure: { type: 'boolean' },
+  'as-client': { type: 'string' },
   lab: { type: 'string' },
   'local-domain': { type: 'string', multiple: true },
   'local-user': { type: 'string' },
@@ -98,6 +103,7 @@ interface RelayInvocation {
   port: number;
   tls: TlsMode;
   insecure: boolean;
+  asClient?: string;
   lab?: PersonaName;
   localDomains: string[];
   localUser: string;
@@ -200,6 +206,7 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
     port: portValue('--port', values.port, relayDefaults.port),
     tls: choiceValue('--tls', values.tls, ['none', 'starttls', 'implicit'] as const, relayDefaults.tls),
     insecure: values.insecure === true,
+    asClient: ipValue('--as-client', values['as-client']),
     lab,
     localDomains: listValues(values['local-domain']),
     localUser: nonEmpty('--local-user', values['local-user']) ?? relayDefaults.localUser,
@@ -233,6 +240,17 @@ function refuseLineBreaks(values: Record<string, unknown>): void {
   }
 }
 
+function ipValue(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const ip = value.trim().replace(/^\[|\]$/g, '');
+  if (net.isIP(ip) === 0) {
+    throw new UsageError(`${flag} needs an IPv4 or IPv6 address, not "${value}"`);
+  }
+  return ip;
+}
+
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value !== undefined && value.trim() === '') {
     throw new UsageError(`${flag} needs a non-empty value`);
@@ -259,6 +277,7 @@ function sessionOptions(invocation: RelayInvocation, lab: PracticeServer | undef
     tls: invocation.tls,
     // A lab server presents a certificate it made itself: no CA vouches for it.
     rejectUnauthorized: !(invocation.insecure || lab !== undefined),
+    ...(invocation.asClient === undefined ? {} : { asClient: invocation.asClient }),
     ...(invocation.timeoutMs === undefined
       ? {}
       : { timeouts: { connectMs: invocation.timeoutMs, greetingMs: invocation.timeoutMs, replyMs: invocation.timeoutMs } }),
@@ -281,6 +300,9 @@ async function saveTranscript(file: string, report: RelayReport, invocation: Rel
   const extra: Record<string, string> = { tls: invocation.tls, verdict: report.verdict };
   if (lab) {
     extra.persona = lab.persona;
+  }
+  if (invocation.asClient !== undefined) {
+    extra['as-client'] = invocation.asClient;
   }
   const text = writeTranscript({
     header: { target: describeTarget(report.target), startedAt: report.startedAt, tool: toolLabel, extra },
