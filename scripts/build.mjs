@@ -34,9 +34,23 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 
+// What .vscode/tasks.json's problem matcher waits for: F5 launches once a build finished.
+const watchLog = {
+  name: 'watch-log',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.log(location ? `${location.file}:${location.line}:${location.column + 1}: error: ${text}` : `error: ${text}`);
+      }
+      console.log(`[watch] build finished (${result.errors.length} errors)`);
+    });
+  },
+};
+
 if (watch) {
   for (const options of builds) {
-    const context = await esbuild.context(options);
+    const context = await esbuild.context({ ...options, plugins: [...options.plugins, watchLog] });
     await context.watch();
   }
 } else {

@@ -23,6 +23,7 @@ run_suite() {
   "$@" || failed+=("$name")
 }
 
+run_suite "Lint (eslint: floating promises, import cycles, no vscode in src/core, src/lab, src/cli)" npm run lint --silent
 run_suite "In-VS-Code suite (code-server, VS Code 1.100.3)" node out/test/vscode/runInCodeServer.js
 run_suite "UI tests (Playwright; screenshots in test-results/screenshots)" node out/test/vscode/runUiTests.js
 # Last, so that node's runner gives the closing lines: unit, fault, fuzz and security suites, then the

@@ -98,7 +98,7 @@ export function parseHostPort(text: string, defaultPort = 25): { host: string; p
 
 /** A name or address we could hand to net.connect; rejects what is clearly a URL, an address or a typo. */
 function isPlausibleHost(host: string): boolean {
-  return host !== '' && !/[\s/@<>\[\]]/.test(host);
+  return host !== '' && !/[\s/@<>[\]]/.test(host);
 }
 
 /**

@@ -3,12 +3,20 @@
  * 1.100.3's server build, driven by headless Chromium: the way to run them on machines that cannot download VS Code.
  * Builds nothing itself: run `npm run build` and `npm run compile-tests` first.
  * The extension host is code-server's Node process, so the suite sees the full `vscode` API, net and tls.
+ *
+ *     node out/test/vscode/runInCodeServer.js                              both runs, every test
+ *     node out/test/vscode/runInCodeServer.js --grep 'AUTH secrets' --only trusted --repeat 20
+ *
+ * `--grep` keeps the tests whose full title matches (mocha's grep; their hooks run, the others' do not);
+ * `--only trusted|restricted` starts only that host; `--repeat n` runs it all n times in a row, a fresh host
+ * each time, and stops at the first failure (how a flaky test is shown fixed).
  */
 import { format } from 'node:util';
 import { CodeServerHost, type CodeServerHostOptions } from './host/codeServerHost';
 import { launchHeadlessChromium } from './host/headlessChromium';
 import { assertSuiteBuilt, repoRoot, suiteIndexPath, untrustedSuiteIndexPath } from './host/repoPaths';
 import { restrictedWorkspaceHost } from './suite-untrusted/restrictedWorkspace';
+import { grepVariable } from './suite/index';
 
 /**
  * A ceiling for a hung host, not the budget: each start-up takes 10-25 s, the main suite a few minutes and the
@@ -34,6 +42,35 @@ const suiteRuns: readonly SuiteRun[] = [
   { name: 'trusted workspace', indexPath: suiteIndexPath, host: {} },
   { name: 'Restricted Mode', indexPath: untrustedSuiteIndexPath, host: restrictedWorkspaceHost },
 ];
+
+interface RunnerArguments {
+  readonly grep?: string;
+  readonly only?: 'trusted' | 'restricted';
+  readonly repeat: number;
+}
+
+function readArguments(args: readonly string[]): RunnerArguments {
+  let grep: string | undefined;
+  let only: RunnerArguments['only'];
+  let repeat = 1;
+  for (let index = 0; index < args.length; index += 1) {
+    const [name, value] = [args[index], args[index + 1]];
+    if (value === undefined) {
+      throw new Error(`${name} takes a value`);
+    }
+    index += 1;
+    if (name === '--grep') {
+      grep = value;
+    } else if (name === '--only' && (value === 'trusted' || value === 'restricted')) {
+      only = value;
+    } else if (name === '--repeat' && /^[1-9]\d*$/.test(value)) {
+      repeat = Number(value);
+    } else {
+      throw new Error(`unknown argument ${name} ${value}: --grep <pattern>, --only trusted|restricted, --repeat <n>`);
+    }
+  }
+  return { ...(grep === undefined ? {} : { grep }), ...(only === undefined ? {} : { only }), repeat };
+}
 
 interface SuiteOutcome {
   readonly exitCode: number;
@@ -68,16 +105,15 @@ async function runSuite(run: SuiteRun): Promise<SuiteOutcome> {
 }
 
 /** Every run, even after a failure; exit code 0 only when each run's suite passed. */
-async function runSuites(): Promise<number> {
-  assertSuiteBuilt();
+async function runSuites(runs: readonly SuiteRun[]): Promise<number> {
   const outcomes: SuiteOutcome[] = [];
-  for (const run of suiteRuns) {
+  for (const run of runs) {
     console.log(`== in-VS-Code suite, ${run.name}`);
     outcomes.push(await runSuite(run));
   }
   let passed = 0;
   let failed = 0;
-  suiteRuns.forEach((run, index) => {
+  runs.forEach((run, index) => {
     const { exitCode, summary } = outcomes[index]!;
     console.log(`in-VS-Code suite (code-server), ${run.name}: ${summary ?? 'no summary line'}, exit code ${exitCode}`);
     const counts = summary === undefined ? undefined : summaryLine.exec(summary);
@@ -86,6 +122,10 @@ async function runSuites(): Promise<number> {
   });
   // The last line sums both runs, in the form the suites print.
   console.log(`${passed} passed, ${failed} failed`);
+  if (passed + failed === 0) {
+    console.log('no test ran: a --grep that matches nothing, or a suite that did not load');
+    return 1;
+  }
   return outcomes.find((outcome) => outcome.exitCode !== 0)?.exitCode ?? 0;
 }
 
@@ -108,7 +148,33 @@ function failAfter(timeoutMs: number): Promise<never> {
   });
 }
 
-Promise.race([runSuites(), failAfter(overallTimeoutMs)]).then(
+/** The runs asked for, `repeat` times; the first failing round ends it. */
+async function main(): Promise<number> {
+  const { grep, only, repeat } = readArguments(process.argv.slice(2));
+  assertSuiteBuilt();
+  if (grep !== undefined) {
+    process.env[grepVariable] = grep;
+  }
+  const runs = suiteRuns.filter((run) => only === undefined || run.name === (only === 'trusted' ? 'trusted workspace' : 'Restricted Mode'));
+  for (let round = 1; round <= repeat; round += 1) {
+    if (repeat > 1) {
+      console.log(`== round ${round} of ${repeat}`);
+    }
+    const code = await Promise.race([runSuites(runs), failAfter(overallTimeoutMs)]);
+    if (code !== 0) {
+      if (repeat > 1) {
+        console.log(`round ${round} of ${repeat} failed`);
+      }
+      return code;
+    }
+  }
+  if (repeat > 1) {
+    console.log(`${repeat} of ${repeat} rounds passed`);
+  }
+  return 0;
+}
+
+main().then(
   (code) => {
     process.exitCode = code;
   },

@@ -104,7 +104,7 @@ export function inlineCode(text: string): string {
  * backslash-escaped everywhere, and what would start a block (a heading, a list, a quote) at the start.
  */
 export function escapeMarkdown(text: string): string {
-  const inline = text.replace(/[\\`*_\[\]<>|~&]/g, (character) => `\\${character}`);
+  const inline = text.replace(/[\\`*_[\]<>|~&]/g, (character) => `\\${character}`);
   return inline.replace(/^(\s*)([#>+-]|\d+(?=[.)]))/, (_match, space: string, start: string) =>
     /^\d/.test(start) ? `${space}${start}\\` : `${space}\\${start}`,
   );

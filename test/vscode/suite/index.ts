@@ -10,9 +10,16 @@ export function run(): Promise<void> {
   return runTestFilesUnder(__dirname);
 }
 
+/**
+ * The environment variable that narrows a run to the tests whose full title matches it (mocha's --grep), set
+ * by `runInCodeServer --grep`: the extension host inherits code-server's environment.
+ */
+export const grepVariable = 'SMTP_LAB_TEST_GREP';
+
 /** Runs every *.test.js under `suiteDir` with mocha; also the entry of suite-untrusted/ (Restricted Mode). */
 export async function runTestFilesUnder(suiteDir: string): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  const grep = process.env[grepVariable];
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
   const testFiles = findTestFiles(suiteDir);
   if (testFiles.length === 0) {
     throw new Error(`no *.test.js files under ${suiteDir}: run \`npm run compile-tests\``);

@@ -1,0 +1,53 @@
+// `npm run lint`: ESLint with type information over src, test, bench and scripts (part of `npm test`).
+// The rules that guard the design: no floating promises, no import cycles, and no `vscode` in the
+// vscode-free layers (src/core, src/lab, src/cli), which plain node, the CLI and the tests load.
+import eslint from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+import { noTypeImportCycle } from './scripts/eslint/noTypeImportCycle.mjs';
+
+const noVscode = {
+  paths: [{ name: 'vscode', message: 'src/core, src/lab and src/cli stay free of vscode: the CLI and plain node tests load them. Put VS Code code in src/extension.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'out/', '.cache/', '.vscode-test/', 'test-results/', 'bench-results/', 'test/fixtures/'] },
+  {
+    files: ['**/*.ts'],
+    extends: [eslint.configs.recommended, ...tseslint.configs.recommended],
+    plugins: { 'import-x': importX, local: { rules: { 'no-type-import-cycle': noTypeImportCycle } } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
+    rules: {
+      // node:test's describe() and test() return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'test', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+      ],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'local/no-type-import-cycle': 'error',
+      // The compiler checks these (noUnusedLocals, strict); ESLint would only say it twice.
+      '@typescript-eslint/no-unused-vars': 'off',
+      'no-undef': 'off',
+      // Terminal output and the wire format are made of control characters on purpose.
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/lab/**/*.ts', 'src/cli/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', noVscode] },
+  },
+  {
+    files: ['**/*.mjs'],
+    extends: [eslint.configs.recommended],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    rules: { 'no-empty': ['error', { allowEmptyCatch: true }] },
+  },
+);
