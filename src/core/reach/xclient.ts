@@ -65,7 +65,6 @@ export async function becomeClient(session: SmtpSession, ip: string, heloName: s
 /** Server text is hostile: one line, bounded, control characters shown as '?'. */
 function shortReply(reply: SmtpReply): string {
   const firstLine = reply.text.split('\n')[0] ?? '';
-  // eslint-disable-next-line no-control-regex
   const clean = firstLine.replace(/[\u0000-\u001f\u007f]/g, '?');
   const bounded = clean.length > 160 ? `${clean.slice(0, 160)}…` : clean;
   return `${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''} ${bounded}`.trim();
