@@ -4,6 +4,7 @@ import { UsageError } from './commandLineArguments';
 import { exitCodeHelp, exitCodes } from './exitCodes';
 import { labHelp, runLabCommand } from './labCommand';
 import { relayHelp, runRelayCommand } from './relayCommand';
+import { runHelp, runRunCommand } from './runCommand';
 import { toolLabel } from './toolVersion';
 import { describeError } from '../core/errors';
 
@@ -13,6 +14,7 @@ Commands:
   relay      run the KB 304897 open-relay tests against a server (or a practice server with --lab)
   annotate   give every reply of a transcript file its verdict
   lab        run a practice SMTP server on loopback until Ctrl+C
+  run        run a .smtp file's blocks and check its # @expect lines (JUnit and JSON for CI)
 
 Run "smtp-relay-lab COMMAND --help" for the options of a command.
   -h, --help      show this help
@@ -25,6 +27,7 @@ const commands: Record<string, { run: (args: string[], context: CliContext) => P
   relay: { run: runRelayCommand, help: relayHelp },
   annotate: { run: runAnnotateCommand, help: annotateHelp },
   lab: { run: runLabCommand, help: labHelp },
+  run: { run: runRunCommand, help: runHelp },
 };
 
 /** Runs one command line; every failure becomes one line on stderr and an exit code, never a stack trace. */

@@ -93,6 +93,12 @@ export const diagnosticCodes = {
   unterminatedData: 'unterminated-data',
   /** In .smtp files: an AUTH credential written in the file (an Information: it is sent, redacted in transcripts). */
   credentialInFile: 'credential-in-file',
+  /** In .smtp files: a snippet placeholder (`local_user`, `remote_domain`...) left as written. */
+  unfilledPlaceholder: 'unfilled-placeholder',
+  /** In .smtp files, after a run: the reply did not meet the `# @expect` before its command (an Error). */
+  expectationFailed: 'expectation-failed',
+  /** In .smtp files, after a run: MAIL answered "503 nested MAIL": the earlier transaction is still open; insert RSET. */
+  missingRset: 'missing-rset',
 } as const;
 
 /** Keys for `setContext`, usable in `when` clauses. */

@@ -84,6 +84,7 @@ describe('.smtp directives', () => {
       localDomains: ['corp.example', 'example.org'],
       insecure: true,
       helo: 'client.example.org',
+      confirmAll: false,
     });
     assert.deepEqual(document.problems, []);
   });

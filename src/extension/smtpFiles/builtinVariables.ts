@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { inferLocalDomains, serverNameFromReply } from '../../core/localDomains';
 import type { SmtpReply } from '../../core/reply';
+import { relayParameterDefaults } from '../../core/relayParameters';
 import type { Target } from '../target';
 
 export const builtinVariableNames = [
@@ -13,6 +14,8 @@ export const builtinVariableNames = [
   /** The first local domain: configured, from `# @local-domain`, or inferred from the banner and EHLO. */
   '$target.localDomain',
   '$target.localUser',
+  /** The local part the relay tests send to at the remote domain. */
+  '$target.remoteUser',
   '$target.remoteDomain',
   '$target.heloName',
   /** The IP address actually connected to, for address literals (`user@[{{$server.address}}]`, KB test 5). */
@@ -43,6 +46,7 @@ export function builtinVariables(
     '$target.port': String(target.port),
     '$target.localDomain': inferLocalDomains(connection.greeting, connection.ehloReply, target.localDomains)[0],
     '$target.localUser': target.localUser,
+    '$target.remoteUser': relayParameterDefaults.remoteUser,
     '$target.remoteDomain': target.remoteDomain,
     '$target.heloName': target.heloName,
     '$server.address': serverAddress,

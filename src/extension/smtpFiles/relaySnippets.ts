@@ -7,6 +7,7 @@
 import { relayCatalogue, selectRelayTests, snippetTemplate } from '../../core/relayCatalogue';
 import type { RelayTestDefinition } from '../../core/relayTypes';
 import { targetDefaults } from '../target';
+import { snippetPlaceholderValues, type SnippetPlaceholderName } from './snippetPlaceholders';
 
 /** One entry of a VS Code snippets file. */
 export interface SnippetDefinition {
@@ -27,25 +28,45 @@ const tabStopPattern = /(?<!\\)\$\{(\d+):([^}]*)\}/g;
 
 /**
  * Gives every tab stop the number its name has in `numbers` (adding names in the order first met), so that
- * one name is one tab stop across several templates: typing the remote domain once fills every test.
+ * one name is one tab stop across several templates: typing the remote domain once fills every test. With
+ * `prefill`, a placeholder offers the variable that holds its value (`{{$target.localDomain}}`: the file's
+ * `# @local-domain`, the target's settings or what the server said), so accepting the snippet as offered
+ * sends real values; a name left as written is refused before sending (snippetPlaceholders.ts).
  */
-function renumbered(lines: readonly string[], numbers: Map<string, number>): string[] {
+function renumbered(lines: readonly string[], numbers: Map<string, number>, prefill: boolean): string[] {
   return lines.map((line) =>
     line.replace(tabStopPattern, (_tabStop, _number: string, name: string) => {
-      if (!numbers.has(name)) {
-        numbers.set(name, numbers.size + 1);
+      const key = prefill ? name : `directive ${name}`;
+      if (!numbers.has(key)) {
+        numbers.set(key, numbers.size + 1);
       }
-      return `\${${numbers.get(name)}:${name}}`;
+      const offered = prefill && name in snippetPlaceholderValues ? literal(snippetPlaceholderValues[name as SnippetPlaceholderName]) : name;
+      return `\${${numbers.get(key)}:${offered}}`;
     }),
   );
 }
 
-/** `### <title> (<id>)`, a comment saying what a closed server answers, then RSET, MAIL FROM, RCPT TO. */
+/**
+ * What the RCPT of a test must get from a closed server, as `# @expect`: the control a 2xx (a working server
+ * takes ordinary inbound mail); every other test a rejection, or an acceptance for local delivery only
+ * (NDR-pending, KB tests 6 and 7). A relayed acceptance meets neither.
+ */
+export function closedServerExpectation(test: RelayTestDefinition): string {
+  return test.group === 'control' ? '2xx' : 'rejection|ndr-pending';
+}
+
+/**
+ * `### <title> (<id>)`, a comment saying what a closed server answers, then RSET, MAIL FROM, and RCPT TO
+ * with the `# @expect` a closed server meets.
+ */
 function testBlock(test: RelayTestDefinition, numbers: Map<string, number>): string[] {
+  const lines = renumbered(snippetTemplate(test), numbers, true);
   return [
     literal(`### ${test.title} (${test.id})`),
     literal(`# A closed server ${test.closedServerAnswers}`),
-    ...renumbered(snippetTemplate(test), numbers),
+    ...lines.slice(0, -1),
+    literal(`# @expect ${closedServerExpectation(test)}`),
+    ...lines.slice(-1),
   ];
 }
 
@@ -70,6 +91,7 @@ function suiteSnippet(): SnippetDefinition {
       `EHLO \${4:${targetDefaults.heloName}}`,
     ],
     numbers,
+    false,
   );
   const tests = selectRelayTests('kb').flatMap((test) => ['', ...testBlock(test, numbers)]);
   return {

@@ -20,7 +20,13 @@
  *
  * Directives: `# @target host[:port]`, `# @tls starttls|implicit|none`, `# @local-domain name` (repeatable),
  * `# @insecure` (no certificate check), `# @helo name`, `# @user name` (who `AUTH PLAIN` / `AUTH LOGIN` alone
- * logs in as; see authSteps.ts). The value is the first word; the rest is a comment.
+ * logs in as; see authSteps.ts), `# @env name` (the environment whose variables the file uses). The value is
+ * the first word; the rest is a comment. Two directives belong to a block: `# @expect X` (what the reply to
+ * the block's next command must be: ../../core/smtpFile/expectations.ts) and `# @confirm` (the block may
+ * send DATA or name a remote recipient without asking; before the first block, for the whole file).
+ *
+ * Variables come from the file (`@name = value`), then the environment (`smtpRelayLab.environments`, or the
+ * CLI's), with `overrides` (the CLI's --var) above both: ParseOptions.
  *
  * Text before the first `###` is a block only when it holds a command; otherwise it is the file's header.
  * Line numbers are 0-based, as in editors; columns are 0-based UTF-16 offsets, end exclusive.
@@ -28,17 +34,28 @@
 import type { TlsMode } from '../../core/sessionOptions';
 import { diagnosticCodes } from '../ids';
 import { parseHostPort, tlsModes } from '../target';
+import { parseExpectation, type Expectation } from '../../core/smtpFile/expectations';
 import { readAuthSteps } from './authSteps';
 import { builtinVariableNames } from './builtinVariables';
+import { snippetPlaceholderNames } from './snippetPlaceholders';
 import type { SmtpDataStep, SmtpDocumentProblem, SmtpDocumentProblemCode, SmtpStep } from './smtpSteps';
 import { referencesIn, UnresolvedVariableError, VariableScope } from './variableReferences';
 
 export type { SmtpAuthStep, SmtpCommandStep, SmtpDataStep, SmtpDocumentProblem, SmtpDocumentProblemCode, SmtpStep } from './smtpSteps';
 
+export interface ParseOptions {
+  /** The chosen environment's variables, `$shared` merged under them: a file variable of the same name wins. */
+  environment?: ReadonlyMap<string, string>;
+  /** The CLI's `--var name=value`: above the file's own variables. */
+  overrides?: ReadonlyMap<string, string>;
+}
+
 export interface SmtpDocument {
   directives: SmtpDirectives;
   /** `@name = value`, raw (references in values are resolved when a block runs). */
   variables: ReadonlyMap<string, VariableDefinition>;
+  /** Every variable's raw value as a run sees it: the environment, the file's, then the overrides. */
+  values: ReadonlyMap<string, string>;
   blocks: SmtpBlock[];
   problems: SmtpDocumentProblem[];
 }
@@ -53,6 +70,17 @@ export interface SmtpDirectives {
   helo?: string;
   /** `# @user`: the user name AUTH logs in as, instead of the target's. */
   user?: string;
+  /** `# @env`: the environment this file uses, whatever the status bar has chosen. */
+  env?: string;
+  /** `# @confirm` before the first block: every block may send without asking. */
+  confirmAll: boolean;
+}
+
+/** `# @expect X` on `line`, for the reply to the command on `commandLine`. */
+export interface BlockExpectation {
+  line: number;
+  commandLine: number;
+  expectation: Expectation;
 }
 
 export interface VariableDefinition {
@@ -69,9 +97,13 @@ export interface SmtpBlock {
   /** The last line before the next `###` (or the end of the file), inclusive. */
   endLine: number;
   steps: SmtpStep[];
+  /** In the order written. */
+  expectations: BlockExpectation[];
+  /** `# @confirm` in this block (or before the first one). */
+  confirmed: boolean;
 }
 
-export const knownDirectives = ['target', 'tls', 'local-domain', 'insecure', 'helo', 'user'] as const;
+export const knownDirectives = ['target', 'tls', 'local-domain', 'insecure', 'helo', 'user', 'env', 'expect', 'confirm'] as const;
 
 const separatorPattern = /^\s*###(.*)$/;
 const directivePattern = /^(\s*#\s*@)([A-Za-z][\w-]*)(.*)$/;
@@ -85,29 +117,62 @@ export function splitDocumentLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
 }
 
-export function parseSmtpDocument(text: string): SmtpDocument {
+export function parseSmtpDocument(text: string, options: ParseOptions = {}): SmtpDocument {
   const lines = splitDocumentLines(text);
   const problems: SmtpDocumentProblem[] = [];
   const variables = new Map<string, VariableDefinition>();
   const directiveLines: { line: number; name: string; valueColumn: number; value: string }[] = [];
   const blocks: SmtpBlock[] = [];
 
-  let current: { title: string; startLine: number; steps: SmtpStep[] } | undefined;
+  interface OpenBlock {
+    title: string;
+    startLine: number;
+    steps: SmtpStep[];
+    expectations: BlockExpectation[];
+    confirmed: boolean;
+  }
+  let current: OpenBlock | undefined;
+  let confirmAll = false;
+  /** `# @expect` lines waiting for the command they judge. */
+  let pendingExpectations: { line: number; expectation: Expectation }[] = [];
+  const orphanExpectations = (): void => {
+    for (const pending of pendingExpectations) {
+      problems.push(
+        problemAt(pending.line, lines[pending.line], 'error', diagnosticCodes.invalidDirective, '@expect judges the reply to the next command of its block, and no command follows it'),
+      );
+    }
+    pendingExpectations = [];
+  };
+  const addStep = (block: OpenBlock, step: SmtpStep): void => {
+    block.steps.push(step);
+    block.expectations.push(...pendingExpectations.map((pending) => ({ ...pending, commandLine: step.line })));
+    pendingExpectations = [];
+  };
   // A block with nothing to send gets no "Send": a trailing "###" or a block of comments is not a block.
   const closeBlock = (endLine: number): void => {
+    orphanExpectations();
     if (current && current.steps.length > 0) {
       const steps = readAuthSteps(current.steps, lines, problems);
-      blocks.push({ index: blocks.length, title: current.title, startLine: current.startLine, endLine, steps });
+      blocks.push({
+        index: blocks.length,
+        title: current.title,
+        startLine: current.startLine,
+        endLine,
+        steps,
+        expectations: current.expectations,
+        confirmed: current.confirmed || confirmAll,
+      });
     }
     current = undefined;
   };
+  const newBlock = (title: string, startLine: number): OpenBlock => ({ title, startLine, steps: [], expectations: [], confirmed: false });
 
   for (let line = 0; line < lines.length; line += 1) {
     const text = lines[line];
     const separator = separatorPattern.exec(text);
     if (separator) {
       closeBlock(line - 1);
-      current = { title: separator[1].trim(), startLine: line, steps: [] };
+      current = newBlock(separator[1].trim(), line);
       continue;
     }
     if (text.trim() === '') {
@@ -116,6 +181,24 @@ export function parseSmtpDocument(text: string): SmtpDocument {
     const directive = directivePattern.exec(text);
     if (directive) {
       const [, lead, name, rest] = directive;
+      const lowerName = name.toLowerCase();
+      if (lowerName === 'expect') {
+        const parsed = parseExpectation(rest.trim());
+        if ('error' in parsed) {
+          problems.push(problemAt(line, text, 'error', diagnosticCodes.invalidDirective, parsed.error));
+        } else {
+          pendingExpectations.push({ line, expectation: parsed });
+        }
+        continue;
+      }
+      if (lowerName === 'confirm') {
+        if (current) {
+          current.confirmed = true;
+        } else {
+          confirmAll = true;
+        }
+        continue;
+      }
       const value = rest.trim().split(/\s+/)[0] ?? '';
       const valueColumn = value === '' ? text.length : lead.length + name.length + rest.indexOf(value);
       directiveLines.push({ line, name: name.toLowerCase(), valueColumn, value });
@@ -133,10 +216,10 @@ export function parseSmtpDocument(text: string): SmtpDocument {
       problems.push(problemAt(line, text, 'error', diagnosticCodes.invalidVariable, 'a variable is defined as "@name = value"'));
       continue;
     }
-    current ??= { title: '', startLine: line, steps: [] };
+    current ??= newBlock('', line);
     if (dataPattern.test(text)) {
       const data = readData(lines, line);
-      current.steps.push(data);
+      addStep(current, data);
       if (data.endLine === undefined) {
         problems.push(
           problemAt(line, text, 'error', diagnosticCodes.unterminatedData, 'DATA has no lone "." line ending its message before the block ends'),
@@ -145,14 +228,44 @@ export function parseSmtpDocument(text: string): SmtpDocument {
       line = data.endLine ?? data.bodyStartLine + data.body.length - 1;
       continue;
     }
-    current.steps.push({ kind: 'command', line, text: text.trim() });
+    addStep(current, { kind: 'command', line, text: text.trim() });
   }
   closeBlock(lines.length - 1);
 
-  const directives = readDirectives(directiveLines, lines, variables, problems);
-  checkReferences(lines, blocks, variables, directiveLines, problems);
+  const values = new Map<string, string>([
+    ...(options.environment ?? new Map<string, string>()),
+    ...[...variables].map(([name, definition]): [string, string] => [name, definition.value]),
+    ...(options.overrides ?? new Map<string, string>()),
+  ]);
+  const directives = readDirectives(directiveLines, lines, values, problems);
+  directives.confirmAll = confirmAll;
+  checkReferences(lines, blocks, values, variables, directiveLines, problems);
+  checkPlaceholders(lines, blocks, directiveLines, problems);
   problems.sort((a, b) => a.line - b.line || a.startColumn - b.startColumn);
-  return { directives, variables, blocks, problems };
+  return { directives, variables, values, blocks, problems };
+}
+
+/**
+ * A snippet's placeholder left as written (`MAIL FROM:<local_user@remote_domain>`) would go to a real server
+ * as an address: an error, so the block is not sent until it is filled in.
+ */
+function checkPlaceholders(lines: string[], blocks: SmtpBlock[], directives: { line: number }[], problems: SmtpDocumentProblem[]): void {
+  const checked = new Set<number>([...directives.map((directive) => directive.line), ...blocks.flatMap(linesSentBy)]);
+  const pattern = new RegExp(`(?<![\\w.{$-])(${snippetPlaceholderNames.join('|')})(?![\\w-])`, 'g');
+  for (const line of [...checked].sort((a, b) => a - b)) {
+    // Inside {{...}} a name is a variable, not a placeholder.
+    const text = lines[line].replace(/\{\{[^{}]*\}\}/g, (reference) => ' '.repeat(reference.length));
+    for (const match of text.matchAll(pattern)) {
+      problems.push({
+        line,
+        startColumn: match.index,
+        endColumn: match.index + match[0].length,
+        severity: 'error',
+        code: diagnosticCodes.unfilledPlaceholder,
+        message: `"${match[0]}" is a snippet placeholder that was not filled in: type the real value (or a variable) before sending, or this block is not sent`,
+      });
+    }
+  }
 }
 
 /** The message after a DATA line: up to a lone "." or the next `###`, whichever comes first. */
@@ -176,12 +289,12 @@ function readData(lines: string[], dataLine: number): SmtpDataStep {
 function readDirectives(
   written: { line: number; name: string; valueColumn: number; value: string }[],
   lines: string[],
-  variables: ReadonlyMap<string, VariableDefinition>,
+  values: ReadonlyMap<string, string>,
   problems: SmtpDocumentProblem[],
 ): SmtpDirectives {
-  const directives: SmtpDirectives = { localDomains: [], insecure: false };
+  const directives: SmtpDirectives = { localDomains: [], insecure: false, confirmAll: false };
   const seen = new Map<string, number>();
-  const scope = new VariableScope(new Map([...variables].map(([name, definition]) => [name, definition.value])));
+  const scope = new VariableScope(values);
   for (const { line, name, valueColumn, value: rawValue } of written) {
     const report = (severity: SmtpDocumentProblem['severity'], code: SmtpDocumentProblemCode, message: string): void => {
       const endColumn = rawValue === '' ? lines[line].length : valueColumn + rawValue.length;
@@ -245,6 +358,9 @@ function readDirectives(
       case 'user':
         directives.user = value;
         break;
+      case 'env':
+        directives.env = value;
+        break;
     }
   }
   return directives;
@@ -254,6 +370,7 @@ function readDirectives(
 function checkReferences(
   lines: string[],
   blocks: SmtpBlock[],
+  values: ReadonlyMap<string, string>,
   variables: ReadonlyMap<string, VariableDefinition>,
   directives: { line: number }[],
   problems: SmtpDocumentProblem[],
@@ -265,13 +382,16 @@ function checkReferences(
   for (const line of blocks.flatMap(linesSentBy)) {
     checkedLines.add(line);
   }
+  // Dynamic built-ins get their values when the file runs; here only their form is checked.
   const fileScope = new VariableScope(
-    new Map([...variables].map(([name, definition]) => [name, definition.value])),
+    values,
     new Map(builtinVariableNames.map((name) => [name, ''])),
+    () => '',
   );
   for (const line of [...checkedLines].sort((a, b) => a - b)) {
     for (const reference of referencesIn(lines[line])) {
-      const message = unresolvedReason(fileScope, reference.name);
+      const written = reference.argument === undefined ? reference.name : `${reference.name} ${reference.argument}`;
+      const message = unresolvedReason(fileScope, written);
       if (message !== undefined) {
         problems.push({
           line,

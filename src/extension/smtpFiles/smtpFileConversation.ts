@@ -4,8 +4,12 @@
  * connection lands in one transcript, with a line naming each block before what it sends.
  * No `vscode` here: plain node tests drive it against the practice server.
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { authenticateWithPrompts, type AuthPrompts } from '../../core/authFlow';
 import { CancelledError, InvalidStateError, SmtpError } from '../../core/errors';
+import { parseDotenv } from '../../core/smtpFile/dotenv';
 import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
 import type { SessionOptions, SessionTimeouts } from '../../core/sessionOptions';
@@ -15,8 +19,8 @@ import { TranscriptRecorder } from '../../core/transcriptRecorder';
 import { escapeWireBytes, unescapeWireText } from '../../core/wireText';
 import { sessionOptionsFor, type Target } from '../target';
 import { builtinVariables, type ConnectionFacts } from './builtinVariables';
-import { problemsStoppingBlock, type SmtpAuthStep, type SmtpBlock, type SmtpDocument, type SmtpStep } from './smtpDocument';
-import { VariableScope } from './variableReferences';
+import { linesSentBy, problemsStoppingBlock, type SmtpAuthStep, type SmtpBlock, type SmtpDocument, type SmtpStep } from './smtpDocument';
+import { VariableScope, type DynamicVariableName } from './variableReferences';
 
 export interface SmtpFileConversationOptions {
   target: Target;
@@ -27,6 +31,40 @@ export interface SmtpFileConversationOptions {
   createSession?: (options: SessionOptions) => SmtpSession;
   /** Where `AUTH PLAIN` / `AUTH LOGIN` alone get the user name and password; without it they stop the block. */
   credentials?: AuthPrompts;
+  /** The folder of a saved file, where `{{$dotenv NAME}}` reads `.env`; none for an untitled file. */
+  fileDirectory?: string;
+  /** `{{$processEnv NAME}}`; defaults to this process's environment. */
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+/**
+ * What one run knows beyond the file: the answers to `{{$prompt name}}` and the values of `{{$secret name}}`,
+ * got by the face before anything is sent (keys "name"). Secret values are redacted from every event and
+ * result from then on, in any line that holds them.
+ */
+export interface SmtpFileRunValues {
+  prompts?: ReadonlyMap<string, string>;
+  secrets?: ReadonlyMap<string, string>;
+}
+
+/** The `{{$prompt name}}` and `{{$secret name}}` the given blocks use: what the face must get before running them. */
+export function askedVariablesOf(document: SmtpDocument, indices: readonly number[], lines: readonly string[]): { prompts: string[]; secrets: string[] } {
+  const prompts = new Set<string>();
+  const secrets = new Set<string>();
+  const pattern = /\{\{\s*\$(prompt|secret)\s+([^\s{}]+)\s*\}\}/g;
+  const texts = [...document.values.values()];
+  for (const index of indices) {
+    const block = document.blocks[index];
+    if (block) {
+      texts.push(...linesSentBy(block).map((line) => lines[line] ?? ''));
+    }
+  }
+  for (const text of texts) {
+    for (const match of text.matchAll(pattern)) {
+      (match[1] === 'prompt' ? prompts : secrets).add(match[2]);
+    }
+  }
+  return { prompts: [...prompts], secrets: [...secrets] };
 }
 
 /** One reply a block received, with the line that asked for it. */
@@ -67,6 +105,9 @@ export class SmtpFileConversation {
   private facts: ConnectionFacts = {};
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Secret values as recorded (wire-escaped), longest first; they never leave this object unredacted. */
+  private secretTexts: string[] = [];
+  private runValues: SmtpFileRunValues = {};
 
   constructor(private readonly options: SmtpFileConversationOptions) {
     this.target = options.target;
@@ -105,16 +146,24 @@ export class SmtpFileConversation {
    * Sends one block, after whatever is already running. A failure on the wire is in the result; it rejects
    * only with SmtpFileProblemError (the file's text) or InvalidStateError (the conversation was closed).
    */
-  runBlock(document: SmtpDocument, index: number): Promise<BlockRunResult> {
-    return this.enqueue(() => this.sendBlock(document, index));
+  runBlock(document: SmtpDocument, index: number, values: SmtpFileRunValues = {}): Promise<BlockRunResult> {
+    return this.enqueue(() => {
+      this.useValues(values);
+      return this.sendBlock(document, index);
+    });
   }
 
   /**
    * Sends the blocks in order on one connection (reconnecting after a QUIT). Stops at the first block that
    * could not finish; a problem in any block's text stops the run before anything is sent.
    */
-  runBlocks(document: SmtpDocument, indices: readonly number[] = document.blocks.map((block) => block.index)): Promise<BlockRunResult[]> {
+  runBlocks(
+    document: SmtpDocument,
+    indices: readonly number[] = document.blocks.map((block) => block.index),
+    values: SmtpFileRunValues = {},
+  ): Promise<BlockRunResult[]> {
     return this.enqueue(async () => {
+      this.useValues(values);
       for (const index of indices) {
         this.assertSendable(document, index);
       }
@@ -140,6 +189,22 @@ export class SmtpFileConversation {
       this.session.note(reason);
     }
     this.session?.close();
+  }
+
+  private useValues(values: SmtpFileRunValues): void {
+    this.runValues = values;
+    const known = new Set(this.secretTexts);
+    for (const secret of values.secrets?.values() ?? []) {
+      if (secret.length > 0) {
+        known.add(escapeWireBytes(Buffer.from(secret, 'utf8')));
+      }
+    }
+    this.secretTexts = [...known].sort((a, b) => b.length - a.length);
+  }
+
+  /** The text with every secret value replaced by "***". */
+  private redact(text: string): string {
+    return this.secretTexts.reduce((redacted, secret) => redacted.split(secret).join('***'), text);
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -229,9 +294,8 @@ export class SmtpFileConversation {
 
   /** Every line of the block with its references replaced, before any is sent: all or nothing. */
   private substitute(document: SmtpDocument, block: SmtpBlock): string[][] {
-    const scope = new VariableScope(
-      new Map([...document.variables].map(([name, definition]) => [name, definition.value])),
-      builtinVariables(this.target, this.facts),
+    const scope = new VariableScope(document.values, builtinVariables(this.target, this.facts), (name, argument) =>
+      this.dynamicValue(name, argument),
     );
     const at = (line: number, text: string): string => {
       try {
@@ -248,9 +312,37 @@ export class SmtpFileConversation {
     );
   }
 
+  private dynamicValue(name: DynamicVariableName, argument: string | undefined): string | undefined {
+    switch (name) {
+      case '$guid':
+        return randomUUID();
+      case '$timestamp':
+        return String(Math.floor(Date.now() / 1000));
+      case '$processEnv':
+        return argument === undefined ? undefined : (this.options.processEnv ?? process.env)[argument];
+      case '$dotenv':
+        return argument === undefined ? undefined : this.dotenv().get(argument);
+      case '$prompt':
+        return argument === undefined ? undefined : this.runValues.prompts?.get(argument);
+      case '$secret':
+        return argument === undefined ? undefined : this.runValues.secrets?.get(argument);
+    }
+  }
+
+  private dotenv(): ReadonlyMap<string, string> {
+    if (!this.options.fileDirectory) {
+      return new Map();
+    }
+    try {
+      return parseDotenv(readFileSync(path.join(this.options.fileDirectory, '.env'), 'utf8'));
+    } catch {
+      return new Map();
+    }
+  }
+
   private async sendStep(session: SmtpSession, step: SmtpStep, [line, ...body]: string[]): Promise<BlockReply[]> {
     const kind = commandKindOf(line);
-    const answered = (reply: SmtpReply, command = line): BlockReply => ({ command, line: step.line, reply });
+    const answered = (reply: SmtpReply, command = line): BlockReply => ({ command: this.redact(command), line: step.line, reply });
     if (step.kind === 'data') {
       const reply = await session.command(line);
       if (reply.code !== 354) {
@@ -312,7 +404,8 @@ export class SmtpFileConversation {
     this.record({ kind, at: Date.now(), tls: this.tlsActive, text: escapeWireBytes(Buffer.from(text, 'utf8')) });
   }
 
-  private record(event: TranscriptEvent): void {
+  private record(original: TranscriptEvent): void {
+    const event = this.secretTexts.length > 0 ? { ...original, text: this.redact(original.text) } : original;
     this.recorder.record(event);
     for (const listener of [...this.listeners]) {
       listener(event);

@@ -38,7 +38,13 @@ export interface SmtpDataStep {
 }
 
 export type SmtpDocumentProblemCode = (typeof diagnosticCodes)[
-  'unknownDirective' | 'invalidDirective' | 'invalidVariable' | 'undefinedVariable' | 'unterminatedData' | 'credentialInFile'
+  | 'unknownDirective'
+  | 'invalidDirective'
+  | 'invalidVariable'
+  | 'undefinedVariable'
+  | 'unterminatedData'
+  | 'credentialInFile'
+  | 'unfilledPlaceholder'
 ];
 
 export interface SmtpDocumentProblem {
