@@ -1,13 +1,25 @@
+import { isIP } from 'node:net';
 import type { ReplyClass, ReplySignal } from './classification';
 import { classifyReply } from './classifyReply';
 import { CommandReplyPairer, type CommandReplyPair } from './commandReplyPairs';
-import { inferLocalDomains } from './localDomains';
-import { PairedReplyClassifier, wireReply } from './pairedReplyClassifier';
+import { isNeutralReply, PairedReplyClassifier, wireReply, type ClassifiedPair } from './pairedReplyClassifier';
+import type { ControlState } from './relayOutcome';
+import { classificationDomains, resolveRelayParameters } from './relayParameters';
+import type { RelayTestGroup, RelayTestOutcome } from './relayTypes';
 import type { SmtpReply } from './reply';
 import { commandKindOf } from './smtpCommand';
+import {
+  controlStateOfOutcome,
+  decideTestWithProof,
+  groupOfTest,
+  parseTestRetryNote,
+  parseTestStartNote,
+  type TestStep,
+} from './testOutcome';
 import type { TranscriptSourcePosition } from './transcriptFormat';
-import type { TranscriptEvent } from './transcriptEvent';
+import type { TranscriptEvent, TranscriptHeader } from './transcriptEvent';
 import { visitAnyTranscript, type ImportedTranscript } from './transcriptImport';
+import { localDomainsOfHeader } from './transcriptLocalDomains';
 
 /**
  * One reply of a transcript with its verdict. Lines are 1-based; columns are 0-based UTF-16 offsets into
@@ -35,6 +47,31 @@ export interface AnnotatedReply {
   commandLine?: number;
   /** What is malformed about the reply (bare LF, no last line, mixed codes). */
   problems?: string[];
+  /**
+   * The reply decides nothing about relay (the greeting, EHLO, RSET, an accepted MAIL, QUIT...): faces tag it
+   * neutrally ("ok") and give it no relay wording. Refusals and the replies to RCPT and to the end of a
+   * message are never neutral.
+   */
+  neutral: boolean;
+  /** No command was waiting for this reply (a second answer after a 550, a 250 before EHLO): kept and flagged. */
+  unsolicited?: boolean;
+  /** The test whose section this reply is in (after `=== test <id>: …`). */
+  test?: string;
+  /** Set on the reply a test's outcome rests on: that outcome, as the runner decided it live. */
+  decides?: { id: string; outcome: RelayTestOutcome; reason: string };
+}
+
+/** A test found in a transcript (its `=== test <id>: <title>` line) and its outcome, by the runner's own rule. */
+export interface AnnotatedTest {
+  id: string;
+  title: string;
+  group: RelayTestGroup;
+  /** The line of its `=== test` event. */
+  line: number;
+  outcome: RelayTestOutcome;
+  reason: string;
+  /** The line of the reply the outcome rests on, when one decided it. */
+  proofLine?: number;
 }
 
 export interface AnnotateOptions {
@@ -44,9 +81,13 @@ export interface AnnotateOptions {
 
 export interface TranscriptAnnotation {
   replies: AnnotatedReply[];
-  /** The domains the verdicts took as local. */
+  /** The tests the transcript marks, in order, each decided as the live run decided it. */
+  tests: AnnotatedTest[];
+  /** The domains the verdicts took as local (the server's own name and address count too). */
   localDomains: string[];
   localDomainsInferred: boolean;
+  /** The domains came from the transcript's `=== local-domains:` header. */
+  localDomainsFromHeader: boolean;
 }
 
 /**
@@ -54,14 +95,27 @@ export interface TranscriptAnnotation {
  * go straight from the reader to the pairer and the classifier: only the verdicts are kept.
  */
 export function annotateTranscript(text: string, options: AnnotateOptions = {}): AnnotatedReply[] {
+  return annotateTranscriptText(text, options).replies;
+}
+
+/** annotateTranscript with the tests the transcript holds, each with its outcome, and the local domains used. */
+export function annotateTranscriptText(text: string, options: AnnotateOptions = {}): TranscriptAnnotation {
   let annotator = new EventAnnotator(options);
+  let header: TranscriptHeader | undefined;
   visitAnyTranscript(text, {
     event: (event, position) => annotator.read(event, position),
     startOver: () => {
       annotator = new EventAnnotator(options);
+      if (header !== undefined) {
+        annotator.useHeader(header);
+      }
+    },
+    header: (read) => {
+      header = read;
+      annotator.useHeader(read);
     },
   });
-  return annotator.finish().replies;
+  return annotator.finish();
 }
 
 /**
@@ -71,6 +125,9 @@ export function annotateTranscript(text: string, options: AnnotateOptions = {}):
  */
 export function annotateImportedTranscript(imported: ImportedTranscript, options: AnnotateOptions = {}): TranscriptAnnotation {
   const annotator = new EventAnnotator(options);
+  if (imported.header !== undefined) {
+    annotator.useHeader(imported.header);
+  }
   const { events, positions } = imported;
   for (let index = 0; index < events.length; index += 1) {
     annotator.read(events[index], positions[index]);
@@ -86,11 +143,18 @@ class EventAnnotator {
   constructor(options: AnnotateOptions) {
     const annotator = new PairAnnotator(options.localDomains ?? []);
     this.annotator = annotator;
-    this.pairer = new CommandReplyPairer((pair) => annotator.add(pair));
+    this.pairer = new CommandReplyPairer((pair) => annotator.add({ pair }));
+  }
+
+  useHeader(header: TranscriptHeader): void {
+    this.annotator.useHeader(header);
   }
 
   read(event: TranscriptEvent, position: TranscriptSourcePosition): void {
-    this.pairer.read(event, position);
+    const role = this.pairer.read(event, position);
+    if (role === 'remark' && event.kind === 'info') {
+      this.annotator.add({ note: event.text, line: position.line });
+    }
   }
 
   finish(): TranscriptAnnotation {
@@ -99,36 +163,75 @@ class EventAnnotator {
   }
 }
 
+/** What the annotator reads in order: a paired reply, or an info event (where a test starts, a connection). */
+type AnnotatorItem = { pair: CommandReplyPair } | { note: string; line: number };
+
+/** A test being read: its steps since its start (or its retry), and the replies they are. */
+interface TestBeingRead {
+  id: string;
+  title: string;
+  line: number;
+  steps: TestStep[];
+  replies: AnnotatedReply[];
+  all: AnnotatedReply[];
+}
+
 /**
  * Annotates pairs in order. The verdicts need the local domains, which come from the first greeting and
  * the first EHLO reply when none are configured: pairs wait until both are seen (in a usual transcript,
- * the first few), or until the end when one of them never comes.
+ * the first few), or until the end when one of them never comes. The domains are the runner's
+ * (classificationDomains): the local ones, plus the server's own name and address, so an address literal of
+ * the server ([IP]) is local here exactly as it was in the live run.
  */
 class PairAnnotator {
   private readonly classifier = new PairedReplyClassifier(classifyReply);
   private readonly replies: AnnotatedReply[] = [];
+  private readonly tests: AnnotatedTest[] = [];
+  private configured: readonly string[];
+  private headerDomains = false;
   private localDomains: string[] | undefined;
-  private waiting: CommandReplyPair[] = [];
+  private classificationDomains: string[] | undefined;
+  private waiting: AnnotatorItem[] = [];
   private greeting: CommandReplyPair | undefined;
   private ehloReply: CommandReplyPair | undefined;
+  private serverAddress: string | undefined;
+  private headerAddress: string | undefined;
+  private test: TestBeingRead | undefined;
+  private control: ControlState = 'not-run';
 
-  constructor(private readonly configured: readonly string[]) {
+  constructor(configured: readonly string[]) {
+    this.configured = configured;
     if (configured.length > 0) {
-      this.localDomains = inferLocalDomains(undefined, undefined, configured);
+      this.localDomains = [...configured];
     }
   }
 
-  add(pair: CommandReplyPair): void {
-    if (this.localDomains !== undefined) {
-      this.replies.push(annotatePair(pair, this.localDomains, this.classifier));
+  useHeader(header: TranscriptHeader): void {
+    const domains = localDomainsOfHeader(header);
+    if (this.configured.length === 0 && domains !== undefined) {
+      this.configured = domains;
+      this.headerDomains = true;
+      this.localDomains = [...domains];
+    }
+    this.headerAddress = ipAddressOfTarget(header.target);
+  }
+
+  add(item: AnnotatorItem): void {
+    if ('note' in item && this.serverAddress === undefined) {
+      this.serverAddress = connectedAddressOf(item.note);
+    }
+    if (this.classificationDomains !== undefined) {
+      this.handle(item);
       return;
     }
-    this.waiting.push(pair);
-    if (this.greeting === undefined && isGreeting(pair)) {
-      this.greeting = pair;
-    }
-    if (this.ehloReply === undefined && isEhloReply(pair)) {
-      this.ehloReply = pair;
+    this.waiting.push(item);
+    if ('pair' in item) {
+      if (this.greeting === undefined && isGreeting(item.pair)) {
+        this.greeting = item.pair;
+      }
+      if (this.ehloReply === undefined && isEhloReply(item.pair)) {
+        this.ehloReply = item.pair;
+      }
     }
     if (this.greeting !== undefined && this.ehloReply !== undefined) {
       this.settleLocalDomains();
@@ -136,23 +239,111 @@ class PairAnnotator {
   }
 
   finish(): TranscriptAnnotation {
-    const localDomains = this.localDomains ?? this.settleLocalDomains();
-    return { replies: this.replies, localDomains, localDomainsInferred: this.configured.length === 0 };
+    if (this.classificationDomains === undefined) {
+      this.settleLocalDomains();
+    }
+    this.finishTest();
+    return {
+      replies: this.replies,
+      tests: this.tests,
+      localDomains: this.localDomains ?? [],
+      localDomainsInferred: this.configured.length === 0,
+      localDomainsFromHeader: this.headerDomains,
+    };
   }
 
-  private settleLocalDomains(): string[] {
-    const localDomains = inferLocalDomains(wireReplyOf(this.greeting), wireReplyOf(this.ehloReply), this.configured);
-    this.localDomains = localDomains;
-    for (const pair of this.waiting) {
-      this.replies.push(annotatePair(pair, localDomains, this.classifier));
-    }
+  private settleLocalDomains(): void {
+    const parameters = resolveRelayParameters(
+      {
+        localDomains: [...this.configured],
+        localUser: '',
+        remoteDomain: '',
+        remoteUser: '',
+        serverAddress: this.serverAddress ?? this.headerAddress ?? '',
+        heloName: '',
+        addressForm: 'bracketed',
+      },
+      { greeting: wireReplyOf(this.greeting), ehloReply: wireReplyOf(this.ehloReply) },
+    );
+    this.localDomains = parameters.localDomains;
+    this.classificationDomains = classificationDomains(parameters);
+    const waiting = this.waiting;
     this.waiting = [];
-    return localDomains;
+    for (const item of waiting) {
+      this.handle(item);
+    }
+  }
+
+  private handle(item: AnnotatorItem): void {
+    if ('note' in item) {
+      const started = parseTestStartNote(item.note);
+      if (started !== undefined) {
+        this.finishTest();
+        this.test = { id: started.id, title: started.title, line: item.line, steps: [], replies: [], all: [] };
+      } else if (this.test !== undefined && parseTestRetryNote(item.note) === this.test.id) {
+        // Only the last attempt decides, as in the runner.
+        this.test.steps = [];
+        this.test.replies = [];
+      }
+      return;
+    }
+    const { pair } = item;
+    const classified = this.classifier.next(pair, this.classificationDomains!);
+    const annotated = annotatePair(pair, classified);
+    this.replies.push(annotated);
+    const test = this.test;
+    if (test === undefined) {
+      return;
+    }
+    annotated.test = test.id;
+    test.all.push(annotated);
+    const kind = pair.command === undefined ? undefined : commandKindOf(pair.command);
+    if (annotated.unsolicited === true || (kind !== undefined && stepKinds.has(kind))) {
+      const step: TestStep = { command: classified.command ?? '', reply: classified.reply, classification: classified.classification };
+      if (annotated.unsolicited === true) {
+        step.unsolicited = true;
+      }
+      test.steps.push(step);
+      test.replies.push(annotated);
+    }
+  }
+
+  private finishTest(): void {
+    const test = this.test;
+    if (test === undefined) {
+      return;
+    }
+    this.test = undefined;
+    const group = groupOfTest(test.id);
+    const decided = decideTestWithProof(group, test.steps, this.control);
+    const annotatedTest: AnnotatedTest = {
+      id: test.id,
+      title: test.title,
+      group,
+      line: test.line,
+      outcome: decided?.decision.outcome ?? 'error',
+      reason: decided?.decision.reason ?? 'Interrupted: the transcript holds no answer that decides this test.',
+    };
+    if (decided !== undefined) {
+      const proof = test.replies[test.steps.indexOf(decided.step)];
+      if (proof !== undefined) {
+        annotatedTest.proofLine = proof.line;
+        proof.decides = { id: test.id, outcome: annotatedTest.outcome, reason: annotatedTest.reason };
+      }
+    }
+    if (group === 'control') {
+      this.control = controlStateOfOutcome(annotatedTest.outcome);
+    }
+    this.tests.push(annotatedTest);
   }
 }
 
-function annotatePair(pair: CommandReplyPair, localDomains: string[], classifier: PairedReplyClassifier): AnnotatedReply {
-  const { reply, classification } = classifier.next(pair, localDomains);
+/** The commands whose replies are steps of a test; the rest (EHLO after a reconnect, QUIT) decide nothing. */
+const stepKinds = new Set(['rset', 'mail', 'rcpt', 'data', 'end-of-data']);
+
+function annotatePair(pair: CommandReplyPair, classified: ClassifiedPair): AnnotatedReply {
+  const { reply, classification } = classified;
+  const kind = pair.command === undefined ? undefined : commandKindOf(pair.command);
   const annotated: AnnotatedReply = {
     line: pair.firstLine.line,
     endLine: pair.lastLine.line,
@@ -164,6 +355,7 @@ function annotatePair(pair: CommandReplyPair, localDomains: string[], classifier
     temporary: classification.temporary,
     reason: classification.reason,
     signals: classification.signals,
+    neutral: isNeutralReply(kind, classification),
   };
   if (classification.enhanced !== undefined) {
     annotated.enhanced = classification.enhanced;
@@ -173,6 +365,8 @@ function annotatePair(pair: CommandReplyPair, localDomains: string[], classifier
   }
   if (pair.command !== undefined) {
     annotated.command = pair.command;
+  } else if (pair.unsolicited) {
+    annotated.unsolicited = true;
   }
   if (pair.commandPosition !== undefined) {
     annotated.commandLine = pair.commandPosition.line;
@@ -199,4 +393,28 @@ function wireReplyOf(pair: CommandReplyPair | undefined): SmtpReply | undefined 
 // classifyReply also reads qmail's "(#5.7.1)"; that code was sent too, not inferred.
 function sentQmailStyle(reply: SmtpReply): boolean {
   return /\(#[245]\.\d{1,3}\.\d{1,3}\)/.test(reply.text);
+}
+
+/**
+ * The address a session connected to, from our engine's "connected to 192.0.2.1:25" or "connected to
+ * mx.example.com:25 (192.0.2.1:25)", or telnet's "Trying 192.0.2.1...": the address the runner used for
+ * the server's own IP literal.
+ */
+export function connectedAddressOf(note: string): string | undefined {
+  const ours = /^connected to (\S+)(?: \((\S+)\))?$/.exec(note);
+  if (ours) {
+    return ipAddressOfTarget(ours[2] ?? ours[1]);
+  }
+  const telnet = /^Trying ([0-9a-fA-F:.]+)\.\.\.$/.exec(note);
+  return telnet && isIP(telnet[1]) !== 0 ? telnet[1] : undefined;
+}
+
+/** The IP of "192.0.2.1:25" or "[2001:db8::1]:25"; undefined for a name. */
+function ipAddressOfTarget(target: string | undefined): string | undefined {
+  if (target === undefined) {
+    return undefined;
+  }
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(target);
+  const host = bracketed ? bracketed[1] : target.replace(/:\d+$/, '');
+  return isIP(host) !== 0 ? host : undefined;
 }

@@ -21,6 +21,11 @@ export interface CommandReplyPair<Position = TranscriptSourcePosition> {
   lines: string[];
   /** The reply has no last line ("NNN text"): the connection ended in it, or a command was sent before its end. */
   unfinished: boolean;
+  /**
+   * No command was waiting for it and it is not the greeting: a second reply after a 550, a 250 before EHLO.
+   * It is kept (and answers nothing), so the replies after it still answer their own commands.
+   */
+  unsolicited?: boolean;
 }
 
 /** What one event was to the pairer. */
@@ -149,6 +154,8 @@ export class CommandReplyPairer<Position = TranscriptSourcePosition> {
       if (command.text !== '') {
         pair.commandPosition = command.position;
       }
+    } else {
+      pair.unsolicited = true;
     }
     const kind = command === undefined ? undefined : commandKindOf(command.text);
     if (reply.code === 354 && (kind === 'data' || kind === undefined)) {

@@ -1,7 +1,7 @@
 import type { Classification, ClassifyReply, ReplyContext } from './classification';
 import type { CommandReplyPair } from './commandReplyPairs';
 import type { SmtpReply } from './reply';
-import { addressArgumentOf, commandKindOf } from './smtpCommand';
+import { addressArgumentOf, commandKindOf, type SmtpCommandKind } from './smtpCommand';
 import { unescapeWireText } from './wireText';
 
 /** A paired reply with what it means, texts as they were on the wire. */
@@ -85,4 +85,17 @@ export function wireReply(reply: SmtpReply): SmtpReply {
 
 function unescapedText(text: string): string {
   return text.includes('\\') ? Buffer.from(unescapeWireText(text)).toString('utf8') : text;
+}
+
+/**
+ * A reply that decides nothing about relay: an acceptance of anything but a recipient or a message (the
+ * greeting, EHLO, RSET, an accepted MAIL, 354, QUIT...), or a reply no command asked for. Faces tag it
+ * neutrally ("ok") rather than with a relay class; refusals and the replies to RCPT and to the end of a
+ * message always keep their KB 304897 class. `kind` is undefined for an unsolicited reply.
+ */
+export function isNeutralReply(kind: SmtpCommandKind | undefined, classification: Classification): boolean {
+  if (classification.class !== 'acceptance' || classification.signals.length > 0) {
+    return false;
+  }
+  return kind !== 'rcpt' && kind !== 'end-of-data' && kind !== undefined;
 }

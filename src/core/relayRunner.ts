@@ -10,6 +10,7 @@ import { greylistBackoffMs, greylistDelayBeforeRetry, judgeGreylisting, type Gre
 import { eitherSignal, pause, RunDeadline } from './reach/runDeadline';
 import { detectTarpit, type RcptTiming } from './relayTarpit';
 import { attemptRelayTest, type RelayTestContext, type TestAttempt } from './relayTestAttempt';
+import { controlStateOfOutcome, greylistRetryNote, testRetryNote, testStartNote } from './testOutcome';
 import type {
   GreylistRecord,
   RelayConnectionRecord,
@@ -81,6 +82,7 @@ export async function runRelayTestInSession(
     remoteAddress: session.remoteAddress,
   });
   const addresses = test.build(resolved);
+  session.note(testStartNote(test));
   const attempt = await attemptRelayTest(session, test, addresses, resolved, context);
   const decision = attempt.decision ?? { outcome: 'error', reason: `Interrupted: ${attempt.interruption ?? 'no reply'}.` };
   return resultOf(test, addresses, decision, attempt.steps, startedAt);
@@ -135,10 +137,7 @@ function lineBreakInParameters(parameters: RelayTestParameters): OutcomeDecision
 
 /** What a control result means for the tests after it; also used by the terminal's /test across commands. */
 export function controlStateOf(result: RelayTestResult): ControlState {
-  if (result.outcome === 'passed') {
-    return 'accepted';
-  }
-  return result.outcome === 'inconclusive' ? 'refused' : 'not-run';
+  return controlStateOfOutcome(result.outcome);
 }
 
 /**
@@ -287,6 +286,8 @@ class RelaySuiteRun {
       const startedAt = Date.now();
       await this.prepareForNextTest();
       const addresses = withSender(test.build(this.parameters), this.options.mailFrom, this.parameters.addressForm);
+      // In the transcript as on the terminal's screen, so a saved file reads by test and annotation groups by it.
+      this.connection.note(testStartNote(test));
       this.options.onTestStarted?.(test);
       if (this.state.kind === 'stopped') {
         this.finish(test, resultOf(test, addresses, this.state.decision, [], startedAt));
@@ -363,7 +364,7 @@ class RelaySuiteRun {
       if (!this.fitsDeadline(delay)) {
         return held(`the deadline leaves no time for a retry in ${describeDuration(delay)}`);
       }
-      this.connection.note(`${test.id} greylisted (${record.firstReply}); retrying with the same sender and recipient in ${describeDuration(delay)}`);
+      this.connection.note(greylistRetryNote(test.id, record.firstReply, describeDuration(delay)));
       if (!(await pause(delay, this.signal))) {
         this.state = { kind: 'stopped', decision: this.stopReason() };
         return held(this.deadline && this.deadlineStopped ? this.deadline.reason : 'the run was cancelled');
@@ -421,7 +422,7 @@ class RelaySuiteRun {
       return { decision: first.decision, steps };
     }
 
-    this.connection.note(`retrying ${test.id} on the new connection`);
+    this.connection.note(testRetryNote(test.id));
     const second = await this.attempt(test, addresses);
     steps.push(...second.steps);
     if (second.cancelled) {

@@ -2,14 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ReplyContext } from './classification';
 import { classifyReply } from './classifyReply';
 import { CancelledError, CommandInjectionError, describeError, SmtpError } from './errors';
-import {
-  decideAfterDelivery,
-  decideControlOutcome,
-  decideRelayOutcome,
-  type ClassifiedStep,
-  type ControlState,
-  type OutcomeDecision,
-} from './relayOutcome';
+import type { ClassifiedStep, ControlState, OutcomeDecision } from './relayOutcome';
 import { classificationDomains } from './relayParameters';
 import type { RcptTiming } from './relayTarpit';
 import { relayTestMessage } from './relayTestMessage';
@@ -17,6 +10,7 @@ import type { RelayTestAddresses, RelayTestDefinition, RelayTestParameters } fro
 import type { SmtpReply } from './reply';
 import type { SmtpSession } from './session';
 import { endOfDataCommand } from './smtpCommand';
+import { decideTestOutcome, describeReply, type TestStep } from './testOutcome';
 
 /**
  * One pass of one relay test over one open session, as KB 304897 types it: RSET, MAIL FROM, RCPT TO and,
@@ -35,7 +29,7 @@ export interface RelayTestContext {
 
 /** One pass of a test over one connection. */
 export interface TestAttempt {
-  steps: ClassifiedStep[];
+  steps: TestStep[];
   /** Set when the server answered enough to decide. */
   decision?: OutcomeDecision;
   /** Why the connection was lost (or closed by a 421); a new one is needed for the next test. */
@@ -48,9 +42,8 @@ function unbracketed(address: string): string {
   return address.replace(/^<|>$/g, '');
 }
 
-function describeReply(reply: SmtpReply): string {
-  return `${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''} ${reply.text.split('\n')[0]}`.trim();
-}
+/** Stands in for the command of a reply no command was waiting for (as PairedReplyClassifier does). */
+const unsolicitedCommand = '(no command)';
 
 export async function attemptRelayTest(
   session: SmtpSession,
@@ -82,8 +75,12 @@ export async function attemptRelayTest(
     attempt.interruption = `the server answered ${what} with ${describeReply(reply)} and is closing the connection`;
     return true;
   };
-  const decide = (steps: { mail: ClassifiedStep; rcpt?: ClassifiedStep }): OutcomeDecision =>
-    test.group === 'control' ? decideControlOutcome(steps) : decideRelayOutcome(steps, context.control ?? 'not-run');
+  // Every decision goes through the one reading of a test's steps that annotation uses too (testOutcome.ts).
+  const decide = (): OutcomeDecision | undefined => decideTestOutcome(test.group, attempt.steps, context.control ?? 'not-run');
+  // A reply no command was waiting for is kept as a step, so the decision sees it (the transcript has it too).
+  const stopListening = session.onUnsolicitedReply((reply) => {
+    attempt.steps.push({ ...classified(unsolicitedCommand, reply), unsolicited: true });
+  });
 
   try {
     const rset = await send('RSET');
@@ -103,7 +100,7 @@ export async function attemptRelayTest(
       return attempt;
     }
     if (mail.classification.class === 'rejection') {
-      attempt.decision = decide({ mail });
+      attempt.decision = decide();
       return attempt;
     }
 
@@ -116,10 +113,10 @@ export async function attemptRelayTest(
     if (closing(rcptReply, 'RCPT TO')) {
       return attempt;
     }
-    attempt.decision = decide({ mail, rcpt });
+    attempt.decision = decide();
 
-    if (context.confirmByDelivery && test.group !== 'control' && attempt.decision.outcome === 'needs-confirmation') {
-      await confirmByDelivery(session, test, addresses, parameters, rcpt, attempt, classified, context.token);
+    if (context.confirmByDelivery && test.group !== 'control' && attempt.decision?.outcome === 'needs-confirmation') {
+      await confirmByDelivery(session, test, addresses, parameters, attempt, classified, decide, context.token);
     }
   } catch (error) {
     if (error instanceof CancelledError) {
@@ -137,6 +134,12 @@ export async function attemptRelayTest(
     } else {
       throw error;
     }
+  } finally {
+    stopListening();
+  }
+  // A second answer that came after the decision (550, then 250 to the same RCPT) still counts.
+  if (attempt.decision !== undefined && attempt.steps.some((step) => step.unsolicited === true)) {
+    attempt.decision = decide() ?? attempt.decision;
   }
   return attempt;
 }
@@ -146,9 +149,9 @@ async function confirmByDelivery(
   test: RelayTestDefinition,
   addresses: RelayTestAddresses,
   parameters: RelayTestParameters,
-  rcpt: ClassifiedStep,
   attempt: TestAttempt,
   classified: (command: string, reply: SmtpReply, extra?: Partial<ReplyContext>, latencyMs?: number) => ClassifiedStep,
+  decide: () => OutcomeDecision | undefined,
   token: string | undefined,
 ): Promise<void> {
   const dataSentAt = performance.now();
@@ -159,10 +162,7 @@ async function confirmByDelivery(
     if (data.reply.code === 421) {
       attempt.interruption = `the server answered DATA with ${describeReply(data.reply)}`;
     }
-    attempt.decision = {
-      outcome: attempt.decision?.outcome ?? 'needs-confirmation',
-      reason: `${attempt.decision?.reason ?? ''} DATA was refused (${describeReply(data.reply)}), so delivery could not confirm it.`.trim(),
-    };
+    attempt.decision = decide() ?? attempt.decision;
     return;
   }
   const message = relayTestMessage(test, addresses, parameters.heloName, new Date(), token);
@@ -175,7 +175,7 @@ async function confirmByDelivery(
     performance.now() - bodySentAt,
   );
   attempt.steps.push(endOfMessage);
-  attempt.decision = decideAfterDelivery(rcpt, endOfMessage);
+  attempt.decision = decide() ?? attempt.decision;
   if (endReply.code === 421) {
     attempt.interruption = `the server answered the end of the message with ${describeReply(endReply)}`;
   }

@@ -127,6 +127,7 @@ export function readPositionedTranscript(text: string): PositionedTranscript {
 export function visitTranscriptEvents(
   text: string,
   visit: (event: TranscriptEvent, position: TranscriptSourcePosition) => void,
+  onHeader?: (header: TranscriptHeader) => void,
 ): TranscriptHeader {
   const lines = splitTranscriptLines(text);
   let index = 0;
@@ -156,6 +157,7 @@ export function visitTranscriptEvents(
     fields.set(key, value);
   }
   const header = buildHeader(fields, titleLineNumber);
+  onHeader?.(header);
 
   for (; index < lines.length; index += 1) {
     const line = lines[index];

@@ -63,6 +63,8 @@ export interface ImportedEventVisitor {
    * text is visited again, read line by line (see ImportedTranscript.fallback).
    */
   startOver(): void;
+  /** Our format's header, before its first event (the annotator needs its local domains and target early). */
+  header?(header: TranscriptHeader): void;
 }
 
 /**
@@ -73,7 +75,7 @@ export function visitAnyTranscript(text: string, visitor: ImportedEventVisitor):
   const visit = (event: TranscriptEvent, position: TranscriptSourcePosition): void => visitor.event(event, position);
   if (looksLikeOurTranscript(text)) {
     try {
-      const header = visitTranscriptEvents(text, visit);
+      const header = visitTranscriptEvents(text, visit, (read) => visitor.header?.(read));
       return { format: 'smtp-relay-lab', header };
     } catch (error) {
       if (!(error instanceof TranscriptParseError)) {

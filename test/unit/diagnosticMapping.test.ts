@@ -178,6 +178,7 @@ describe('other kinds of finding', () => {
       temporary: false,
       reason: '550 5.7.1: relay denied: the server refused to forward to a domain it does not host.',
       signals: ['relay-denied'],
+      neutral: false,
       command: 'RCPT TO:<b@example.net>',
       problems: ['line ended with a bare LF instead of CRLF'],
     };
