@@ -146,7 +146,6 @@ describe('JUnit XML', () => {
         },
       ],
     });
-    // eslint-disable-next-line no-control-regex
     assert.doesNotMatch(xml, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     assert.match(xml, /<testcase name="kb1 &lt;&quot;quoted&quot;&gt; &amp; \\u0001" classname="a&amp;b\.smtp">/);
     assert.match(xml, /<failure message="expected rejection, got 250 2\.1\.5 Ok &lt;b&gt;&amp;&quot;&apos;\\u0000\\u0007\\u001b\[31m\\u202e"/);

@@ -110,6 +110,5 @@ export function replyInOneLine(reply: SmtpReply, limit = 200): string {
 export function textInOneLine(text: string, limit = 200): string {
   const line = text.replace(/\s*\n\s*/g, ' / ');
   const cut = line.length > limit ? `${line.slice(0, limit)}…` : line;
-  // eslint-disable-next-line no-control-regex
   return cut.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

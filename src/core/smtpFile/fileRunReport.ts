@@ -41,7 +41,6 @@ export function blockPassed(block: BlockRunReport): boolean {
 }
 
 /** Characters XML 1.0 cannot hold at all (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/FFFF). */
-// eslint-disable-next-line no-control-regex
 const forbiddenInXml = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Text for XML element content or a double-quoted attribute. */
