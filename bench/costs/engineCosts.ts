@@ -32,7 +32,7 @@ function timed(work: () => void): number {
 
 function parseWire(wire: Buffer): SmtpReply[] {
   const replies: SmtpReply[] = [];
-  const parser = new ReplyParser({ onLine: () => undefined, onReplyProblem: () => undefined, onReply: (reply) => replies.push(reply) });
+  const parser = new ReplyParser({ onLine: () => undefined, onReplyProblem: () => undefined, onReply: (reply) => replies.push(reply), onOverflow: () => undefined });
   for (let offset = 0; offset < wire.length; offset += chunkBytes) {
     parser.feed(wire.subarray(offset, offset + chunkBytes));
   }

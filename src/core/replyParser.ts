@@ -5,8 +5,25 @@ import { escapeWireBytes } from './wireText';
 
 /** RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; beyond 64 KiB we call it a fault, but keep it. */
 export const overlongLineBytes = 64 * 1024;
-/** Past this many bytes without a line ending, what we have is delivered as a line so memory stays bounded. */
-export const lineCapBytes = 1024 * 1024;
+/**
+ * The most bytes one reply may take, its lines and line endings together. Past it the reply is over: what
+ * came within the cap is kept (the cut line with ending 'none'), the rest is counted and dropped, and the
+ * session ends with a protocol error. Memory stays bounded whatever a server sends without CRLF.
+ */
+export const replyCapBytes = 1024 * 1024;
+/** The most bytes of replies one session keeps; the same ending once a server sends more in total. */
+export const sessionCapBytes = 16 * 1024 * 1024;
+
+/** Why the parser stopped keeping bytes, and how many it dropped. */
+export interface ParserOverflow {
+  /** 'reply': one reply passed replyCapBytes; 'session': all replies together passed sessionCapBytes. */
+  cap: 'reply' | 'session';
+  capBytes: number;
+  /** Bytes of the overflowing reply kept before the cut (its lines, endings and the cut line). */
+  keptBytes: number;
+  /** Bytes received after the cut, in the chunk that crossed it (later chunks are counted too, if fed). */
+  droppedBytes: number;
+}
 
 /** One line as it arrived: escaped text (see wireText.ts) without its ending. */
 export interface ReceivedLine {
@@ -22,6 +39,11 @@ export interface ReplyParserHandlers {
   /** A problem of the reply as a whole (mixed codes), found when its last line arrives. */
   onReplyProblem(problem: string): void;
   onReply(reply: SmtpReply): void;
+  /**
+   * A cap was passed (see ParserOverflow): the cut line went to onLine, the reply is abandoned, and the
+   * parser drops whatever it is fed from now on. The session ends with a protocol error.
+   */
+  onOverflow(overflow: ParserOverflow): void;
 }
 
 /** What was left when the peer closed: nothing, or a reply that was cut off after some lines. */
@@ -36,12 +58,10 @@ interface ReplyInProgress {
   codes: number[];
   enhanced?: string;
   problems: string[];
-  /** The final line was cut at the cap: the reply completes when that line really ends. */
-  finalLineStillArriving: boolean;
 }
 
 function emptyReply(): ReplyInProgress {
-  return { lines: [], texts: [], codes: [], problems: [], finalLineStillArriving: false };
+  return { lines: [], texts: [], codes: [], problems: [] };
 }
 
 const codeLine = /^(\d{3})(?:([ -])(.*))?$/s;
@@ -54,22 +74,43 @@ const enhancedCode = /^([245]\.\d{1,3}\.\d{1,3})(?: +|$)/;
 export class ReplyParser {
   private pieces: Uint8Array[] = [];
   private pendingLength = 0;
-  /** The current wire line passed the cap; its further fragments only go to the transcript. */
-  private continuingCappedLine = false;
   private reply: ReplyInProgress | undefined;
+  /** Bytes of the reply in progress already delivered as lines, endings included. */
+  private replyBytes = 0;
+  /** Bytes of every line delivered so far, endings included. */
+  private sessionBytes = 0;
+  private overflowed: ParserOverflow | undefined;
   private halted = false;
   private leftover: Uint8Array[] = [];
+  private leftoverLength = 0;
+  private leftoverDropped = 0;
 
   constructor(private readonly handlers: ReplyParserHandlers) {}
 
+  /** Set once a cap was passed; its droppedBytes keeps counting what is fed after. */
+  get overflow(): ParserOverflow | undefined {
+    return this.overflowed;
+  }
+
   feed(chunk: Uint8Array): void {
+    if (this.overflowed) {
+      this.overflowed.droppedBytes += chunk.length;
+      return;
+    }
     if (this.halted) {
-      this.leftover.push(chunk);
+      this.keepLeftover(chunk);
       return;
     }
     let start = 0;
     while (start <= chunk.length) {
       const lineFeed = chunk.indexOf(0x0a, start);
+      // The line's bytes in this chunk, with its LF when it ends here.
+      const end = lineFeed === -1 ? chunk.length : lineFeed + 1;
+      const room = this.room();
+      if (end - start > room) {
+        this.overflowAt(chunk, start, start + room);
+        return;
+      }
       if (lineFeed === -1) {
         this.accumulate(chunk.subarray(start));
         return;
@@ -79,7 +120,7 @@ export class ReplyParser {
       start = lineFeed + 1;
       if (this.halted) {
         if (start < chunk.length) {
-          this.leftover.push(chunk.subarray(start));
+          this.keepLeftover(chunk.subarray(start));
         }
         return;
       }
@@ -95,55 +136,90 @@ export class ReplyParser {
     this.halted = true;
   }
 
-  /** The bytes received after halt() (including a partial line), and a fresh start for the next layer. */
-  takeLeftoverAndResume(): Uint8Array {
+  /**
+   * The bytes received after halt() (including a partial line; at most replyCapBytes of them, `received`
+   * counts all), and a fresh start for the next layer.
+   */
+  takeLeftoverAndResume(): { bytes: Uint8Array; received: number } {
     const bytes = Buffer.concat([...this.pieces, ...this.leftover]);
+    const received = bytes.length + this.leftoverDropped;
     this.pieces = [];
     this.pendingLength = 0;
     this.leftover = [];
-    this.continuingCappedLine = false;
+    this.leftoverLength = 0;
+    this.leftoverDropped = 0;
     this.reply = undefined;
+    this.replyBytes = 0;
     this.halted = false;
-    return bytes;
+    return { bytes, received };
   }
 
-  /** The peer closed: a partial line is delivered with ending 'none'; reports whether a reply was cut off. */
+  /**
+   * The end of the conversation (the peer closed, or the session gave up): a partial line is delivered
+   * with ending 'none', so no byte received is lost; reports whether a reply was cut off. Safe to call
+   * more than once: later calls find nothing pending.
+   */
   finish(): ParserEnd {
     if (this.pendingLength > 0) {
       // Delivered for the transcript, but never completes a reply: without its CRLF it may be cut short.
       const bytes = this.takePending();
       const text = escapeWireBytes(bytes);
-      this.handlers.onLine({ text, ending: 'none', problems: describeLineProblems(bytes, 'none', false) });
-      if (!this.continuingCappedLine) {
-        const reply = (this.reply ??= emptyReply());
-        reply.lines.push(text);
-      }
+      this.sessionBytes += bytes.length;
+      this.handlers.onLine({ text, ending: 'none', problems: describeLineProblems(bytes, 'none') });
+      const reply = (this.reply ??= emptyReply());
+      reply.lines.push(text);
     }
     const reply = this.reply;
     this.reply = undefined;
-    this.continuingCappedLine = false;
+    this.replyBytes = 0;
     return { replyCutOff: reply !== undefined, linesOfCutReply: reply?.lines.length ?? 0 };
   }
 
-  private accumulate(bytes: Uint8Array): void {
-    let rest = bytes;
-    while (this.pendingLength + rest.length > lineCapBytes) {
-      const room = lineCapBytes - this.pendingLength;
-      this.pieces.push(rest.subarray(0, room));
-      this.pendingLength += room;
-      rest = rest.subarray(room);
-      this.deliverLine(this.takePending(), 'none', true);
+  /** How many more bytes the current line may take before a cap is passed. */
+  private room(): number {
+    return Math.min(replyCapBytes - this.replyBytes, sessionCapBytes - this.sessionBytes) - this.pendingLength;
+  }
+
+  /** Keeps the line up to chunk[cut] as the cut line, drops the rest, and tells the session. */
+  private overflowAt(chunk: Uint8Array, lineStart: number, cut: number): void {
+    const cap: ParserOverflow['cap'] = replyCapBytes - this.replyBytes <= sessionCapBytes - this.sessionBytes ? 'reply' : 'session';
+    this.accumulate(chunk.subarray(lineStart, cut));
+    const bytes = this.takePending();
+    const keptBytes = this.replyBytes + bytes.length;
+    this.sessionBytes += bytes.length;
+    const capBytes = cap === 'reply' ? replyCapBytes : sessionCapBytes;
+    const problems = [...describeLineProblems(bytes, 'none'), `line cut: the ${cap} passed ${capBytes} bytes`];
+    this.handlers.onLine({ text: escapeWireBytes(bytes), ending: 'none', problems });
+    this.reply = undefined;
+    this.replyBytes = 0;
+    this.overflowed = { cap, capBytes, keptBytes, droppedBytes: chunk.length - cut };
+    this.handlers.onOverflow(this.overflowed);
+  }
+
+  private keepLeftover(chunk: Uint8Array): void {
+    const room = Math.max(0, replyCapBytes - this.leftoverLength);
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (kept.length > 0) {
+      this.leftover.push(kept);
+      this.leftoverLength += kept.length;
     }
-    if (rest.length > 0) {
-      this.pieces.push(rest);
-      this.pendingLength += rest.length;
+    this.leftoverDropped += chunk.length - kept.length;
+  }
+
+  private accumulate(bytes: Uint8Array): void {
+    if (bytes.length > 0) {
+      this.pieces.push(bytes);
+      this.pendingLength += bytes.length;
     }
   }
 
   private endLine(): void {
     const bytes = this.takePending();
+    const wireLength = bytes.length + 1;
+    this.replyBytes += wireLength;
+    this.sessionBytes += wireLength;
     const endsWithCr = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d;
-    this.deliverLine(endsWithCr ? bytes.subarray(0, bytes.length - 1) : bytes, endsWithCr ? 'crlf' : 'lf', false);
+    this.deliverLine(endsWithCr ? bytes.subarray(0, bytes.length - 1) : bytes, endsWithCr ? 'crlf' : 'lf');
   }
 
   private takePending(): Uint8Array {
@@ -153,25 +229,14 @@ export class ReplyParser {
     return bytes;
   }
 
-  private deliverLine(bytes: Uint8Array, ending: LineEnding, cutAtCap: boolean): void {
+  private deliverLine(bytes: Uint8Array, ending: LineEnding): void {
     const text = escapeWireBytes(bytes);
-    const problems = describeLineProblems(bytes, ending, cutAtCap);
-    if (this.continuingCappedLine) {
-      this.handlers.onLine({ text, ending, problems });
-      if (!cutAtCap) {
-        this.continuingCappedLine = false;
-        if (this.reply?.finalLineStillArriving) {
-          this.completeReply();
-        }
-      }
-      return;
-    }
+    const problems = describeLineProblems(bytes, ending);
     this.handlers.onLine({ text, ending, problems });
-    this.continuingCappedLine = cutAtCap;
-    this.addToReply(text, problems, cutAtCap);
+    this.addToReply(text, problems);
   }
 
-  private addToReply(text: string, lineProblems: string[], cutAtCap: boolean): void {
+  private addToReply(text: string, lineProblems: string[]): void {
     const reply = (this.reply ??= emptyReply());
     reply.problems.push(...lineProblems);
     const match = codeLine.exec(text);
@@ -193,10 +258,6 @@ export class ReplyParser {
     if (separator === '-') {
       return;
     }
-    if (cutAtCap) {
-      reply.finalLineStillArriving = true;
-      return;
-    }
     this.completeReply();
   }
 
@@ -206,6 +267,7 @@ export class ReplyParser {
       return;
     }
     this.reply = undefined;
+    this.replyBytes = 0;
     const distinctCodes = [...new Set(reply.codes)];
     if (distinctCodes.length > 1) {
       const problem = `reply lines carry different codes (${distinctCodes.join(', ')})`;
@@ -227,14 +289,12 @@ export class ReplyParser {
   }
 }
 
-function describeLineProblems(bytes: Uint8Array, ending: LineEnding, cutAtCap: boolean): string[] {
+function describeLineProblems(bytes: Uint8Array, ending: LineEnding): string[] {
   const problems: string[] = [];
   if (ending === 'lf') {
     problems.push('line ended with a bare LF instead of CRLF');
   }
-  if (cutAtCap) {
-    problems.push(`line longer than ${lineCapBytes} bytes: cut into parts (the reply keeps the first part, the transcript every byte)`);
-  } else if (bytes.length > overlongLineBytes) {
+  if (bytes.length > overlongLineBytes) {
     problems.push(`overlong line of ${bytes.length} bytes (RFC 5321 allows 512)`);
   }
   if (bytes.includes(0x00)) {
@@ -246,7 +306,7 @@ function describeLineProblems(bytes: Uint8Array, ending: LineEnding, cutAtCap: b
   if (!isUtf8(bytes)) {
     problems.push('line contains bytes that are not valid UTF-8 (shown as \\xNN)');
   }
-  if (ending !== 'none' || cutAtCap) {
+  if (ending !== 'none') {
     const head = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
     if (!/^\d{3}([ -]|$)/.test(head)) {
       problems.push('line does not start with a three-digit reply code');

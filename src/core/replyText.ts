@@ -30,16 +30,30 @@ const unknownUserPatterns: RegExp[] = [
 
 const startTlsPattern = /starttls/i;
 
+/**
+ * The most of a reply's text any pattern here reads. RFC 5321 §4.5.3.1.5 allows 512 octets per reply
+ * line; a server that sends a megabyte has nothing more to say in it, and every regular expression then
+ * runs on a bounded input whatever the server sent (issue 8: a reply must never stall the event loop).
+ */
+export const matchedTextLimit = 64 * 1024;
+
+/** The part of a reply's text the patterns read: all of it, or its first matchedTextLimit characters. */
+export function boundedText(text: string): string {
+  return text.length > matchedTextLimit ? text.slice(0, matchedTextLimit) : text;
+}
+
 export function textDeniesRelay(text: string): boolean {
-  return relayDenialPatterns.some((pattern) => pattern.test(text));
+  const bounded = boundedText(text);
+  return relayDenialPatterns.some((pattern) => pattern.test(bounded));
 }
 
 export function textSaysUnknownUser(text: string): boolean {
-  return unknownUserPatterns.some((pattern) => pattern.test(text));
+  const bounded = boundedText(text);
+  return unknownUserPatterns.some((pattern) => pattern.test(bounded));
 }
 
 export function textAsksForStartTls(text: string): boolean {
-  return startTlsPattern.test(text);
+  return startTlsPattern.test(boundedText(text));
 }
 
 /**
@@ -50,7 +64,7 @@ export function enhancedCodeSentIn(reply: SmtpReply): string | undefined {
   if (reply.enhanced) {
     return reply.enhanced;
   }
-  const qmailStyle = /\(#([245]\.\d{1,3}\.\d{1,3})\)/.exec(reply.text);
+  const qmailStyle = /\(#([245]\.\d{1,3}\.\d{1,3})\)/.exec(boundedText(reply.text));
   return qmailStyle?.[1];
 }
 
@@ -59,7 +73,8 @@ export function enhancedCodeSentIn(reply: SmtpReply): string | undefined {
  * ("250 2.1.5 R%RD@LD", Exchange's "UserName@DomainName.tld....Sender OK"). Trailing punctuation and
  * runs of dots that glue the address to the following words are cut off.
  */
-export function addressesEchoedIn(text: string): string[] {
+export function addressesEchoedIn(fullText: string): string[] {
+  const text = boundedText(fullText);
   const echoed: string[] = [];
   const bracketedPattern = /<([^<>\s]*)>/g;
   for (let match = bracketedPattern.exec(text); match; match = bracketedPattern.exec(text)) {
@@ -70,10 +85,33 @@ export function addressesEchoedIn(text: string): string[] {
     if (!word.includes('@')) {
       continue;
     }
-    const cut = word.split(/\.{2,}/)[0].replace(/[.,;:]+$/, '');
+    const cut = withoutTrailingPunctuation(beforeDotRun(word));
     if (cut.includes('@')) {
       echoed.push(cut);
     }
   }
   return echoed;
+}
+
+/** The word up to its first run of two or more dots ("user@example.com....Sender" -> "user@example.com"). */
+function beforeDotRun(word: string): string {
+  const index = word.indexOf('..');
+  return index < 0 ? word : word.slice(0, index);
+}
+
+/**
+ * The word without the dots, commas, semicolons and colons at its end. A scan from the end, not
+ * `/[.,;:]+$/`: that pattern retries at every punctuation character of a run that does not reach the end
+ * ("a@" and 200,000 commas then a letter), quadratic time on a server's say-so.
+ */
+function withoutTrailingPunctuation(word: string): string {
+  let end = word.length;
+  while (end > 0 && isTrailingPunctuation(word.charCodeAt(end - 1))) {
+    end -= 1;
+  }
+  return end === word.length ? word : word.slice(0, end);
+}
+
+function isTrailingPunctuation(code: number): boolean {
+  return code === 0x2e || code === 0x2c || code === 0x3b || code === 0x3a;
 }

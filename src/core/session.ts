@@ -9,12 +9,13 @@ import {
   ConnectError,
   ConnectionClosedError,
   InvalidStateError,
+  ProtocolError,
   SmtpError,
   TimeoutError,
   TlsError,
 } from './errors';
 import type { SmtpReply } from './reply';
-import { ReplyParser, type ReceivedLine } from './replyParser';
+import { ReplyParser, type ParserOverflow, type ReceivedLine } from './replyParser';
 import { defaultTimeouts, describeTarget, type SessionOptions, type SessionTimeouts } from './sessionOptions';
 import { describeDuration, describeSocketError, tlsFailure } from './socketFailure';
 import type { TranscriptEvent, TranscriptEventKind } from './transcriptEvent';
@@ -101,6 +102,7 @@ export class SmtpSession {
       onLine: (line) => this.recordReceivedLine(line),
       onReplyProblem: (problem) => this.record('error', `protocol: ${problem}`),
       onReply: (reply) => this.dispatchReply(reply),
+      onOverflow: (overflow) => this.handleOverflow(overflow),
     });
   }
 
@@ -247,12 +249,14 @@ export class SmtpSession {
       return reply;
     }
     const injected = this.parser.takeLeftoverAndResume();
-    if (injected.length > 0) {
-      this.record('received', escapeWireBytes(injected), 'none');
+    if (injected.received > 0) {
+      this.record('received', escapeWireBytes(injected.bytes), 'none');
+      const dropped = injected.received - injected.bytes.length;
       this.record(
         'error',
-        `protocol: the server sent ${injected.length} bytes after its 220 to STARTTLS, before the TLS handshake; ` +
-          'they were ignored, since nothing outside TLS may answer a command sent inside it (a broken server, or injection)',
+        `protocol: the server sent ${injected.received} bytes after its 220 to STARTTLS, before the TLS handshake; ` +
+          'they were ignored, since nothing outside TLS may answer a command sent inside it (a broken server, or injection)' +
+          (dropped > 0 ? `; the transcript keeps the first ${injected.bytes.length}, the other ${dropped} were dropped` : ''),
       );
     }
     await this.upgradeToTls();
@@ -321,6 +325,7 @@ export class SmtpSession {
     if (this.stateValue === 'closed') {
       return;
     }
+    this.flushReceived();
     if (this.stateValue !== 'new') {
       this.record('info', 'connection closed');
     }
@@ -539,6 +544,7 @@ export class SmtpSession {
       return;
     }
     const error = new CancelledError(`cancelled while ${this.describeActivity()}`);
+    this.flushReceived();
     this.record('info', error.message);
     this.finish(error, error);
   }
@@ -548,8 +554,31 @@ export class SmtpSession {
     if (this.stateValue === 'closed') {
       return;
     }
+    this.flushReceived();
     this.record('error', error.message);
     this.finish(error, error);
+  }
+
+  /**
+   * Records the bytes of a line still arriving (a greeting dripped one byte a second, a `250-second`
+   * held open) before a timeout, a cancel or our own close ends the session: without it they would be
+   * lost, and the transcript would not hold every byte the server sent. The socket's close does the same.
+   */
+  private flushReceived(): void {
+    this.parser.finish();
+  }
+
+  /** A reply passed the parser's cap: the session ends with a protocol error that says what was kept. */
+  private handleOverflow(overflow: ParserOverflow): void {
+    const what = this.awaited[0]?.what ?? (this.pendingConnect ? 'the greeting' : 'a reply nobody waited for');
+    const limit = overflow.cap === 'reply' ? `${overflow.capBytes} bytes for one reply` : `${overflow.capBytes} bytes of replies in one session`;
+    this.fail(
+      new ProtocolError(
+        `protocol: ${what} from ${this.target} passed ${limit} without ending; ` +
+          `the transcript keeps the first ${overflow.keptBytes} bytes of it and ${overflow.droppedBytes} more bytes received were dropped; ` +
+          'the connection was closed',
+      ),
+    );
   }
 
   /** The one way to the closed state: clear every timer, reject what is pending, destroy the sockets. */

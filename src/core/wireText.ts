@@ -9,45 +9,59 @@
 const backslash = 0x5c;
 
 export function escapeWireBytes(bytes: Uint8Array): string {
-  let out = '';
+  // Runs of bytes that stand for themselves are decoded in one go and the pieces joined once: a `+=` per
+  // byte builds a rope of one-character strings, 32-56 times the input in memory (issue 8).
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: string[] = [];
+  let runStart = 0;
   let index = 0;
-  while (index < bytes.length) {
-    const byte = bytes[index];
-    if (byte === backslash) {
-      out += '\\\\';
+  while (index < buffer.length) {
+    const byte = buffer[index];
+    if (byte >= 0x20 && byte < 0x7f && byte !== backslash) {
       index += 1;
       continue;
     }
-    if (byte >= 0x20 && byte < 0x7f) {
-      out += String.fromCharCode(byte);
-      index += 1;
-      continue;
-    }
-    const length = validUtf8SequenceLength(bytes, index);
-    if (length > 1) {
-      const codePoint = decodeUtf8Sequence(bytes, index, length);
-      if (!isC1Control(codePoint)) {
-        out += String.fromCodePoint(codePoint);
+    if (byte >= 0x80) {
+      const length = validUtf8SequenceLength(buffer, index);
+      if (length > 1 && !isC1Control(decodeUtf8Sequence(buffer, index, length))) {
         index += length;
         continue;
       }
     }
-    out += hexEscape(byte);
+    if (index > runStart) {
+      parts.push(buffer.toString('utf8', runStart, index));
+    }
+    parts.push(byte === backslash ? '\\\\' : hexEscape(byte));
     index += 1;
+    runStart = index;
   }
-  return out;
+  if (runStart === 0) {
+    return buffer.toString('utf8');
+  }
+  if (runStart < buffer.length) {
+    parts.push(buffer.toString('utf8', runStart));
+  }
+  return parts.join('');
 }
 
 /** The inverse of escapeWireBytes. An escape it does not know (`\q`, a lone `\`) is kept literally. */
 export function unescapeWireText(text: string): Uint8Array {
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
+  if (!text.includes('\\')) {
+    return asPlainBytes(Buffer.from(text, 'utf8'));
+  }
+  const parts: Buffer[] = [];
   let literalStart = 0;
   const flushLiteral = (end: number) => {
     if (end > literalStart) {
-      for (const byte of encoder.encode(text.slice(literalStart, end))) {
-        bytes.push(byte);
-      }
+      parts.push(Buffer.from(text.slice(literalStart, end), 'utf8'));
+    }
+  };
+  // Escaped bytes in a row are collected here and pushed as one Buffer.
+  let escaped: number[] = [];
+  const flushEscaped = () => {
+    if (escaped.length > 0) {
+      parts.push(Buffer.from(escaped));
+      escaped = [];
     }
   };
   let index = 0;
@@ -56,25 +70,39 @@ export function unescapeWireText(text: string): Uint8Array {
       index += 1;
       continue;
     }
+    let byte: number | undefined;
+    let length = 0;
     if (text[index + 1] === '\\') {
-      flushLiteral(index);
-      bytes.push(backslash);
-      index += 2;
-      literalStart = index;
+      byte = backslash;
+      length = 2;
+    } else if (text[index + 1] === 'x' && isHexDigit(text.charCodeAt(index + 2)) && isHexDigit(text.charCodeAt(index + 3))) {
+      byte = parseInt(text.slice(index + 2, index + 4), 16);
+      length = 4;
+    }
+    if (byte === undefined) {
+      index += 1;
       continue;
     }
-    const hex = text.slice(index + 2, index + 4);
-    if (text[index + 1] === 'x' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
+    if (index > literalStart) {
+      flushEscaped();
       flushLiteral(index);
-      bytes.push(parseInt(hex, 16));
-      index += 4;
-      literalStart = index;
-      continue;
     }
-    index += 1;
+    escaped.push(byte);
+    index += length;
+    literalStart = index;
   }
+  flushEscaped();
   flushLiteral(text.length);
-  return Uint8Array.from(bytes);
+  return asPlainBytes(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+}
+
+/** A Uint8Array view (not a Buffer), as callers compare results with plain byte arrays. */
+function asPlainBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function isHexDigit(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
 function hexEscape(byte: number): string {

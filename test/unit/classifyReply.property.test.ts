@@ -93,7 +93,7 @@ const parsedReply: fc.Arbitrary<SmtpReply> = fc
       .map((line, index) => `${digits}${index === lines.length - 1 ? ' ' : '-'}${enhanced ? `${enhanced} ` : ''}${line}\r\n`)
       .join('');
     const replies: SmtpReply[] = [];
-    const parser = new ReplyParser({ onLine: () => undefined, onReplyProblem: () => undefined, onReply: (reply) => replies.push(reply) });
+    const parser = new ReplyParser({ onLine: () => undefined, onReplyProblem: () => undefined, onReply: (reply) => replies.push(reply), onOverflow: () => undefined });
     parser.feed(Buffer.from(wire, 'utf8'));
     assert.equal(replies.length, 1, `the generator built one reply: ${JSON.stringify(wire)}`);
     return replies[0];

@@ -28,6 +28,7 @@ function parseChunks(chunks: readonly Uint8Array[]): ParseResult {
     onLine: (line) => result.lines.push(line),
     onReplyProblem: (problem) => result.replyProblems.push(problem),
     onReply: (reply) => result.replies.push(reply),
+    onOverflow: () => undefined,
   });
   for (const chunk of chunks) {
     parser.feed(chunk);
@@ -155,6 +156,7 @@ describe('reply parser properties', () => {
               parser.halt();
             }
           },
+          onOverflow: () => undefined,
         });
         for (const chunk of chunked(bytes, cuts)) {
           parser.feed(chunk);
@@ -163,7 +165,7 @@ describe('reply parser properties', () => {
           return; // never halted: the first property covers this stream
         }
         const leftover = parser.takeLeftoverAndResume();
-        assert.deepEqual(Buffer.concat([bytesOfLines(lines), Buffer.from(leftover)]), Buffer.from(bytes));
+        assert.deepEqual(Buffer.concat([bytesOfLines(lines), Buffer.from(leftover.bytes)]), Buffer.from(bytes));
       }),
       { numRuns: 500 },
     );

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ReplyParser, lineCapBytes, type ParserEnd, type ReceivedLine } from '../../src/core/replyParser';
+import { ReplyParser, replyCapBytes, sessionCapBytes, type ParserEnd, type ParserOverflow, type ReceivedLine } from '../../src/core/replyParser';
 import type { SmtpReply } from '../../src/core/reply';
 import { unescapeWireText } from '../../src/core/wireText';
 
@@ -10,10 +10,12 @@ function parse(chunks: Array<string | Uint8Array>, options: { close?: boolean } 
   const lines: ReceivedLine[] = [];
   const replies: SmtpReply[] = [];
   const replyProblems: string[] = [];
+  const overflows: ParserOverflow[] = [];
   const parser = new ReplyParser({
     onLine: (line) => lines.push(line),
     onReply: (reply) => replies.push(reply),
     onReplyProblem: (problem) => replyProblems.push(problem),
+    onOverflow: (overflow) => overflows.push({ ...overflow }),
   });
   for (const chunk of chunks) {
     parser.feed(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
@@ -22,7 +24,16 @@ function parse(chunks: Array<string | Uint8Array>, options: { close?: boolean } 
   if (options.close) {
     end = parser.finish();
   }
-  return { lines, replies, replyProblems, end };
+  return { lines, replies, replyProblems, end, overflows, parser };
+}
+
+/** The wire cut into chunks of `size` bytes, as a socket delivers it. */
+function chunked(wire: Buffer, size = 65536): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < wire.length; offset += size) {
+    chunks.push(wire.subarray(offset, offset + size));
+  }
+  return chunks;
 }
 
 /** The bytes the lines stand for, endings included, to prove nothing was lost. */
@@ -121,24 +132,44 @@ describe('reply parser', () => {
     assert.ok(replies[0].problems?.some((problem) => problem.startsWith('overlong line of 100004 bytes')));
   });
 
-  test('a line beyond the cap is cut into parts, the reply completes at its real end, no byte lost', () => {
-    const body = 'y'.repeat(lineCapBytes + 5000);
-    const wire = Buffer.from(`250 ${body}\r\n221 next\r\n`);
-    const chunks: Buffer[] = [];
-    for (let offset = 0; offset < wire.length; offset += 65536) {
-      chunks.push(wire.subarray(offset, offset + 65536));
-    }
-    const { lines, replies } = parse(chunks);
-    assert.equal(lines.length, 3);
+  test('an endless line is cut at the reply cap: the kept bytes are exact, the dropped ones counted, no reply', () => {
+    const wire = Buffer.concat([Buffer.from('250 '), Buffer.alloc(replyCapBytes + 300_000, 'y')]);
+    const { lines, replies, overflows } = parse(chunked(wire));
+    assert.equal(replies.length, 0);
+    assert.equal(lines.length, 1);
     assert.equal(lines[0].ending, 'none');
-    assert.equal(unescapeWireText(lines[0].text).length, lineCapBytes);
-    assert.deepEqual(bytesOf(lines), wire);
-    assert.deepEqual(
-      replies.map((reply) => reply.code),
-      [250, 221],
-    );
-    assert.equal(replies[0].text.length, lineCapBytes - 4);
-    assert.ok(replies[0].problems?.some((problem) => problem.includes('cut into parts')));
+    assert.deepEqual(bytesOf(lines), wire.subarray(0, replyCapBytes));
+    assert.ok(lines[0].problems.includes(`line cut: the reply passed ${replyCapBytes} bytes`));
+    assert.equal(overflows.length, 1);
+    assert.deepEqual(overflows[0], { cap: 'reply', capBytes: replyCapBytes, keptBytes: replyCapBytes, droppedBytes: 65536 - (replyCapBytes % 65536) });
+  });
+
+  test('bytes fed after the cut are counted as dropped, never kept', () => {
+    const head = Buffer.from('250-first\r\n');
+    const { lines, overflows, parser } = parse([head, Buffer.alloc(replyCapBytes, 'z'), Buffer.alloc(1000, 'z')]);
+    assert.equal(bytesOf(lines).length, replyCapBytes);
+    assert.equal(lines.length, 2);
+    assert.deepEqual(overflows[0], { cap: 'reply', capBytes: replyCapBytes, keptBytes: replyCapBytes, droppedBytes: head.length });
+    assert.equal(parser.overflow?.droppedBytes, head.length + 1000);
+  });
+
+  test('a reply of many short lines is capped as a whole, not per line', () => {
+    const line = Buffer.from(`250-${'w'.repeat(1018)}\r\n`);
+    const lineCount = Math.ceil(replyCapBytes / line.length) + 10;
+    const { replies, overflows, lines } = parse(chunked(Buffer.concat(Array.from({ length: lineCount }, () => line))));
+    assert.equal(replies.length, 0);
+    assert.equal(overflows[0]?.cap, 'reply');
+    assert.equal(bytesOf(lines).length, replyCapBytes);
+  });
+
+  test('replies that each stay under the cap pass until the session cap, which ends the session the same way', () => {
+    const reply = Buffer.from(`250 ${'v'.repeat(64 * 1024 - 6)}\r\n`);
+    const count = sessionCapBytes / reply.length + 3;
+    const { replies, overflows, lines } = parse(Array.from({ length: count }, () => reply));
+    assert.equal(replies.length, sessionCapBytes / reply.length);
+    assert.equal(overflows.length, 1);
+    assert.equal(overflows[0].cap, 'session');
+    assert.equal(bytesOf(lines).length, sessionCapBytes);
   });
 
   test('a close in the middle of a reply reports the cut-off reply and delivers the partial line', () => {
@@ -162,10 +193,13 @@ describe('reply parser', () => {
         replies.push(reply);
         parser.halt();
       },
+      onOverflow: () => {},
     });
     parser.feed(Buffer.from('220 go ahead\r\n250 injected\r\n'));
     assert.equal(replies.length, 1);
-    assert.equal(Buffer.from(parser.takeLeftoverAndResume()).toString(), '250 injected\r\n');
+    const leftover = parser.takeLeftoverAndResume();
+    assert.equal(Buffer.from(leftover.bytes).toString(), '250 injected\r\n');
+    assert.equal(leftover.received, leftover.bytes.length);
     parser.feed(Buffer.from('250 after tls\r\n'));
     assert.equal(replies[1].text, 'after tls');
   });
