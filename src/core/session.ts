@@ -630,7 +630,13 @@ export class SmtpSession {
     return awaited ? `waiting for ${awaited.what} from ${this.target}` : `connected to ${this.target}`;
   }
 
-  private record(kind: TranscriptEventKind, text: string, ending?: 'lf' | 'none'): void {
+  /**
+   * Sent and received texts arrive escaped; info and error remarks are escaped here, since they may quote
+   * what a library or a server said (a TLS error with a line break in it): every event text is escaped
+   * text, one line, whatever it quotes.
+   */
+  private record(kind: TranscriptEventKind, rawOrEscaped: string, ending?: 'lf' | 'none'): void {
+    const text = kind === 'info' || kind === 'error' ? escapeRemark(rawOrEscaped) : rawOrEscaped;
     const event: TranscriptEvent = { kind, at: Date.now(), tls: this.tlsActiveValue, text };
     if (ending) {
       event.ending = ending;
@@ -640,6 +646,17 @@ export class SmtpSession {
       callSafely(() => listener(event));
     }
   }
+}
+
+/** A remark in escaped form; most are plain text and come back as they are. */
+function escapeRemark(text: string): string {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x5c || (code >= 0x7f && code <= 0x9f)) {
+      return escapeWireBytes(Buffer.from(text, 'utf8'));
+    }
+  }
+  return text;
 }
 
 /** A listener that throws must not break the session that called it. */

@@ -26,7 +26,10 @@
  *   marker  three characters, swaks style: `<- ` received, `<~ ` received inside TLS, ` ->` sent,
  *           ` ~>` sent inside TLS, `===` info, `***` error. swaks has no TLS form of the last two, so we
  *           add `=~=` and `*~*` for info and error events recorded inside TLS.
- *   text    the event text exactly as stored: already escaped (wireText.ts), so it has no CR or LF.
+ *   text    the event text exactly as stored: already escaped (wireText.ts), so it has no CR or LF. Text
+ *           that still holds a raw CR or LF (an info or error remark quoting a TLS library's message,
+ *           written by a caller that did not escape it) has them written `\x0D` and `\x0A`, so the
+ *           remark stays one line and can never read back as a sent command or a received line.
  *   ending  ` \LF` when the line ended with a bare LF, ` \EOF` when the peer closed before any line end.
  *           Escaped text cannot end like that: in escaped text a backslash always starts `\\` or `\xNN`,
  *           and a backslash right after a space starts a new escape, so ` \L` and ` \E` never occur. Text
@@ -300,9 +303,17 @@ export function parseStartedAt(text: string): number | undefined {
 
 function eventLine(event: TranscriptEvent, startedAt: number): string {
   const marker = markerByKind[event.kind]?.[event.tls ? 1 : 0] ?? markerByKind.info[0];
-  const rest = event.text + endingSuffix(event);
+  const rest = withoutLineBreaks(event.text) + endingSuffix(event);
   const stamp = formatStamp(event.at, startedAt);
   return rest === '' ? `${stamp} ${marker}` : `${stamp} ${marker} ${rest}`;
+}
+
+/** Raw CR and LF as their escapes: one event, one line, whatever a caller put in the text. */
+function withoutLineBreaks(text: string): string {
+  if (!text.includes('\n') && !text.includes('\r')) {
+    return text;
+  }
+  return text.replaceAll('\r', '\\x0D').replaceAll('\n', '\\x0A');
 }
 
 function endingSuffix(event: TranscriptEvent): string {

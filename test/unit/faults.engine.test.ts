@@ -5,7 +5,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionClosedError, InvalidStateError, SmtpError, TimeoutError, TlsError } from '../../src/core/errors';
+import { CancelledError, ConnectionClosedError, InvalidStateError, ProtocolError, SmtpError, TimeoutError, TlsError } from '../../src/core/errors';
+import { replyCapBytes } from '../../src/core/replyParser';
 import { SmtpSession } from '../../src/core/session';
 import { handlesBeyond, settledOpenHandles } from '../support/openHandles';
 import { startScriptedServer, type ConnectionScript, type ScriptedPeer } from '../support/scriptedServer';
@@ -31,10 +32,11 @@ async function runFault(
   script: ConnectionScript,
   drive: (session: SmtpSession) => Promise<unknown>,
   timeouts = roomyTimeouts,
+  signal?: AbortSignal,
 ): Promise<FaultRun> {
   const server = await startScriptedServer(script);
   const baseline = await settledOpenHandles();
-  const session = new SmtpSession({ host: server.host, port: server.port, tls: 'none', rejectUnauthorized: false, timeouts });
+  const session = new SmtpSession({ host: server.host, port: server.port, tls: 'none', rejectUnauthorized: false, timeouts, ...(signal ? { signal } : {}) });
   let error: unknown;
   try {
     await drive(session);
@@ -312,6 +314,83 @@ describe('engine faults', () => {
     assert.match(error.message, /^connection closed by 127\.0\.0\.1:\d+ before sending a greeting$/);
     assert.equal(session.state, 'closed');
     assert.deepEqual(receivedBytesOf(session.transcript), peer.sentBytes);
+  });
+
+  // Issue 8, item 8: what arrived before the session gave up is in the transcript, byte for byte.
+  test('a greeting dripped byte by byte and never finished: the timeout keeps every byte it sent', async () => {
+    const { session, peer, error } = await runFault(
+      async (peer) => {
+        await peer.drip('220 mail.example.com slo', 5);
+        await peer.hang();
+      },
+      (session) => session.connect(),
+      { greetingMs: 2000, replyMs: 2000, dataEndMs: 2000 },
+    );
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(peer.sentBytes.toString('latin1'), '220 mail.example.com slo');
+    assert.deepEqual(receivedBytesOf(session.transcript), peer.sentBytes);
+    const partial = session.transcript.find((event) => event.kind === 'received');
+    assert.deepEqual([partial?.text, partial?.ending], ['220 mail.example.com slo', 'none']);
+  });
+
+  test('a partial "250-second" held open until the reply timeout: the partial line is kept', async () => {
+    const { session, peer, error } = await runFault(
+      async (peer) => {
+        await peer.send(greeting);
+        await peer.expect(/^EHLO /);
+        await peer.send('250-first\r\n250-second');
+        await peer.hang();
+      },
+      greetAndEhlo,
+      { greetingMs: 10_000, replyMs: 1000, dataEndMs: 1000 },
+    );
+    assert.ok(error instanceof TimeoutError);
+    assert.deepEqual(receivedBytesOf(session.transcript), peer.sentBytes);
+    assert.ok(session.transcript.some((event) => event.kind === 'received' && event.text === '250-second' && event.ending === 'none'));
+  });
+
+  test('a cancel (Ctrl+C) while a line is half read: the half line is kept, before the cancel note', async () => {
+    const controller = new AbortController();
+    const { session, peer, error } = await runFault(
+      async (peer) => {
+        // One write: when the first line is seen, the partial one is already in the parser.
+        await peer.send('220-first line\r\n220 still arriv');
+        await peer.hang();
+      },
+      (session) => {
+        session.onEvent((event) => {
+          if (event.kind === 'received' && event.text === '220-first line') {
+            // As a signal handler would: after the chunk being parsed.
+            setImmediate(() => controller.abort());
+          }
+        });
+        return session.connect();
+      },
+      roomyTimeouts,
+      controller.signal,
+    );
+    assert.ok(error instanceof CancelledError);
+    assert.deepEqual(receivedBytesOf(session.transcript), peer.sentBytes);
+    const kinds = session.transcript.map((event) => `${event.kind} ${event.text}`);
+    assert.ok(kinds.indexOf('received 220 still arriv') < kinds.findIndex((kind) => kind.startsWith('info cancelled')));
+  });
+
+  test('an endless line without CRLF: the reply ends with a ProtocolError at the cap, the kept bytes exact, the dropped counted', async () => {
+    const endless = Buffer.alloc(3 * replyCapBytes, 'A');
+    const { session, peer, error } = await runFault(
+      async (peer) => {
+        await peer.send(greeting);
+        await peer.expect(/^EHLO /);
+        await peer.send(Buffer.concat([Buffer.from('250-'), endless]));
+        await peer.hang();
+      },
+      greetAndEhlo,
+    );
+    assert.ok(error instanceof ProtocolError);
+    assert.match(error.message, new RegExp(`passed ${replyCapBytes} bytes for one reply without ending; the transcript keeps the first ${replyCapBytes} bytes of it and \\d+ more bytes received were dropped`));
+    assert.deepEqual(receivedBytesOf(session.transcript), peer.sentBytes.subarray(0, greeting.length + replyCapBytes));
+    assert.deepEqual(errorEvents(session).at(-1), error.message);
+    assert.equal(session.state, 'closed');
   });
 
   test('every engine failure above is an SmtpError with a one-line message', async () => {

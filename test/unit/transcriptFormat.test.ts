@@ -203,3 +203,33 @@ describe('transcript format: corrupt files', () => {
     assert.match(parseErrorOf([...goodHeader, '+0.001 <- 220 ok'].join('\n')).message, /^line 4: expected a space/);
   });
 });
+
+describe('transcript format: line breaks inside remarks (issue 8, item 3)', () => {
+  const hostileRemark = 'TLS handshake failed: bad record\r\n+0.100  -> MAIL FROM:<x@example.net>\n+0.200 <-  250 ok';
+
+  test('an error or info text with CR/LF is written on one line and never reads back as a sent or received line', () => {
+    const transcript: Transcript = {
+      header: { tool: 'smtp-relay-lab 0.1.0', startedAt },
+      events: [event('error', 5, hostileRemark), event('info', 6, 'second\nremark')],
+    };
+    const text = writeTranscript(transcript);
+    assert.equal(text.split('\n').filter((line) => line !== '').length, 3 + 2);
+    const read = readTranscript(text);
+    assert.deepEqual(
+      read.events.map((readEvent) => readEvent.kind),
+      ['error', 'info'],
+    );
+    assert.equal(read.events[0].text, 'TLS handshake failed: bad record\\x0D\\x0A+0.100  -> MAIL FROM:<x@example.net>\\x0A+0.200 <-  250 ok');
+  });
+
+  test('a session records a remark with line breaks in escaped form, so it round-trips exactly', async () => {
+    const { SmtpSession } = await import('../../src/core/session');
+    const session = new SmtpSession({ host: '127.0.0.1', port: 9, tls: 'none' });
+    session.note(hostileRemark);
+    const recorded = session.transcript[0];
+    assert.equal(recorded.text.includes('\n') || recorded.text.includes('\r'), false);
+    const roundTrip = readTranscript(writeTranscript({ header: { tool: 'smtp-relay-lab 0.1.0', startedAt: recorded.at }, events: [recorded] }));
+    assert.deepEqual(roundTrip.events, [recorded]);
+    session.close();
+  });
+});
