@@ -7,6 +7,7 @@ import { relayHelp, runRelayCommand } from './relayCommand';
 import { runHelp, runRunCommand } from './runCommand';
 import { toolLabel } from './toolVersion';
 import { describeError } from '../core/errors';
+import { oneLine } from '../core/socketFailure';
 
 export const mainHelp = `Usage: smtp-relay-lab COMMAND [options]
 
@@ -59,9 +60,6 @@ export async function runCli(args: string[], context: CliContext): Promise<numbe
   }
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-}
 
 function processContext(): CliContext {
   const controller = new AbortController();

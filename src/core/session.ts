@@ -648,15 +648,13 @@ export class SmtpSession {
   }
 }
 
-/** A remark in escaped form; most are plain text and come back as they are. */
+/**
+ * A remark with its control characters (CR and LF above all) written as `\xNN`, as in escaped text; its
+ * backslashes stay as they are, since remarks are read as they are written ("shown as \xNN").
+ */
 function escapeRemark(text: string): string {
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (code < 0x20 || code === 0x5c || (code >= 0x7f && code <= 0x9f)) {
-      return escapeWireBytes(Buffer.from(text, 'utf8'));
-    }
-  }
-  return text;
+  // eslint-disable-next-line no-control-regex
+  return /[\x00-\x1f\x7f-\x9f]/.test(text) ? text.replace(/[\x00-\x1f\x7f-\x9f]/g, (control) => `\\x${control.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`) : text;
 }
 
 /** A listener that throws must not break the session that called it. */

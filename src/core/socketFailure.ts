@@ -13,13 +13,26 @@ const socketErrorWords: Record<string, string> = {
   EPIPE: 'connection closed while sending',
 };
 
-/** "connection refused (ECONNREFUSED)", or the error's own message for anything else. */
+/**
+ * "connection refused (ECONNREFUSED)", or the error's own message for anything else, on one line:
+ * OpenSSL ends its messages with a line break, which would split a report or a transcript remark.
+ */
 export function describeSocketError(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code && socketErrorWords[code]) {
     return `${socketErrorWords[code]} (${code})`;
   }
-  return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  const message = oneLine(error.message);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+/** The lines of a message joined with spaces (a split: a replace with \s* around the breaks is quadratic on spaces). */
+export function oneLine(text: string): string {
+  return text
+    .split(/[\r\n]+/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
 }
 
 /** OpenSSL/Node codes that mean "the certificate was not accepted", as opposed to a broken handshake. */
@@ -46,7 +59,7 @@ export function tlsFailure(target: string, error: Error): TlsError {
   if (isCertificateError(error)) {
     const code = (error as NodeJS.ErrnoException).code;
     return new TlsError(
-      `certificate of ${target} not accepted: ${error.message} (${code}); ` +
+      `certificate of ${target} not accepted: ${oneLine(error.message)} (${code}); ` +
         'turn certificate checking off only for a lab server you trust',
       { cause: error },
     );
