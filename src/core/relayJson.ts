@@ -1,6 +1,6 @@
 import type { ReplyClass } from './classification';
 import type { ClientPosition } from './reach/clientPosition';
-import type { GreylistRecord, RelayConnectionRecord, RelayReport, RelayTestOutcome, RelayVerdict } from './relayTypes';
+import type { GreylistRecord, RelayConnectionRecord, RelayReport, RelayTestOutcome, RelayVerdict, SenderRetry } from './relayTypes';
 import { describeTarget } from './sessionOptions';
 import { writeTranscript } from './transcriptFormat';
 
@@ -29,6 +29,8 @@ export interface RelayTestJson {
   outcome: RelayTestOutcome;
   reason: string;
   replies: RelayReplyJson[];
+  /** The test's sender was refused; its recipient was tried with this accepted sender (both parts in replies). */
+  senderRetry?: SenderRetry;
 }
 
 export interface RelayReplyJson {
@@ -69,6 +71,7 @@ export function relayReportToJson(report: RelayReport, tool = 'smtp-relay-lab'):
         class: record.class,
         ...(record.latencyMs === undefined ? {} : { latencyMs: record.latencyMs }),
       })),
+      ...(test.senderRetry ? { senderRetry: { ...test.senderRetry } } : {}),
     })),
     transcript: writeTranscript({
       header: { target: describeTarget(report.target), startedAt: report.startedAt, tool },

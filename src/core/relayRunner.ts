@@ -20,6 +20,7 @@ import type {
   RelayTestDefinition,
   RelayTestParameters,
   RelayTestResult,
+  SenderRetry,
 } from './relayTypes';
 import { decideRelayVerdict, relayWarnings, tarpitWarning } from './relayVerdict';
 import type { SmtpReply } from './reply';
@@ -51,8 +52,9 @@ function resultOf(
   decision: OutcomeDecision,
   steps: readonly ClassifiedStep[],
   startedAt: number,
+  senderRetry?: SenderRetry,
 ): RelayTestResult {
-  return {
+  const result: RelayTestResult = {
     id: test.id,
     title: test.title,
     group: test.group,
@@ -63,6 +65,10 @@ function resultOf(
     replies: steps.map(classifiedRecord),
     durationMs: Date.now() - startedAt,
   };
+  if (senderRetry) {
+    result.senderRetry = senderRetry;
+  }
+  return result;
 }
 
 /**
@@ -149,7 +155,7 @@ export function controlStateOf(result: RelayTestResult): ControlState {
  */
 type RunState =
   | { kind: 'connected' }
-  | { kind: 'dropped' }
+  | { kind: 'dropped'; why?: string }
   | { kind: 'near-error-limit' }
   | { kind: 'stopped'; decision: OutcomeDecision };
 
@@ -233,6 +239,13 @@ class RelaySuiteRun {
   private state: RunState = { kind: 'dropped' };
   /** The last reply a test got on the current connection: it tells why the server closed it. */
   private lastReply: SmtpReply | undefined;
+  /**
+   * The first sender the server accepted in this run (the control's, which runs first), as sent: a test
+   * whose own sender is refused tries its recipient with it (relayTestAttempt.ts).
+   */
+  private acceptedSender: string | undefined;
+  /** The sender retry of the attempt that decided the current test, if it needed one. */
+  private senderRetry: SenderRetry | undefined;
 
   constructor(private readonly options: RelayRunOptions) {
     this.userSignal = options.signal ?? options.session.signal;
@@ -293,8 +306,9 @@ class RelaySuiteRun {
         this.finish(test, resultOf(test, addresses, this.state.decision, [], startedAt));
         continue;
       }
+      this.senderRetry = undefined;
       const { decision, steps } = await this.runTest(test, addresses);
-      this.finish(test, resultOf(test, addresses, decision, steps, startedAt));
+      this.finish(test, resultOf(test, addresses, decision, steps, startedAt, this.senderRetry));
     }
     await this.connection.quit();
     this.deadline?.dispose();
@@ -316,7 +330,7 @@ class RelaySuiteRun {
       this.state = { kind: 'near-error-limit' };
     }
     if (this.state.kind === 'dropped') {
-      this.connection.note('the connection was closed; reconnecting');
+      this.connection.note(`${this.state.why ?? 'the connection was closed'}; reconnecting`);
       this.state = await this.connect();
     } else if (this.state.kind === 'near-error-limit') {
       this.connection.note(this.errorPlan.reconnectionNote());
@@ -440,19 +454,32 @@ class RelaySuiteRun {
       control: this.control,
       confirmByDelivery: this.options.confirmByDelivery,
       ...(this.options.messageToken ? { token: this.tokenFor(test) } : {}),
+      ...(this.acceptedSender === undefined ? {} : { acceptedSender: this.acceptedSender }),
     });
+    if (attempt.decision) {
+      this.senderRetry = attempt.senderRetry;
+    }
+    this.acceptedSender ??= attempt.steps.find((step) => step.command.startsWith('MAIL FROM:') && step.reply.code >= 200 && step.reply.code < 300)?.command.slice('MAIL FROM:'.length);
     const codes = attempt.steps.map((step) => step.reply.code);
     // The reply just before the connection closed: this attempt's last, or the previous test's when the
     // close was only noticed at this attempt's first command.
     const lastReply = attempt.steps.at(-1)?.reply ?? this.lastReply;
-    if (attempt.interruption && !attempt.cancelled && lastReply && isErrorLimitReply(lastReply)) {
-      // Closed by its error limit: a closing 421 is not one of the errors the server counted.
-      this.errorPlan.recordReplies(lastReply.code === 421 && attempt.steps.length > 0 ? codes.slice(0, -1) : codes);
+    // The server met its error limit: it closed the connection after a refusal, or said so ("501 Too many
+    // syntax or protocol errors") before the close could be seen.
+    const limitMet =
+      lastReply !== undefined && isErrorLimitReply(lastReply) && ((attempt.interruption !== undefined && !attempt.cancelled) || /too many/i.test(lastReply.text));
+    // A closing 421 is not one of the errors the server counted.
+    this.errorPlan.recordReplies(limitMet && lastReply.code === 421 && attempt.steps.length > 0 ? codes.slice(0, -1) : codes);
+    if (limitMet) {
       this.errorPlan.connectionClosedByErrorLimit(lastReply.code);
-    } else {
-      this.errorPlan.recordReplies(codes);
+      if (!attempt.interruption) {
+        // The test was answered; the server closes the connection after its reply.
+        const saying = lastReply.text.split('\n').find((line) => /too many/i.test(line)) ?? lastReply.text.split('\n')[0];
+        this.state = { kind: 'dropped', why: `the server met its error limit (${lastReply.code} ${saying}) and closes the connection` };
+      }
     }
-    this.lastReply = lastReply;
+    // Once learned from, the reply must not teach the same limit again when the close is seen.
+    this.lastReply = limitMet ? undefined : lastReply;
     if (attempt.rcptTiming) {
       this.rcptTimings.push(attempt.rcptTiming);
     }

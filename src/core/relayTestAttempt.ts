@@ -6,7 +6,8 @@ import type { ClassifiedStep, ControlState, OutcomeDecision } from './relayOutco
 import { classificationDomains } from './relayParameters';
 import type { RcptTiming } from './relayTarpit';
 import { relayTestMessage } from './relayTestMessage';
-import type { RelayTestAddresses, RelayTestDefinition, RelayTestParameters } from './relayTypes';
+import { judgeGreylisting } from './reach/greylisting';
+import type { RelayTestAddresses, RelayTestDefinition, RelayTestParameters, SenderRetry } from './relayTypes';
 import type { SmtpReply } from './reply';
 import type { SmtpSession } from './session';
 import { endOfDataCommand } from './smtpCommand';
@@ -25,6 +26,11 @@ export interface RelayTestContext {
   confirmByDelivery?: boolean;
   /** The token the delivered test message carries (RelayRunOptions.messageToken). */
   token?: string;
+  /**
+   * A sender the server accepted earlier (the control's MAIL FROM, as sent): when the test's own sender is
+   * refused, its recipient is tried again with this one, so that every recipient form reaches RCPT.
+   */
+  acceptedSender?: string;
 }
 
 /** One pass of a test over one connection. */
@@ -36,6 +42,8 @@ export interface TestAttempt {
   interruption?: string;
   cancelled?: boolean;
   rcptTiming?: RcptTiming;
+  /** Set when the test's sender was refused and its recipient was tried with an accepted sender. */
+  senderRetry?: SenderRetry;
 }
 
 function unbracketed(address: string): string {
@@ -44,6 +52,22 @@ function unbracketed(address: string): string {
 
 /** Stands in for the command of a reply no command was waiting for (as PairedReplyClassifier does). */
 const unsolicitedCommand = '(no command)';
+
+/**
+ * The sender to try the recipient with after the test's own sender was refused: the accepted one from the
+ * context, unless this test is the control, that sender is the refused one, the refusal is greylisting
+ * (the runner retries the same sender later) or the server refuses everything for want of AUTH.
+ */
+function senderToRetryWith(test: RelayTestDefinition, addresses: RelayTestAddresses, mail: ClassifiedStep, context: RelayTestContext): string | undefined {
+  const accepted = context.acceptedSender;
+  if (accepted === undefined || test.group === 'control' || unbracketed(accepted) === unbracketed(addresses.mailFrom)) {
+    return undefined;
+  }
+  if (judgeGreylisting(mail.reply, mail.classification.signals).greylisted || mail.classification.signals.includes('auth-required')) {
+    return undefined;
+  }
+  return accepted;
+}
 
 export async function attemptRelayTest(
   session: SmtpSession,
@@ -100,8 +124,23 @@ export async function attemptRelayTest(
       return attempt;
     }
     if (mail.classification.class === 'rejection') {
-      attempt.decision = decide();
-      return attempt;
+      const retrySender = senderToRetryWith(test, addresses, mail, context);
+      if (retrySender === undefined) {
+        attempt.decision = decide();
+        return attempt;
+      }
+      // The sender form is answered; the recipient form still has to be: same recipient, accepted sender.
+      const retryCommand = `MAIL FROM:${retrySender}`;
+      const retryMail = classified(retryCommand, await send(retryCommand), {}, lastLatencyMs);
+      attempt.steps.push(retryMail);
+      if (closing(retryMail.reply, 'MAIL FROM')) {
+        return attempt;
+      }
+      if (retryMail.classification.class === 'rejection') {
+        attempt.decision = decide();
+        return attempt;
+      }
+      attempt.senderRetry = { mailFrom: retrySender, refusedSender: addresses.mailFrom, senderReply: describeReply(mail.reply) };
     }
 
     const rcptCommand = `RCPT TO:${addresses.rcptTo}`;

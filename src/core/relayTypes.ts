@@ -63,6 +63,19 @@ export interface ClassifiedReplyRecord {
   latencyMs?: number;
 }
 
+/**
+ * When a test's own sender was refused at MAIL, its recipient was tried again with a sender the server
+ * had accepted (the control's), so that the recipient form was answered too. The test's outcome is then
+ * the recipient part's; `replies` hold both parts in order.
+ */
+export interface SenderRetry {
+  /** The accepted sender the recipient was tried with, as sent. */
+  mailFrom: string;
+  /** The test's own sender, as sent, and the server's answer to it: the first part. */
+  refusedSender: string;
+  senderReply: string;
+}
+
 export interface RelayTestResult {
   id: string;
   title: string;
@@ -74,6 +87,8 @@ export interface RelayTestResult {
   reason: string;
   replies: ClassifiedReplyRecord[];
   durationMs: number;
+  /** Set when the test's sender was refused and its recipient was tried with an accepted sender. */
+  senderRetry?: SenderRetry;
 }
 
 export interface RelayRunOptions {

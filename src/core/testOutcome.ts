@@ -155,7 +155,13 @@ function decideFromCommands(
     return undefined;
   }
   if (mail.classification.class === 'rejection') {
-    return { decision: decide({ mail }), step: mail };
+    const retried = senderRetryAfter(answered, mailIndex);
+    if (retried === undefined) {
+      return { decision: decide({ mail }), step: mail };
+    }
+    // The sender form was refused; the recipient was tried with an accepted sender: that part decides.
+    const decided = decideFromCommands(answered.slice(retried), decide);
+    return decided && { step: decided.step, decision: withRefusedSender(decided.decision, mail, answered[retried], decided.step) };
   }
   const rcptIndex = answered.findIndex((step, index) => index > mailIndex && commandKindOf(step.command) === 'rcpt');
   if (rcptIndex < 0) {
@@ -184,4 +190,37 @@ function decideFromCommands(
   return endOfMessage === undefined
     ? { decision, step: rcpt }
     : { decision: decideAfterDelivery(rcpt, endOfMessage), step: endOfMessage };
+}
+
+/**
+ * The runner's sender retry (relayTestAttempt.ts): right after a refused MAIL, a second MAIL with a sender
+ * the server accepted earlier in the run. Its index when it was accepted, so that the recipient part is
+ * read from there; undefined when there is none (or it was refused too: then the first refusal decides).
+ */
+function senderRetryAfter(steps: readonly TestStep[], mailIndex: number): number | undefined {
+  const next = steps[mailIndex + 1];
+  if (next === undefined || commandKindOf(next.command) !== 'mail' || next.reply.code === 421 || next.classification.class === 'rejection') {
+    return undefined;
+  }
+  return mailIndex + 1;
+}
+
+/** Why the test's own sender was refused, in the words of the two-part reason. */
+function senderRefusalKind(mail: TestStep): string {
+  if (mail.classification.signals.includes('syntax') || (mail.reply.code === 553 && /^5\.1\.[37]$/.test(mail.reply.enhanced ?? ''))) {
+    return 'syntax';
+  }
+  return mail.classification.temporary ? 'temporarily' : 'policy';
+}
+
+/** The recipient part's decision, its reason telling both parts (issue 7: every recipient form is exercised). */
+function withRefusedSender(decision: OutcomeDecision, refused: TestStep, retry: TestStep, decidedBy: TestStep): OutcomeDecision {
+  const sender = retry.command.slice(retry.command.indexOf(':') + 1);
+  const recipientPart = commandKindOf(decidedBy.command) === 'mail' ? 'not tried' : decidedBy.classification.class === 'rejection' ? 'refused' : 'accepted';
+  return {
+    outcome: decision.outcome,
+    reason:
+      `This sender form is refused (${senderRefusalKind(refused)}: ${describeReply(refused.reply)}); with an accepted sender (${sender}), ` +
+      `the recipient form is ${recipientPart}. ${decision.reason}`,
+  };
 }

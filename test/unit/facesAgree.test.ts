@@ -252,3 +252,33 @@ describe('a server that greylists every first RCPT', () => {
     assert.deepEqual(report.tests.map((result) => result.outcome), ['passed', 'passed', 'passed']);
   });
 });
+
+describe('a server that refuses the KB sender forms (Exim: unqualified and domain-literal senders get 501)', () => {
+  // Exim 4 with Debian's config, in its own words: the recipient forms are only reached with another sender.
+  const eximLike: ConnectionScript = async (peer) => {
+    await peer.send('220 mail.corp.example ESMTP Exim 4.96\r\n');
+    await peer.converse([
+      [/^EHLO /i, '250-mail.corp.example Hello\r\n250 HELP\r\n'],
+      [/^RSET$/i, '250 Reset OK\r\n'],
+      [/^MAIL FROM:<[^@>]+>$/i, (line, p) => p.send(`501 ${line.slice('MAIL FROM:'.length)}: sender address must contain a domain\r\n`)],
+      [/^MAIL FROM:<[^>]*@\[/i, (line, p) => p.send(`501 ${line.slice('MAIL FROM:'.length)}: domain literals not allowed\r\n`)],
+      [/^MAIL FROM:/i, '250 OK\r\n'],
+      [/^RCPT TO:<[^>]*@corp\.example>$/i, '250 Accepted\r\n'],
+      [/^RCPT TO:<[^@>]*>$/i, (line, p) => p.send(`501 ${line.slice('RCPT TO:'.length)}: recipient address must contain a domain\r\n`)],
+      [/^RCPT TO:/i, '550 relay not permitted\r\n'],
+    ]);
+  };
+
+  test('every relay test ends with its RCPT answered, and the live run and the annotation read the two parts alike', async () => {
+    const server = await scripted(eximLike);
+    const { report, annotation } = await suiteAndAnnotation(server, ['corp.example']);
+    const control = report.tests.find((result) => result.id === 'control')!;
+    for (const result of report.tests) {
+      assert.match(result.replies.at(-1)?.command ?? '', /^RCPT TO:/, `${result.id} ends with RCPT: ${JSON.stringify(result.replies)}`);
+    }
+    const kb2 = report.tests.find((result) => result.id === 'kb2')!;
+    assert.equal(kb2.senderRetry?.mailFrom, control.mailFrom);
+    assert.match(kb2.reason, /^This sender form is refused \(syntax: 501 <[^>]+>: sender address must contain a domain\); with an accepted sender \(<[^>]+>\), the recipient form is refused\. /);
+    compare(report.tests, annotation);
+  });
+});

@@ -262,7 +262,21 @@ describe('runRelaySuite: verdicts and warnings', () => {
     assert.equal(report.verdict, 'inconclusive');
   });
 
-  test('MAIL refused for a relay test counts as passed', async () => {
+  test('MAIL refused for a relay test, with no accepted sender known (no control ran): the refusal alone passes it', async () => {
+    const server = await serve(
+      scriptedMta({
+        mail: (address) => (address === '' ? '550 5.7.1 Null sender not accepted from here' : '250 2.1.0 Sender OK'),
+        rcpt: exchangeLikeRcpt,
+      }),
+    );
+    const report = await runAgainst(server, { testIds: ['kb3'] });
+    assert.equal(resultFor(report, 'kb3').outcome, 'passed');
+    assert.match(resultFor(report, 'kb3').reason, /^MAIL FROM refused/);
+    assert.equal(resultFor(report, 'kb3').replies.length, 1);
+    assert.equal(resultFor(report, 'kb3').senderRetry, undefined);
+  });
+
+  test("a refused sender form: the test's recipient is tried again with the control's sender, and the recipient part decides", async () => {
     const server = await serve(
       scriptedMta({
         mail: (address) => (address === '' ? '550 5.7.1 Null sender not accepted from here' : '250 2.1.0 Sender OK'),
@@ -270,9 +284,33 @@ describe('runRelaySuite: verdicts and warnings', () => {
       }),
     );
     const report = await runAgainst(server, { testIds: ['control', 'kb3'] });
-    assert.equal(resultFor(report, 'kb3').outcome, 'passed');
-    assert.match(resultFor(report, 'kb3').reason, /^MAIL FROM refused/);
-    assert.equal(resultFor(report, 'kb3').replies.length, 1);
+    const control = resultFor(report, 'control');
+    const kb3 = resultFor(report, 'kb3');
+    assert.deepEqual(
+      kb3.replies.map((reply) => `${reply.command} -> ${reply.code}`),
+      ['MAIL FROM:<> -> 550', `MAIL FROM:${control.mailFrom} -> 250`, 'RCPT TO:<victim@example.net> -> 550'],
+    );
+    assert.deepEqual(kb3.senderRetry, { mailFrom: control.mailFrom, refusedSender: '<>', senderReply: '550 5.7.1 Null sender not accepted from here' });
+    assert.equal(kb3.outcome, 'passed');
+    assert.match(
+      kb3.reason,
+      new RegExp(`^This sender form is refused \\(policy: 550 5\\.7\\.1 Null sender not accepted from here\\); with an accepted sender \\(${control.mailFrom}\\), the recipient form is refused\\. `),
+    );
+  });
+
+  test('a refused sender form whose recipient is then accepted fails the test: the recipient part decides, not the sender', async () => {
+    const server = await serve(
+      scriptedMta({
+        mail: (address) => (address.includes('@') ? '250 2.1.0 Sender OK' : '501 5.1.7 Bad sender address syntax'),
+        rcpt: () => '250 2.1.5 Recipient OK',
+      }),
+    );
+    const report = await runAgainst(server, { testIds: ['control', 'kb2'] });
+    const kb2 = resultFor(report, 'kb2');
+    assert.equal(kb2.outcome, 'failed', kb2.reason);
+    assert.match(kb2.reason, /^This sender form is refused \(syntax: 501 5\.1\.7 Bad sender address syntax\); with an accepted sender \(<[^>]+>\), the recipient form is accepted\. /);
+    assert.equal(kb2.replies.at(-1)?.command, 'RCPT TO:<victim@example.net>');
+    assert.equal(report.verdict, 'open');
   });
 
   test('550 5.1.1 for unknown local recipients passes the test and warns about directory harvest', async () => {
