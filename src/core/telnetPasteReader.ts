@@ -11,11 +11,17 @@ export interface ImportedLine {
  * Reads a raw telnet (or nc) session pasted from a terminal, one line at a time. There are no direction
  * marks, so the shape decides: a line starting with a three-digit code is the server's, the chatter of
  * the telnet client ("Trying 192.0.2.1...", "Escape character is '^]'.") and the shell command that
- * started it are info, and every other line is what the user typed. Between a 354 reply and the lone "."
- * every line is message body the user typed, even one that starts with digits.
+ * started it are info, and a line is what the user typed when it reads as an SMTP command: a known verb
+ * (any case), an unknown one in capitals (`FOO`, typed to see the 500), or the answer to an AUTH challenge
+ * (after a 334). Any other line is a note the admin kept in the paste (`-- test 1`, `=== session B`,
+ * `# comment`, "now the relay tests"): info, so it never becomes a command that a reply would answer and
+ * never shifts the pairing. Between a 354 reply and the lone "." every line is message body the user
+ * typed, even one that starts with digits.
  */
 export class TelnetPasteReader {
   private inMessageBody = false;
+  /** The last reply line was a 334: the next typed line answers an AUTH challenge, whatever it looks like. */
+  private afterChallenge = false;
 
   /** The event for this line, or undefined for a blank line outside a message body. */
   read(line: string, lineNumber: number): ImportedLine | undefined {
@@ -51,6 +57,7 @@ export class TelnetPasteReader {
       if (isLastLineOfReply && line.startsWith('354')) {
         this.inMessageBody = true;
       }
+      this.afterChallenge = isLastLineOfReply && line.startsWith('334');
       return 'received';
     }
     if (line.trim() === '') {
@@ -59,7 +66,11 @@ export class TelnetPasteReader {
     if (isShellCommandForSmtp(line)) {
       return 'info';
     }
-    return 'sent';
+    if (this.afterChallenge) {
+      this.afterChallenge = false;
+      return 'sent';
+    }
+    return looksLikeTypedCommand(line) ? 'sent' : 'info';
   }
 }
 
@@ -100,4 +111,30 @@ const shellCommandPattern = /^[^\s>$#%]*[>$#%]?\s*(?:telnet|nc|ncat|netcat|opens
 
 function isShellCommandForSmtp(line: string): boolean {
   return shellCommandPattern.test(line);
+}
+
+/** RFC 5321's verbs and the extensions and old commands an admin may type (RFC 1985, 2645, 3030, 4954...). */
+const smtpVerbs = new Set([
+  'HELO', 'EHLO', 'LHLO', 'MAIL', 'RCPT', 'DATA', 'BDAT', 'RSET', 'VRFY', 'EXPN', 'HELP', 'NOOP', 'QUIT',
+  'STARTTLS', 'AUTH', 'ETRN', 'ATRN', 'TURN', 'SEND', 'SOML', 'SAML', 'VERB', 'ONEX', 'XCLIENT', 'XFORWARD',
+  'XEXCH50', 'X-EXPS', 'X-LINK2STATE', 'BURL', 'CHUNKING',
+]);
+
+/**
+ * A line the user typed into the session: its first word is an SMTP verb in any case ("mail from:<a>"),
+ * or a word in capitals that the server was asked to make sense of ("FOO", "XSHADOW"). Notes start with
+ * punctuation ("--", "===", "#", "//") or read as prose ("session B", "Now the relay tests").
+ */
+function looksLikeTypedCommand(line: string): boolean {
+  const firstWord = /^[A-Za-z][A-Za-z0-9-]*/.exec(line)?.[0];
+  if (firstWord === undefined) {
+    return false;
+  }
+  const rest = line.slice(firstWord.length);
+  // "MAIL FROM:<a>", "EHLO name", "QUIT": the word ends at a space, a colon or the end of the line.
+  if (rest !== '' && !/^[\s:]/.test(rest)) {
+    return false;
+  }
+  const verb = firstWord.toUpperCase();
+  return smtpVerbs.has(verb) || (firstWord === verb && /[A-Z]/.test(verb));
 }

@@ -148,11 +148,22 @@ function salvageOurFormat(lines: readonly string[], visit: EventVisit): void {
         };
       }
       const read = readEventLine(line, lineNumber, startedAt);
-      return 'problem' in read ? telnet.read(line, lineNumber) : read;
+      if (!('problem' in read)) {
+        return read;
+      }
+      const pasted = telnet.read(line, lineNumber);
+      // A damaged line of ours with its " -> " mark is still a line that was sent, not a note of the paste.
+      if (pasted?.event.kind === 'info' && damagedSentLine.test(line)) {
+        return { ...pasted, event: { ...pasted.event, kind: 'sent' } };
+      }
+      return pasted;
     },
   };
   readEachLine(lines, salvaged, visit);
 }
+
+/** "+0.0x0  -> EHLO …": a timestamp-like word, then our sent mark (" -> ", or " ~> " inside TLS). */
+const damagedSentLine = /^\S+ {1,2}[-~]> /;
 
 function findStartedAt(lines: readonly string[]): number {
   const prefix = '=== started: ';

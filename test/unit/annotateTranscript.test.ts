@@ -21,6 +21,11 @@ function replyTo(replies: AnnotatedReply[], command: string, occurrence = 0): An
 
 const startedAt = Date.parse('2026-11-28T22:30:00.000Z');
 
+/** A telnet paste, one line per argument. */
+function paste(...lines: string[]): string {
+  return lines.join('\n') + '\n';
+}
+
 function ours(events: [TranscriptEvent['kind'], string, TranscriptEvent['ending']?][]): string {
   return writeTranscript({
     header: { tool: 'smtp-relay-lab 0.1.0', startedAt },
@@ -242,5 +247,78 @@ describe('annotating our own transcripts', () => {
 
   test('an empty text has nothing to annotate', () => {
     assert.deepEqual(annotateTranscript(''), []);
+  });
+});
+
+describe('a telnet paste with note lines is paired exactly as the same paste without them (issue 7)', () => {
+  /** What pairing decides for a reply, without where it is in the file. */
+  function pairing(replies: readonly AnnotatedReply[]): unknown[] {
+    return replies.map((reply) => ({
+      command: reply.command,
+      code: reply.code,
+      class: reply.class,
+      reason: reply.reason,
+      signals: reply.signals,
+      neutral: reply.neutral,
+      unsolicited: reply.unsolicited,
+    }));
+  }
+
+  /** The paste with a note before every RSET, between the lines of the EHLO reply, and at the end. */
+  function withNotes(text: string): string {
+    const notes = ['-- test 1', '=== session B', '# comment', '// checked by the admin', 'session B, again:', 'now the relay tests'];
+    let next = 0;
+    const note = (): string => notes[next++ % notes.length];
+    return text
+      .split('\n')
+      .flatMap((line) => {
+        if (/^(HELO|EHLO|RSET|MAIL FROM|RCPT TO|QUIT)/.test(line) || line === '250-PIPELINING') {
+          return [note(), line];
+        }
+        return [line];
+      })
+      .concat([note()])
+      .join('\n');
+  }
+
+  for (const name of ['kb304897-exchange-tests-1-7.lf.telnet.txt', 'open-relay-with-message.telnet.txt']) {
+    test(name, () => {
+      const plain = fixture(name);
+      const noted = withNotes(plain);
+      assert.ok(noted.includes('=== session B') && noted.includes('-- test 1') && noted.includes('# comment'));
+      const without = annotateTranscript(plain);
+      const withThem = annotateTranscript(noted);
+      assert.ok(without.length > 5);
+      assert.deepEqual(pairing(withThem), pairing(without));
+      assert.deepEqual(
+        withThem.filter((reply) => reply.unsolicited === true),
+        [],
+        'no reply is left without its command',
+      );
+    });
+  }
+
+  test('the notes are kept as notes (info events), never sent lines', () => {
+    const imported = parseAnyTranscript(paste('220 mx.example.com ESMTP', '-- test 1', 'EHLO client.example.org', '# comment', '250 mx.example.com'));
+    assert.deepEqual(
+      imported.events.map((event) => [event.kind, event.text]),
+      [
+        ['received', '220 mx.example.com ESMTP'],
+        ['info', '-- test 1'],
+        ['sent', 'EHLO client.example.org'],
+        ['info', '# comment'],
+        ['received', '250 mx.example.com'],
+      ],
+    );
+  });
+
+  test('typed commands stay commands: lower-case verbs, an unknown verb in capitals, an AUTH answer after 334', () => {
+    const imported = parseAnyTranscript(
+      paste('220 mx.example.com ESMTP', 'ehlo client.example.org', '250 mx.example.com', 'FOO', '500 5.5.2 unrecognized', 'AUTH LOGIN', '334 VXNlcm5hbWU6', 'dXNlcg==', '334 UGFzc3dvcmQ6'),
+    );
+    assert.deepEqual(
+      imported.events.filter((event) => event.kind === 'sent').map((event) => event.text),
+      ['ehlo client.example.org', 'FOO', 'AUTH LOGIN', 'dXNlcg=='],
+    );
   });
 });
