@@ -124,6 +124,7 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   try {
     const results = await conversation.runBlocks(document, indices, { prompts, secrets });
     judged = judgeBlocks(document, indices, results, conversation.connectionFacts, target.localDomains);
+    conversation.markVerdicts(judged.flatMap((block) => block.expectations));
   } finally {
     context.signal.removeEventListener('abort', abort);
     conversation.close();

@@ -25,6 +25,10 @@ export const commandIds = {
   sendBlock: 'smtpRelayLab.sendBlock',
   runFile: 'smtpRelayLab.runFile',
   setPassword: 'smtpRelayLab.setPassword',
+  /** Picks the environment of `smtpRelayLab.environments` .smtp files use (the status-bar item runs it). */
+  chooseEnvironment: 'smtpRelayLab.chooseEnvironment',
+  /** Opens the diff of the two latest stored transcripts of one target (argument: a stored transcript id, optional). */
+  compareWithPreviousRun: 'smtpRelayLab.compareWithPreviousRun',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];
@@ -44,6 +48,10 @@ export const settingKeys = {
   practicePersona: 'smtpRelayLab.practiceServer.persona',
   relayTests: 'smtpRelayLab.relay.tests',
   confirmByDelivery: 'smtpRelayLab.relay.confirmByDelivery',
+  /** Named sets of variables for .smtp files, with `$shared` (as REST Client's rest-client.environmentVariables). */
+  environments: 'smtpRelayLab.environments',
+  /** Ask before a .smtp block without `# @confirm` sends DATA or names a remote recipient. */
+  confirmRiskyBlocks: 'smtpRelayLab.smtpFiles.confirmRiskyBlocks',
 } as const;
 
 export type SettingKey = (typeof settingKeys)[keyof typeof settingKeys];
@@ -52,7 +60,13 @@ export type SettingKey = (typeof settingKeys)[keyof typeof settingKeys];
  * Settings a cloned repository must not be able to set for the user: where we connect, and whether DATA is
  * sent. In an untrusted workspace only their user-level values count (capabilities.untrustedWorkspaces).
  */
-export const restrictedSettingKeys: readonly SettingKey[] = [settingKeys.targets, settingKeys.confirmByDelivery];
+export const restrictedSettingKeys: readonly SettingKey[] = [
+  settingKeys.targets,
+  settingKeys.confirmByDelivery,
+  // A workspace environment could change a .smtp file's # @target, or turn the guard rails off.
+  settingKeys.environments,
+  settingKeys.confirmRiskyBlocks,
+];
 
 export const languageIds = {
   smtp: 'smtp',
@@ -115,6 +129,10 @@ export const storageKeys = {
   recentTargets: 'smtpRelayLab.recentTargets',
   currentTarget: 'smtpRelayLab.currentTarget',
   authPasswordPrefix: 'smtpRelayLab.authPassword:',
+  /** SecretStorage: the value of `{{$secret name}}` in .smtp files, after this prefix. */
+  fileSecretPrefix: 'smtpRelayLab.fileSecret:',
+  /** workspaceState: the environment chosen in the status bar. */
+  chosenEnvironment: 'smtpRelayLab.chosenEnvironment',
 } as const;
 
 export const outputChannelName = 'SMTP Relay Lab';

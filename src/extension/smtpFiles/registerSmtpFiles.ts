@@ -7,6 +7,8 @@ import { ParsedSmtpDocuments } from './parsedSmtpDocuments';
 import { SmtpCodeLensProvider } from './smtpCodeLens';
 import { blockAtLine } from './smtpDocument';
 import { SmtpFileDiagnostics } from './smtpFileDiagnostics';
+import { SmtpFileEnvironments } from './fileEnvironments';
+import { SmtpFileRunDiagnostics } from './smtpFileRunDiagnostics';
 import { SmtpFileSessions, type SmtpFileRun } from './smtpFileSessions';
 
 /**
@@ -21,10 +23,20 @@ import { SmtpFileSessions, type SmtpFileRun } from './smtpFileSessions';
  */
 export function registerSmtpFiles(lab: LabContext): vscode.Disposable {
   const store = new DisposableStore();
-  const parsed = new ParsedSmtpDocuments();
+  const environments = store.add(new SmtpFileEnvironments(lab.extension.workspaceState));
+  const parsed = new ParsedSmtpDocuments((text) => ({ environment: environments.variablesFor(text) }));
   const live = store.add(new LiveTranscriptDocuments());
-  const sessions = store.add(new SmtpFileSessions(lab, parsed, live));
-  store.add(new SmtpFileDiagnostics(parsed));
+  const runDiagnostics = store.add(new SmtpFileRunDiagnostics());
+  const sessions = store.add(new SmtpFileSessions(lab, parsed, live, runDiagnostics));
+  const diagnostics = store.add(new SmtpFileDiagnostics(parsed));
+  environments.onDidChange(
+    () => {
+      parsed.invalidate();
+      diagnostics.refreshAll();
+    },
+    undefined,
+    store.listenerArray,
+  );
   store.add(vscode.languages.registerCodeLensProvider({ language: languageIds.smtp }, store.add(new SmtpCodeLensProvider(parsed, sessions))));
 
   store.add(

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
+import { replyInOneLine, textInOneLine } from '../../core/smtpFile/expectations';
 import { DisposableStore } from '../disposableStore';
 import { commandIds } from '../ids';
+import type { ExpectationVerdict } from '../../core/smtpFile/blockVerdicts';
 import type { BlockOutcomeKind } from './blockOutcome';
 import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
 import type { SmtpFileSessions } from './smtpFileSessions';
@@ -60,6 +62,10 @@ export class SmtpCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
         // No command: a lens that only informs; the tooltip holds the classifier's whole sentence.
         lenses.push(new vscode.CodeLens(range, { title: `${outcomeIcons[outcome.kind]} ${outcome.label}`, tooltip: outcome.detail, command: '' }));
       }
+      const verdicts = state?.verdicts.get(block.index)?.expectations ?? [];
+      if (verdicts.length > 0 && !running) {
+        lenses.push(new vscode.CodeLens(range, { ...expectationLens(verdicts), command: '' }));
+      }
     }
     return lenses;
   }
@@ -67,4 +73,18 @@ export class SmtpCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   dispose(): void {
     this.store.dispose();
   }
+}
+
+/** ✓ when every `# @expect` of the block held, else ✗ with the first that failed: what was expected and the reply. */
+function expectationLens(verdicts: readonly ExpectationVerdict[]): { title: string; tooltip: string } {
+  const tooltip = verdicts.map((verdict) => `${verdict.passed ? '✓' : '✗'} line ${verdict.line + 1}: ${verdict.message}`).join('\n');
+  const failed = verdicts.find((verdict) => !verdict.passed);
+  if (!failed) {
+    return { title: `✓ ${verdicts.length === 1 ? `@expect ${verdicts[0].expected}` : `${verdicts.length} expectations`} held`, tooltip };
+  }
+  const actual = failed.actual ? replyInOneLine(failed.actual, 80) : 'no reply';
+  const others = verdicts.filter((verdict) => !verdict.passed).length - 1;
+  // Server text is data: "$(" would be read as an icon in a CodeLens title.
+  const title = `✗ @expect ${textInOneLine(failed.expected, 60)}: got ${actual}${others > 0 ? ` (+${others} more)` : ''}`.replace(/\$\(/g, '$ (');
+  return { title, tooltip };
 }

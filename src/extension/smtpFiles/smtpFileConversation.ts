@@ -179,6 +179,16 @@ export class SmtpFileConversation {
     });
   }
 
+  /**
+   * Marks in the transcript what each `# @expect` came to ("✓ @expect 454 (line 12): ..." or an error line
+   * for a failed one), after the blocks that were judged.
+   */
+  markVerdicts(verdicts: readonly { line: number; passed: boolean; message: string }[]): void {
+    for (const verdict of verdicts) {
+      this.remark(verdict.passed ? 'info' : 'error', `${verdict.passed ? '✓' : '✗'} @expect on line ${verdict.line + 1}: ${verdict.message}`);
+    }
+  }
+
   /** Closes the connection for good; a block waiting for a reply stops with the reason. */
   close(reason?: string): void {
     if (this.closed) {

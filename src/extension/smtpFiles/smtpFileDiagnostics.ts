@@ -33,6 +33,11 @@ export class SmtpFileDiagnostics implements vscode.Disposable {
     vscode.workspace.textDocuments.forEach((document) => this.refresh(document));
   }
 
+  /** Every open .smtp document again (the environment changed, so a variable may now be defined). */
+  refreshAll(): void {
+    vscode.workspace.textDocuments.forEach((document) => this.refresh(document));
+  }
+
   dispose(): void {
     this.store.dispose();
   }

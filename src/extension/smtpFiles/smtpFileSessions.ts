@@ -5,19 +5,27 @@ import { describeTarget } from '../../core/sessionOptions';
 import { authPromptsFor } from '../authPrompts';
 import { DisposableStore, toDisposable } from '../disposableStore';
 import type { LabContext } from '../labContext';
+import { ConfigValue } from '../configValue';
+import { settingKeys, storageKeys } from '../ids';
+import { readBoolean } from '../settingReaders';
 import type { Target } from '../target';
 import type { TranscriptRecording } from '../transcripts/transcriptStore';
 import { outcomeOfBlock, type BlockOutcome } from './blockOutcome';
+import { judgeBlocks, type JudgedBlock } from './fileRun';
+import { blocksNeedingConfirmation } from './guardRails';
 import { LiveTranscriptDocuments } from './liveTranscripts';
 import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
-import { SmtpFileConversation, SmtpFileProblemError, type BlockRunResult } from './smtpFileConversation';
+import { askedVariablesOf, SmtpFileConversation, SmtpFileProblemError, type BlockRunResult, type SmtpFileRunValues } from './smtpFileConversation';
+import type { SmtpFileRunDiagnostics } from './smtpFileRunDiagnostics';
 import { connectionKeyOf, targetOfFile } from './smtpFileTarget';
-import { problemsStoppingBlock, type SmtpDocument } from './smtpDocument';
+import { problemsStoppingBlock, splitDocumentLines, type SmtpDocument } from './smtpDocument';
 
-/** What Send and Run file resolve with: the live transcript beside the file, and each block's replies. */
+/** What Send and Run file resolve with: the live transcript beside the file, each block's replies, and what its `# @expect` lines came to. */
 export interface SmtpFileRun {
   transcript: vscode.Uri;
   results: BlockRunResult[];
+  /** The same blocks judged, as the CLI's run judges them. */
+  blocks: JudgedBlock[];
 }
 
 /** What the CodeLens shows for one file. */
@@ -26,6 +34,8 @@ export interface SmtpFileState {
   isRunning(blockIndex: number): boolean;
   /** The outcome of each block's last run on the current target. */
   outcomes: ReadonlyMap<number, BlockOutcome>;
+  /** Each block's last run judged against its `# @expect` lines. */
+  verdicts: ReadonlyMap<number, JudgedBlock>;
 }
 
 /** One open .smtp document: its conversation (while it has one), and what the CodeLens shows. */
@@ -35,6 +45,7 @@ class SmtpFileEntry implements SmtpFileState {
   /** For a file without `# @target`: what the user picked, asked once per open document. */
   pickedTarget: Target | undefined;
   readonly outcomes = new Map<number, BlockOutcome>();
+  readonly verdicts = new Map<number, JudgedBlock>();
   blockCount = 0;
   private readonly running = new Map<number, number>();
   private conversationResources: DisposableStore | undefined;
@@ -54,6 +65,7 @@ class SmtpFileEntry implements SmtpFileState {
     this.conversation = conversation;
     this.connectionKey = key;
     this.outcomes.clear();
+    this.verdicts.clear();
     this.conversationResources = new DisposableStore();
     return this.conversationResources;
   }
@@ -76,6 +88,10 @@ export class SmtpFileSessions implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly entries = new Map<string, SmtpFileEntry>();
   private readonly changeEmitter = this.store.add(new vscode.EventEmitter<vscode.Uri>());
+  /** Restricted: a workspace must not turn the guard rails off. */
+  private readonly confirmRiskyBlocks = this.store.add(
+    new ConfigValue<boolean>(settingKeys.confirmRiskyBlocks, true, { read: readBoolean, userLevelOnlyWhenUntrusted: true }),
+  );
 
   /** Fires with a .smtp document's URI when what its CodeLens shows changed. */
   readonly onDidChange = this.changeEmitter.event;
@@ -84,6 +100,7 @@ export class SmtpFileSessions implements vscode.Disposable {
     private readonly lab: LabContext,
     private readonly parsed: ParsedSmtpDocuments,
     private readonly live: LiveTranscriptDocuments,
+    private readonly runDiagnostics: SmtpFileRunDiagnostics,
   ) {
     const listeners = this.store.listenerArray;
     vscode.workspace.onDidCloseTextDocument((document) => this.release(document.uri), this, listeners);
@@ -128,6 +145,14 @@ export class SmtpFileSessions implements vscode.Disposable {
     if (!target) {
       return undefined;
     }
+    const lines = splitDocumentLines(document.getText());
+    const values = await this.askedValues(parsed, indices, lines);
+    if (!values) {
+      return undefined;
+    }
+    if (!(await this.confirmed(parsed, indices, target, lines, fileName))) {
+      return undefined;
+    }
     const conversation = this.conversationFor(entry, document, target);
     const transcript = LiveTranscriptDocuments.uriFor(uri);
     await this.live.show(transcript);
@@ -138,9 +163,19 @@ export class SmtpFileSessions implements vscode.Disposable {
       const what = blocks === 'all' ? 'running the file' : `block ${blocks + 1}`;
       const results = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `SMTP ${fileName}: ${what}` },
-        () => (blocks === 'all' ? conversation.runBlocks(parsed) : conversation.runBlock(parsed, blocks).then((result) => [result])),
+        () => (blocks === 'all' ? conversation.runBlocks(parsed, indices, values) : conversation.runBlock(parsed, blocks, values).then((result) => [result])),
       );
       this.noteOutcomes(entry, conversation, results);
+      const judged = judgeBlocks(parsed, indices, results, conversation.connectionFacts, target.localDomains);
+      conversation.markVerdicts(judged.flatMap((block) => block.expectations));
+      if (entry.conversation === conversation) {
+        judged.filter((block) => block.ran).forEach((block) => entry.verdicts.set(block.index, block));
+      }
+      this.runDiagnostics.show(
+        document,
+        judged,
+        new Map(parsed.blocks.map((block) => [block.index, { startLine: block.startLine, endLine: block.endLine }])),
+      );
       const stopped = results.find((result) => result.error);
       if (stopped?.error) {
         if (stopped.error instanceof ConnectError && !parsed.directives.target) {
@@ -149,7 +184,7 @@ export class SmtpFileSessions implements vscode.Disposable {
         }
         void vscode.window.showWarningMessage(`${fileName}, block ${stopped.block.index + 1}: ${stopped.error.message}`);
       }
-      return { transcript, results };
+      return { transcript, results, blocks: judged };
     } catch (error) {
       if (error instanceof SmtpFileProblemError) {
         void this.reportProblem(document, error.line, error.message);
@@ -225,6 +260,69 @@ export class SmtpFileSessions implements vscode.Disposable {
     return targetOfFile(parsed.directives, this.knownTargets(), picked);
   }
 
+  /**
+   * The answers to `{{$prompt name}}` (asked now) and the values of `{{$secret name}}` (from SecretStorage,
+   * asked masked and stored the first time). Undefined when the user cancelled: nothing is sent.
+   */
+  private async askedValues(parsed: SmtpDocument, indices: readonly number[], lines: readonly string[]): Promise<SmtpFileRunValues | undefined> {
+    const asked = askedVariablesOf(parsed, indices, lines);
+    const prompts = new Map<string, string>();
+    for (const name of asked.prompts) {
+      const answer = await vscode.window.showInputBox({ title: `{{$prompt ${name}}}`, prompt: `A value for ${name}, used by this run only`, ignoreFocusOut: true });
+      if (answer === undefined) {
+        return undefined;
+      }
+      prompts.set(name, answer);
+    }
+    const secrets = new Map<string, string>();
+    const storage = this.lab.extension.secrets;
+    for (const name of asked.secrets) {
+      const key = `${storageKeys.fileSecretPrefix}${name}`;
+      let value = await storage.get(key);
+      if (value === undefined) {
+        value = await vscode.window.showInputBox({
+          title: `{{$secret ${name}}}`,
+          prompt: `The secret "${name}": kept in the OS keychain (SecretStorage), never in a file or transcript`,
+          password: true,
+          ignoreFocusOut: true,
+        });
+        if (value === undefined) {
+          return undefined;
+        }
+        await storage.store(key, value);
+      }
+      secrets.set(name, value);
+    }
+    return { prompts, secrets };
+  }
+
+  /**
+   * Blocks that send DATA or name a recipient an open relay would forward run only with `# @confirm`, or
+   * after a modal that names the server and what will be sent (unless the user's setting turns this off).
+   */
+  private async confirmed(parsed: SmtpDocument, indices: readonly number[], target: Target, lines: readonly string[], fileName: string): Promise<boolean> {
+    if (!this.confirmRiskyBlocks.value) {
+      return true;
+    }
+    const risky = blocksNeedingConfirmation(parsed, indices, target, lines);
+    if (risky.length === 0) {
+      return true;
+    }
+    const send = 'Send';
+    const detail = risky
+      .map((block) => `Block ${block.index + 1}${block.title ? ` (${block.title})` : ''}:\n${block.reasons.map((reason) => `  ${reason}`).join('\n')}`)
+      .join('\n\n');
+    const choice = await vscode.window.showWarningMessage(
+      `${fileName} will send this to ${describeTarget(target)}. Send it?`,
+      {
+        modal: true,
+        detail: `${detail}\n\nIf that server is an open relay, it may forward this. Write "# @confirm" in a block to send it without asking.`,
+      },
+      send,
+    );
+    return choice === send;
+  }
+
   private knownTargets(): Target[] {
     return [...this.lab.targets.configured, ...this.lab.targets.recent];
   }
@@ -244,6 +342,7 @@ export class SmtpFileSessions implements vscode.Disposable {
       fileName,
       timeouts: this.lab.settings.sessionTimeouts(),
       credentials: authPromptsFor(this.lab.passwords, target),
+      ...(document.uri.scheme === 'file' ? { fileDirectory: path.dirname(document.uri.fsPath) } : {}),
     });
     const resources = entry.startConversation(conversation, key);
     const recording: TranscriptRecording = this.lab.transcripts.track(`.smtp file: ${fileName}`, describeTarget(target), conversation, {
@@ -283,6 +382,7 @@ export class SmtpFileSessions implements vscode.Disposable {
     if (parsed.blocks.length !== entry.blockCount) {
       entry.blockCount = parsed.blocks.length;
       entry.outcomes.clear();
+      entry.verdicts.clear();
       this.changeEmitter.fire(document.uri);
     }
     if (!entry.conversation) {
@@ -292,6 +392,7 @@ export class SmtpFileSessions implements vscode.Disposable {
     if (!target || connectionKeyOf(target) !== entry.connectionKey) {
       entry.endConversation('the target directives changed: this connection is closed');
       entry.outcomes.clear();
+      entry.verdicts.clear();
       this.changeEmitter.fire(document.uri);
     }
   }

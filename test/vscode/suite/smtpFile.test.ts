@@ -64,6 +64,7 @@ describe('.smtp files', () => {
     return [
       `# @target ${practice.host}:${practice.port}`,
       '# @local-domain corp.example',
+      '# @confirm',
       '@user = postmaster',
       '',
       '### greet',
@@ -88,13 +89,13 @@ describe('.smtp files', () => {
     assert.deepEqual(
       send.map((lens) => [lens.range.start.line, ...(lens.command!.arguments ?? []).slice(1)]),
       [
-        [4, 0],
-        [7, 1],
-        [12, 2],
+        [5, 0],
+        [8, 1],
+        [13, 2],
       ],
     );
     const runFile = lenses.filter((lens) => lens.command?.command === commandIds.runFile);
-    assert.deepEqual(runFile.map((lens) => lens.range.start.line), [4]);
+    assert.deepEqual(runFile.map((lens) => lens.range.start.line), [5]);
   });
 
   it('Run file from its CodeLens streams the conversation into a live transcript beside the file, with diagnostics on it', async () => {
@@ -120,7 +121,7 @@ describe('.smtp files', () => {
     assert.match(text, /^=== SMTP Relay Lab transcript v1\n=== tool: SMTP Relay Lab \.smtp file\n/);
     assert.match(text, new RegExp(`=== target: 127\\.0\\.0\\.1:${practice.port}\\n`));
     assert.match(text, /=== local-domains: corp\.example\n/);
-    assert.match(text, /=== block 2: kb1 \(line 8\)\n[^\n]* -> RSET\n[^\n]*<- {2}250[^\n]*\n[^\n]* -> MAIL FROM:<postmaster@example\.net>\n/);
+    assert.match(text, /=== block 2: kb1 \(line 9\)\n[^\n]* -> RSET\n[^\n]*<- {2}250[^\n]*\n[^\n]* -> MAIL FROM:<postmaster@example\.net>\n/);
     assert.match(text, / -> RCPT TO:<relay-test@example\.net>\n[^\n]*<- {2}550 5\.7\.1 /);
 
     const diagnostics = await eventually('diagnostics on the transcript', () => {
@@ -149,7 +150,7 @@ describe('.smtp files', () => {
       ['RSET', 'MAIL FROM:<postmaster@example.net>', 'RCPT TO:<relay-test@example.net>'],
       'the same connection: no second greeting',
     );
-    const titles = (await lensesOf(document)).filter((lens) => lens.range.start.line === 7).map((lens) => lens.command?.title);
+    const titles = (await lensesOf(document)).filter((lens) => lens.range.start.line === 8).map((lens) => lens.command?.title);
     assert.ok(titles.includes('$(circle-slash) RCPT 550 5.7.1 rejected (relay denied)'), `lenses above kb1: ${titles.join(' | ')}`);
   });
 
