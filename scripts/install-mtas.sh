@@ -38,16 +38,23 @@ is_installed() {
 }
 
 add_system_user() {
-  local user=$1
-  getent passwd "$user" >/dev/null && return 0
-  getent group "$user" >/dev/null || "${as_root[@]}" groupadd --system "$user"
-  "${as_root[@]}" useradd --system --gid "$user" --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
-  log "added system user $user"
+  local user=$1 home=$2
+  if ! getent passwd "$user" >/dev/null; then
+    getent group "$user" >/dev/null || "${as_root[@]}" groupadd --system "$user"
+    "${as_root[@]}" useradd --system --gid "$user" --no-create-home --home-dir "$home" --shell /usr/sbin/nologin "$user"
+    log "added system user $user"
+  fi
 }
 
-add_system_user Debian-exim
-add_system_user opensmtpd
-add_system_user opensmtpq
+# As the packages' postinst scripts name them. smtpd chroots into the opensmtpd user's home, which must
+# exist (empty, root's): Debian's /var/lib/opensmtpd/empty.
+add_system_user Debian-exim /var/spool/exim4
+add_system_user opensmtpd /var/lib/opensmtpd/empty
+add_system_user opensmtpq /var/lib/opensmtpd/empty
+for user in opensmtpd opensmtpq; do
+  home=$(getent passwd "$user" | cut -d: -f6)
+  [ -d "$home" ] || "${as_root[@]}" mkdir -p "$home"
+done
 
 wanted=("${MTA_PACKAGES[@]}")
 for library in "${LIBRARIES[@]}"; do

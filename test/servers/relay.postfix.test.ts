@@ -11,6 +11,7 @@ import { runRelaySuite } from '../../src/core/relayRunner';
 import type { RelayReport, RelayRunOptions, RelayTestResult } from '../../src/core/relayTypes';
 import { trustedNetworkWarning } from '../../src/core/relayVerdict';
 import { startPostfix, type PostfixInstance } from '../support/postfix';
+import { allTestIds, answersTable, assertEndsWithItsRcpt, assertRecipientPartDecides, isRelayTest, runAgainstMta } from '../support/realMtaRelay';
 import { resultFor } from '../support/relayResults';
 
 const kbRelayTests = ['kb1', 'kb2', 'kb3', 'kb4', 'kb5'];
@@ -81,6 +82,17 @@ describe('relay runner against a closed Postfix (loopback outside mynetworks)', 
     assert.deepEqual(await postfix.deliveries(), []);
   });
 
+  test('every test of the catalogue ends with its own RCPT answered; every relay test is refused there and passes', async () => {
+    const report = await runAgainstMta(postfix, allTestIds);
+    for (const result of report.tests.filter((candidate) => candidate.id !== 'control')) {
+      assertEndsWithItsRcpt(result);
+    }
+    for (const result of report.tests.filter((candidate) => isRelayTest(candidate.id))) {
+      assertRecipientPartDecides(result);
+      assert.equal(result.outcome, 'passed', `${result.id}: ${result.reason}\n${answersTable(report)}`);
+    }
+  });
+
   test("the full catalogue is closed too, and never reaches Postfix's error limits (no 421, no slowed session)", async () => {
     const report = await runAgainst(postfix, 'all');
     assert.equal(report.verdict, 'closed', report.warnings.join('\n'));
@@ -120,6 +132,21 @@ describe('relay runner against an open Postfix (loopback inside mynetworks)', ()
     const sent = kbReport.transcript.filter((event) => event.kind === 'sent').map((event) => event.text);
     assert.ok(!sent.includes('DATA'));
     assert.deepEqual(await postfix.deliveries(), []);
+  });
+
+  test('every test of the catalogue reaches its RCPT, and no relay test Postfix accepted there is passed', async () => {
+    const report = await runAgainstMta(postfix, allTestIds);
+    for (const result of report.tests.filter((candidate) => candidate.id !== 'control')) {
+      assertEndsWithItsRcpt(result);
+    }
+    for (const result of report.tests.filter((candidate) => isRelayTest(candidate.id))) {
+      assert.equal(assertEndsWithItsRcpt(result).code, 250, `${result.id}\n${answersTable(report)}`);
+      assertRecipientPartDecides(result);
+    }
+    // The harvest probe: an unknown user at the local domain is refused from the local recipient table.
+    const probe = assertEndsWithItsRcpt(resultFor(report, 'x-unknown-local-user'));
+    assert.equal(probe.code, 550);
+    assert.match(probe.text, /User unknown in local recipient table/);
   });
 
   test('with confirmByDelivery, the percent hack of kb6 really relays, into the failing pipe: outbound delivery goes nowhere', async () => {
