@@ -6,6 +6,7 @@ import { registerPracticeServer } from './practiceServerHost';
 import { registerSmtpFiles } from './smtpFiles/registerSmtpFiles';
 import { registerTargetCommands } from './targetCommands';
 import { registerTestExplorer } from './testing/relayTestExplorer';
+import { registerCompareWithPreviousRun } from './transcripts/compareWithPreviousRun';
 import { registerTranscripts } from './transcripts/registerTranscripts';
 import { registerSessionTerminal } from './terminal/registerSessionTerminal';
 import { registerRelayCommands } from './verdict/registerRelayCommands';
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): LabContext | undefin
   lab.register('AUTH passwords', registerPasswordCommand);
   lab.register('transcript diagnostics', registerDiagnostics);
   lab.register('the transcripts store', registerTranscripts);
+  lab.register('Compare with Previous Run', registerCompareWithPreviousRun);
   lab.register('the practice server', registerPracticeServer);
   lab.register('the session terminal', registerSessionTerminal);
   lab.register('.smtp files', registerSmtpFiles);

@@ -16,6 +16,7 @@ import {
   verdictOutput,
   type TestItemState,
 } from './testResultMapping';
+import { OutcomeHistory } from './outcomeHistory';
 
 const runProfileLabel = 'Run relay tests';
 const deliveryProfileLabel = 'Run with delivery confirmation (sends DATA)';
@@ -158,6 +159,9 @@ export class RelayTestExplorer implements vscode.Disposable {
         },
       });
       run.appendOutput(verdictOutput(record.report));
+      if (!token.isCancellationRequested) {
+        run.appendOutput(await new OutcomeHistory(this.lab.extension.workspaceState).recordAndDescribe(target, record.report));
+      }
       if (!token.isCancellationRequested) {
         this.lab.relayVerdicts.publish({ ...record, testItems: states });
       }
