@@ -3,11 +3,14 @@ import net from 'node:net';
 import { assertSingleLine } from '../core/commandLine';
 import { describeError } from '../core/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue';
+import { CatcherError, parseCatcherAddress, startCatcher, type MessageSource } from '../core/reach/catcher';
+import { confirmDeliveries, TokenRegistry } from '../core/reach/deliveryConfirmation';
 import { relayReportToJson } from '../core/relayJson';
 import { relayParameterDefaults } from '../core/relayParameters';
 import { renderRelayReport } from '../core/relayReport';
 import { runRelaySuite } from '../core/relayRunner';
 import type { RelayReport, RelayTestDefinition, RelayTestParameters } from '../core/relayTypes';
+import type { TranscriptEvent } from '../core/transcriptEvent';
 import { describeTarget, type SessionOptions, type TlsMode } from '../core/sessionOptions';
 import { writeTranscript } from '../core/transcriptFormat';
 import { personaNames } from '../lab/personaCatalogue';
@@ -59,6 +62,13 @@ Test parameters:
   --bare-addresses          send addresses without <> as the KB types them (MAIL FROM:user@domain)
   --confirm-by-delivery     send DATA for tests the server accepted for local delivery, to confirm
                             by the NDR. Only do this against a server you own
+  --catcher HOST:PORT       with --confirm-by-delivery: receive here (a built-in receive-only SMTP server)
+                            what the server relays or bounces. Each test message carries a unique token;
+                            a relayed copy makes the test failed (relayed), an NDR quoting it passed
+                            (bounced). DATA is then also sent for tests accepted for remote recipients
+  --confirm-timeout SECONDS how long to wait for copies and NDRs after the tests (default 60)
+  --mail-from ADDR          the envelope sender of every test, so that NDRs reach you (with --catcher and
+                            no --mail-from: relay-lab-ndr@ the remote domain, which the catcher receives)
 
 Time:
   --timeout SECONDS         connect, greeting and reply timeouts together (default 10 s connect, 30 s replies)
@@ -93,6 +103,9 @@ const relayOptions = {
   timeout: { type: 'string' },
   deadline: { type: 'string' },
   'no-greylist-retry': { type: 'boolean' },
+  catcher: { type: 'string' },
+  'confirm-timeout': { type: 'string' },
+  'mail-from': { type: 'string' },
   json: { type: 'boolean' },
   save: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -116,6 +129,9 @@ interface RelayInvocation {
   timeoutMs?: number;
   deadlineMs?: number;
   greylistRetry: boolean;
+  catcher?: { host: string; port: number };
+  confirmTimeoutMs: number;
+  mailFrom?: string;
   json: boolean;
   save?: string;
 }
@@ -128,6 +144,30 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
   }
   const invocation = readInvocation(values);
   const lab = invocation.lab ? await startLab(invocation) : undefined;
+  let catcher: MessageSource | undefined;
+  const catcherEvents: TranscriptEvent[] = [];
+  if (invocation.catcher) {
+    try {
+      const started = await startCatcher({ host: invocation.catcher.host, port: invocation.catcher.port });
+      started.onMessage((message) =>
+        catcherEvents.push({
+          kind: 'info',
+          at: message.receivedAt,
+          tls: false,
+          text: `${started.description}: message from <${message.mailFrom}> to ${message.rcptTo.map((rcpt) => `<${rcpt}>`).join(', ')} (${message.content.length} bytes) from ${message.remoteAddress}`,
+        }),
+      );
+      catcher = started;
+    } catch (error) {
+      await lab?.close();
+      if (error instanceof CatcherError) {
+        throw new CliRuntimeError(error.message);
+      }
+      throw error;
+    }
+  }
+  const tokens = new TokenRegistry();
+  const mailFrom = invocation.mailFrom ?? (catcher ? `relay-lab-ndr@${invocation.remoteDomain}` : undefined);
   let report: RelayReport;
   try {
     report = await runRelaySuite({
@@ -144,6 +184,8 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
       },
       testIds: invocation.tests.map((test) => test.id),
       confirmByDelivery: invocation.confirmByDelivery,
+      ...(catcher ? { confirmRelayed: true, messageToken: tokens.issue } : {}),
+      ...(mailFrom === undefined ? {} : { mailFrom }),
       ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),
       greylistRetry: invocation.greylistRetry,
       signal: context.signal,
@@ -153,8 +195,18 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
         }
       },
     });
+    if (catcher && !context.signal.aborted) {
+      if (context.errIsTerminal && !invocation.json) {
+        context.err(`  waiting up to ${invocation.confirmTimeoutMs / 1000} s for copies and NDRs at the ${catcher.description}\n`);
+      }
+      report = await confirmDeliveries(report, catcher, tokens.issued, { timeoutMs: invocation.confirmTimeoutMs, signal: context.signal }, {
+        addressForm: invocation.addressForm,
+      });
+      report = { ...report, transcript: [...report.transcript, ...catcherEvents].sort((a, b) => a.at - b.at) };
+    }
   } finally {
     await lab?.close();
+    await catcher?.close();
   }
 
   if (invocation.save) {
@@ -219,6 +271,7 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
     timeoutMs: secondsValue('--timeout', values.timeout),
     deadlineMs: secondsValue('--deadline', values.deadline),
     greylistRetry: values['no-greylist-retry'] !== true,
+    ...catcherValues(values),
     json: values.json === true,
     save: nonEmpty('--save', values.save),
   };
@@ -238,6 +291,30 @@ function refuseLineBreaks(values: Record<string, unknown>): void {
       }
     }
   }
+}
+
+function catcherValues(values: ReturnType<typeof parseCommandArguments<typeof relayOptions>>['values']): Pick<RelayInvocation, 'catcher' | 'confirmTimeoutMs' | 'mailFrom'> {
+  const confirmTimeoutMs = secondsValue('--confirm-timeout', values['confirm-timeout']) ?? 60_000;
+  const mailFrom = nonEmpty('--mail-from', values['mail-from']);
+  if (mailFrom !== undefined && !/^<?[^\s<>@]+@[^\s<>@]+>?$/.test(mailFrom)) {
+    throw new UsageError(`--mail-from needs an address like user@example.com, not "${mailFrom}"`);
+  }
+  if (values.catcher === undefined) {
+    if (values['confirm-timeout'] !== undefined) {
+      throw new UsageError('--confirm-timeout goes with --catcher');
+    }
+    return { confirmTimeoutMs, ...(mailFrom === undefined ? {} : { mailFrom }) };
+  }
+  if (values['confirm-by-delivery'] !== true) {
+    throw new UsageError('--catcher confirms what DATA delivers: add --confirm-by-delivery (only against a server you own)');
+  }
+  let catcher: { host: string; port: number };
+  try {
+    catcher = parseCatcherAddress(values.catcher.trim());
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+  return { catcher, confirmTimeoutMs, ...(mailFrom === undefined ? {} : { mailFrom }) };
 }
 
 function ipValue(flag: string, value: string | undefined): string | undefined {

@@ -1,6 +1,7 @@
 import type { ReplyClass } from './classification';
 import type { ClientPosition } from './reach/clientPosition';
 import type { GreylistRecord, RelayConnectionRecord, RelayReport, RelayTestOutcome, RelayVerdict, SenderRetry } from './relayTypes';
+import type { DeliveryConfirmation } from './reach/deliveryConfirmation';
 import { describeTarget } from './sessionOptions';
 import { writeTranscript } from './transcriptFormat';
 
@@ -31,6 +32,8 @@ export interface RelayTestJson {
   replies: RelayReplyJson[];
   /** The test's sender was refused; its recipient was tried with this accepted sender (both parts in replies). */
   senderRetry?: SenderRetry;
+  /** Only for tests confirmed by delivery to a catcher or mailbox. */
+  confirmation?: DeliveryConfirmation;
 }
 
 export interface RelayReplyJson {
@@ -72,6 +75,7 @@ export function relayReportToJson(report: RelayReport, tool = 'smtp-relay-lab'):
         ...(record.latencyMs === undefined ? {} : { latencyMs: record.latencyMs }),
       })),
       ...(test.senderRetry ? { senderRetry: { ...test.senderRetry } } : {}),
+      ...(test.confirmation ? { confirmation: { ...test.confirmation } } : {}),
     })),
     transcript: writeTranscript({
       header: { target: describeTarget(report.target), startedAt: report.startedAt, tool },

@@ -87,6 +87,16 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
       lines.push(`    reply:   ${describeRecord(deciding)}${deciding.latencyMs === undefined ? '' : ` (${deciding.latencyMs} ms)`}`);
     }
     lines.push(...wrapped(`    reason:  `, test.reason, width));
+    if (test.confirmation) {
+      const { confirmation } = test;
+      const when =
+        confirmation.arrivedAt === undefined
+          ? ''
+          : ` at ${new Date(confirmation.arrivedAt).toISOString().slice(11, 19)} UTC${confirmation.afterMs === undefined ? '' : ` (${(confirmation.afterMs / 1000).toFixed(1)} s after the test)`}`;
+      const what =
+        confirmation.result === 'relayed' ? `a relayed copy arrived${when}` : confirmation.result === 'bounced' ? `an NDR arrived${when}` : 'nothing arrived';
+      lines.push(...wrapped(`    arrived: `, `${confirmation.result} (${confirmation.method}, token ${confirmation.token}): ${what}; ${confirmation.evidence}`, width));
+    }
   }
 
   if (report.warnings.length > 0) {

@@ -453,6 +453,7 @@ class RelaySuiteRun {
     const attempt = await attemptRelayTest(this.connection.current!, test, addresses, this.parameters, {
       control: this.control,
       confirmByDelivery: this.options.confirmByDelivery,
+      ...(this.options.confirmRelayed ? { confirmRelayed: true } : {}),
       ...(this.options.messageToken ? { token: this.tokenFor(test) } : {}),
       ...(this.acceptedSender === undefined ? {} : { acceptedSender: this.acceptedSender }),
     });

@@ -31,6 +31,8 @@ export interface RelayTestContext {
    * refused, its recipient is tried again with this one, so that every recipient form reaches RCPT.
    */
   acceptedSender?: string;
+  /** Send DATA for a test already failed at RCPT too, so that a catcher can prove the relay. */
+  confirmRelayed?: boolean;
 }
 
 /** One pass of a test over one connection. */
@@ -154,7 +156,9 @@ export async function attemptRelayTest(
     }
     attempt.decision = decide();
 
-    if (context.confirmByDelivery && test.group !== 'control' && attempt.decision?.outcome === 'needs-confirmation') {
+    const deliver =
+      attempt.decision?.outcome === 'needs-confirmation' || (context.confirmRelayed === true && attempt.decision?.outcome === 'failed');
+    if (context.confirmByDelivery && test.group !== 'control' && deliver) {
       await confirmByDelivery(session, test, addresses, parameters, attempt, classified, decide, context.token);
     }
   } catch (error) {
@@ -214,7 +218,10 @@ async function confirmByDelivery(
     performance.now() - bodySentAt,
   );
   attempt.steps.push(endOfMessage);
-  attempt.decision = decide() ?? attempt.decision;
+  const before = attempt.decision;
+  const after = decide() ?? attempt.decision;
+  // A test that RCPT already showed relaying stays failed unless the message itself was refused.
+  attempt.decision = before?.outcome === 'failed' && after?.outcome !== 'passed' ? before : after;
   if (endReply.code === 421) {
     attempt.interruption = `the server answered the end of the message with ${describeReply(endReply)}`;
   }

@@ -1,5 +1,6 @@
 import type { ReplyClass, ReplySignal } from './classification';
 import type { ClientPosition } from './reach/clientPosition';
+import type { DeliveryConfirmation } from './reach/deliveryConfirmation';
 import type { SessionOptions } from './sessionOptions';
 import type { TranscriptEvent } from './transcriptEvent';
 
@@ -89,6 +90,8 @@ export interface RelayTestResult {
   durationMs: number;
   /** Set when the test's sender was refused and its recipient was tried with an accepted sender. */
   senderRetry?: SenderRetry;
+  /** What the catcher or mailbox received for this test's token (confirmation by delivery). */
+  confirmation?: DeliveryConfirmation;
 }
 
 export interface RelayRunOptions {
@@ -98,6 +101,11 @@ export interface RelayRunOptions {
   testIds: string[];
   /** Only when true is DATA sent, to confirm NDR-pending results by delivery. Never by default. */
   confirmByDelivery?: boolean;
+  /**
+   * With confirmByDelivery: send DATA for tests already failed at RCPT too, so that a catcher can prove
+   * the relay by the copy it receives (reach/deliveryConfirmation.ts).
+   */
+  confirmRelayed?: boolean;
   signal?: AbortSignal;
   /** Bounds the whole run: when it passes, the remaining tests are 'error' with a reason. */
   deadlineMs?: number;

@@ -4,29 +4,15 @@
 // A Postfix that does not authorise XCLIENT makes --as-client fail with a clear error, exit 3.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { selectRelayTests } from '../../src/core/relayCatalogue';
 import { runRelaySuite } from '../../src/core/relayRunner';
 import type { RelayReport } from '../../src/core/relayTypes';
 import { openFromTrustedPlaceWarning } from '../../src/core/reach/clientPosition';
 import { startPostfix, type PostfixInstance } from '../support/postfix';
 import { resultFor } from '../support/relayResults';
+import { runCli } from '../support/cliProcess';
 
-const cliEntry = path.resolve(__dirname, '../../src/cli/main.js');
 const kbRelayTests = ['kb1', 'kb2', 'kb3', 'kb4', 'kb5'];
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function runAgainst(postfix: PostfixInstance, asClient?: string): Promise<RelayReport> {
   return runRelaySuite({

@@ -66,6 +66,8 @@ export interface StartPostfixOptions {
   port?: number;
   /** More main.cf settings, applied after (so overriding) the lab defaults. */
   extraMainCf?: Readonly<Record<string, string>>;
+  /** More master.cf service lines, appended (e.g. the smtp client of postfixCatcherConfig.ts; none by default). */
+  extraMasterCf?: readonly string[];
   /** How long startup may take before it fails with the maillog tail. Default 30 s. */
   startTimeoutMs?: number;
 }
@@ -239,7 +241,8 @@ async function writeInstanceFiles(
     }),
     { mode: 0o644 },
   );
-  await fs.writeFile(path.join(layout.configDirectory, 'master.cf'), renderMasterCf({ port: options.port, layout }), {
+  const masterCf = renderMasterCf({ port: options.port, layout }) + (options.extraMasterCf ?? []).map((line) => `${line}\n`).join('');
+  await fs.writeFile(path.join(layout.configDirectory, 'master.cf'), masterCf, {
     mode: 0o644,
   });
   await fs.writeFile(layout.localRecipientsFile, renderLocalRecipients(options.localUsers ?? []), { mode: 0o644 });
@@ -391,7 +394,7 @@ function stopAllSynchronously(): void {
   }
 }
 
-async function findFreeLoopbackPort(): Promise<number> {
+export async function findFreeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.on('error', reject);

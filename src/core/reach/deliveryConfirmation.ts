@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { describeDuration } from '../socketFailure';
+import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../relayTypes';
+import { decideRelayVerdict, relayWarnings } from '../relayVerdict';
+import { endOfDataCommand } from '../smtpCommand';
+import type { CaughtMessage, MessageSource } from './catcher';
+
+/**
+ * Confirmation by delivery that confirms (issue 10 §1). Each test's message carries a unique token in its
+ * Message-ID, subject and body. Afterwards the catcher (or the IMAP mailbox) is searched for it:
+ *   relayed  a copy (any sender but the null one, not a delivery report) carrying the token arrived: the
+ *            server relayed it; the test fails, whatever RCPT said.
+ *   bounced  an NDR (null sender or multipart/report; delivery-status) for the test's sender quoting the
+ *            token arrived: the server did not relay it; the test passes.
+ *   none     neither within the confirm timeout: the test stays as it was (needs-confirmation).
+ */
+
+export type ConfirmationResult = 'relayed' | 'bounced' | 'none';
+
+export interface DeliveryConfirmation {
+  method: 'catcher' | 'imap' | 'lab-outbox';
+  token: string;
+  result: ConfirmationResult;
+  /** The Received/Message-ID lines of the relayed copy, or the NDR's status lines; what was waited for when none. */
+  evidence: string;
+  /** When the copy or NDR arrived (ms since the epoch). */
+  arrivedAt?: number;
+  /** From the token's test to the arrival. */
+  afterMs?: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  issuedAt: number;
+}
+
+/** A fresh token per test: the tool's name, the test id and 48 random bits, safe in a Message-ID. */
+export function newTestToken(test: Pick<RelayTestDefinition, 'id'>): string {
+  return `srl-${test.id.toLowerCase().replace(/[^a-z0-9]/g, '')}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Issues tokens for a run (RelayRunOptions.messageToken) and remembers them for the confirmation. */
+export class TokenRegistry {
+  readonly issued = new Map<string, IssuedToken>();
+
+  readonly issue = (test: RelayTestDefinition): string => {
+    const token = newTestToken(test);
+    this.issued.set(test.id, { token, issuedAt: Date.now() });
+    return token;
+  };
+}
+
+const maxEvidenceLength = 600;
+
+function headerBlock(content: string): string {
+  const end = content.search(/\r?\n\r?\n/);
+  return end < 0 ? content : content.slice(0, end);
+}
+
+/** Unfolded header lines named `name` (case-insensitive). */
+function headerLines(headers: string, name: RegExp): string[] {
+  const unfolded = headers.replace(/\r?\n[ \t]+/g, ' ');
+  return unfolded.split(/\r?\n/).filter((line) => name.test(line));
+}
+
+/** Server and relay text is hostile: control characters shown as '?', the whole bounded. */
+function cleanEvidence(lines: readonly string[]): string {
+  const text = lines.map((line) => line.replace(/[\u0000-\u001f\u007f]/g, '?').trim()).join(' | ');
+  return text.length > maxEvidenceLength ? `${text.slice(0, maxEvidenceLength)}…` : text;
+}
+
+export function isDeliveryReport(message: CaughtMessage): boolean {
+  if (message.mailFrom === '') {
+    return true;
+  }
+  const contentType = headerLines(headerBlock(message.content), /^content-type:/i).join(' ');
+  return /multipart\/report/i.test(contentType) && /report-type\s*=\s*"?delivery-status/i.test(contentType);
+}
+
+/** What a caught message proves about the test with `token`, whose envelope sender was `sender`. */
+export function judgeCaughtMessage(message: CaughtMessage, token: string, sender?: string): { result: 'relayed' | 'bounced'; evidence: string } | undefined {
+  if (!message.content.includes(token)) {
+    return undefined;
+  }
+  if (isDeliveryReport(message)) {
+    const forSender =
+      sender === undefined || sender === '' || message.rcptTo.some((recipient) => recipient.toLowerCase() === sender.toLowerCase());
+    if (!forSender) {
+      return undefined;
+    }
+    const status = message.content
+      .split(/\r?\n/)
+      .filter((line) => /^(Action|Status|Diagnostic-Code|Final-Recipient|Remote-MTA):/i.test(line))
+      .slice(0, 6);
+    const subject = headerLines(headerBlock(message.content), /^subject:/i).slice(0, 1);
+    return { result: 'bounced', evidence: cleanEvidence(status.length > 0 ? status : subject) };
+  }
+  const headers = headerBlock(message.content);
+  const lines = [...headerLines(headers, /^received:/i).slice(0, 4), ...headerLines(headers, /^message-id:/i).slice(0, 1)];
+  return { result: 'relayed', evidence: cleanEvidence(lines) };
+}
+
+function deliveredData(result: RelayTestResult): boolean {
+  const end = result.replies.find((record) => record.command === endOfDataCommand);
+  return end !== undefined && end.code >= 200 && end.code < 300;
+}
+
+function unbracketed(address: string): string {
+  return address.trim().replace(/^<|>$/g, '');
+}
+
+export interface ConfirmOptions {
+  /** How long to wait for copies and NDRs after the run (--confirm-timeout). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits for each delivered test's token at `source`, then settles the tests: relayed → failed,
+ * bounced → passed, none → unchanged. The report gets the confirmations, a new verdict and warnings,
+ * and a transcript note per confirmation. Tests whose DATA was not accepted are left alone.
+ */
+export async function confirmDeliveries(
+  report: RelayReport,
+  source: MessageSource,
+  tokens: ReadonlyMap<string, IssuedToken>,
+  options: ConfirmOptions,
+  parameters?: Parameters<typeof relayWarnings>[1],
+): Promise<RelayReport> {
+  const waitUntil = Date.now() + options.timeoutMs;
+  const candidates = report.tests.filter((result) => tokens.has(result.id) && deliveredData(result));
+  const settled = await Promise.all(
+    candidates.map(async (result): Promise<[string, DeliveryConfirmation]> => {
+      const issued = tokens.get(result.id)!;
+      const sender = unbracketed(result.mailFrom);
+      let judged: { result: 'relayed' | 'bounced'; evidence: string } | undefined;
+      const message = await source.waitFor(
+        (candidate) => (judged = judgeCaughtMessage(candidate, issued.token, sender)) !== undefined,
+        Math.max(0, waitUntil - Date.now()),
+        options.signal,
+      );
+      if (message && judged) {
+        const found = judged as { result: 'relayed' | 'bounced'; evidence: string };
+        return [
+          result.id,
+          {
+            method: source.method,
+            token: issued.token,
+            result: found.result,
+            evidence: found.evidence,
+            arrivedAt: message.receivedAt,
+            afterMs: Math.max(0, message.receivedAt - issued.issuedAt),
+          },
+        ];
+      }
+      return [
+        result.id,
+        {
+          method: source.method,
+          token: issued.token,
+          result: 'none',
+          evidence: `no copy and no NDR carrying ${issued.token} arrived at the ${source.description} within ${describeDuration(options.timeoutMs)}`,
+        },
+      ];
+    }),
+  );
+  const confirmations = new Map(settled);
+  const baseWarnings = relayWarnings(report.tests, parameters);
+  const tests = report.tests.map((result) => {
+    const confirmation = confirmations.get(result.id);
+    return confirmation ? settleTest(result, confirmation, source.description) : result;
+  });
+  const extraWarnings = report.warnings.filter((warning) => !baseWarnings.includes(warning));
+  const transcript = [...report.transcript];
+  for (const [id, confirmation] of confirmations) {
+    transcript.push({
+      kind: 'info',
+      at: confirmation.arrivedAt ?? Date.now(),
+      tls: false,
+      text: `${source.description}: ${id} ${confirmation.result} (token ${confirmation.token})${confirmation.evidence ? `: ${confirmation.evidence}` : ''}`,
+    });
+  }
+  return {
+    ...report,
+    tests,
+    verdict: decideRelayVerdict(tests),
+    warnings: [...relayWarnings(tests, parameters), ...extraWarnings],
+    transcript,
+  };
+}
+
+function settleTest(result: RelayTestResult, confirmation: DeliveryConfirmation, where: string): RelayTestResult {
+  const after = confirmation.afterMs === undefined ? '' : ` ${describeDuration(confirmation.afterMs)} after the test started`;
+  switch (confirmation.result) {
+    case 'relayed':
+      return {
+        ...result,
+        outcome: 'failed',
+        reason: `Relayed, proven by delivery: a copy carrying ${confirmation.token} arrived at the ${where}${after} (${confirmation.evidence}).`,
+        confirmation,
+      };
+    case 'bounced':
+      return {
+        ...result,
+        outcome: result.outcome === 'failed' ? 'failed' : 'passed',
+        reason:
+          result.outcome === 'failed'
+            ? `${result.reason} An NDR quoting ${confirmation.token} came back too (${confirmation.evidence}).`
+            : `Not relayed, proven by delivery: an NDR for the test's sender quoting ${confirmation.token} arrived at the ${where}${after} (${confirmation.evidence}).`,
+        confirmation,
+      };
+    case 'none':
+      return { ...result, reason: `${result.reason} Confirmation: ${confirmation.evidence}.`, confirmation };
+  }
+}
