@@ -1,7 +1,7 @@
 import type { ReplyClass } from './classification';
 import type { ClientPosition } from './reach/clientPosition';
+import type { DeliveryConfirmation } from './reach/confirmationTypes';
 import type { GreylistRecord, RelayConnectionRecord, RelayReport, RelayTestOutcome, RelayVerdict, SenderRetry } from './relayTypes';
-import type { DeliveryConfirmation } from './reach/deliveryConfirmation';
 import { describeTarget } from './sessionOptions';
 import { writeTranscript } from './transcriptFormat';
 

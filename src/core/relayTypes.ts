@@ -1,6 +1,6 @@
 import type { ReplyClass, ReplySignal } from './classification';
 import type { ClientPosition } from './reach/clientPosition';
-import type { DeliveryConfirmation } from './reach/deliveryConfirmation';
+import type { DeliveryConfirmation } from './reach/confirmationTypes';
 import type { SessionOptions } from './sessionOptions';
 import type { TranscriptEvent } from './transcriptEvent';
 

@@ -4,6 +4,9 @@ import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../relay
 import { decideRelayVerdict, relayWarnings } from '../relayVerdict';
 import { endOfDataCommand } from '../smtpCommand';
 import type { CaughtMessage, MessageSource } from './catcher';
+import type { DeliveryConfirmation } from './confirmationTypes';
+
+export type { ConfirmationResult, DeliveryConfirmation } from './confirmationTypes';
 
 /**
  * Confirmation by delivery that confirms (issue 10 §1). Each test's message carries a unique token in its
@@ -15,19 +18,6 @@ import type { CaughtMessage, MessageSource } from './catcher';
  *   none     neither within the confirm timeout: the test stays as it was (needs-confirmation).
  */
 
-export type ConfirmationResult = 'relayed' | 'bounced' | 'none';
-
-export interface DeliveryConfirmation {
-  method: 'catcher' | 'imap' | 'lab-outbox';
-  token: string;
-  result: ConfirmationResult;
-  /** The Received/Message-ID lines of the relayed copy, or the NDR's status lines; what was waited for when none. */
-  evidence: string;
-  /** When the copy or NDR arrived (ms since the epoch). */
-  arrivedAt?: number;
-  /** From the token's test to the arrival. */
-  afterMs?: number;
-}
 
 export interface IssuedToken {
   token: string;
