@@ -653,7 +653,6 @@ export class SmtpSession {
  * backslashes stay as they are, since remarks are read as they are written ("shown as \xNN").
  */
 function escapeRemark(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[\x00-\x1f\x7f-\x9f]/.test(text) ? text.replace(/[\x00-\x1f\x7f-\x9f]/g, (control) => `\\x${control.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`) : text;
 }
 
