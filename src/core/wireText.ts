@@ -9,104 +9,111 @@
 const backslash = 0x5c;
 
 export function escapeWireBytes(bytes: Uint8Array): string {
-  // Runs of bytes that stand for themselves are decoded in one go and the pieces joined once: a `+=` per
-  // byte builds a rope of one-character strings, 32-56 times the input in memory (issue 8).
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parts: string[] = [];
-  let runStart = 0;
+  // The escaped text is built as UTF-8 bytes and decoded once: valid sequences are copied as they are,
+  // every other byte becomes the four ASCII bytes of `\xNN`. One flat string, with no per-byte pieces
+  // (a `+=` per byte builds a rope 32-56 times the input; issue 8).
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let index = 0;
-  while (index < buffer.length) {
-    const byte = buffer[index];
+  while (index < input.length && input[index] >= 0x20 && input[index] < 0x7f && input[index] !== backslash) {
+    index += 1;
+  }
+  if (index === input.length) {
+    return input.toString('latin1');
+  }
+  const output = Buffer.allocUnsafe(index + (input.length - index) * 4);
+  input.copy(output, 0, 0, index);
+  let written = index;
+  while (index < input.length) {
+    const byte = input[index];
     if (byte >= 0x20 && byte < 0x7f && byte !== backslash) {
+      output[written++] = byte;
       index += 1;
       continue;
     }
     if (byte >= 0x80) {
-      const length = validUtf8SequenceLength(buffer, index);
-      if (length > 1 && !isC1Control(decodeUtf8Sequence(buffer, index, length))) {
+      const length = validUtf8SequenceLength(input, index);
+      if (length > 1 && !isC1Control(decodeUtf8Sequence(input, index, length))) {
+        input.copy(output, written, index, index + length);
+        written += length;
         index += length;
         continue;
       }
     }
-    if (index > runStart) {
-      parts.push(buffer.toString('utf8', runStart, index));
+    output[written++] = backslash;
+    if (byte === backslash) {
+      output[written++] = backslash;
+    } else {
+      output[written++] = 0x78; // x
+      output[written++] = hexDigits.charCodeAt(byte >> 4);
+      output[written++] = hexDigits.charCodeAt(byte & 0x0f);
     }
-    parts.push(byte === backslash ? '\\\\' : hexEscape(byte));
     index += 1;
-    runStart = index;
   }
-  if (runStart === 0) {
-    return buffer.toString('utf8');
-  }
-  if (runStart < buffer.length) {
-    parts.push(buffer.toString('utf8', runStart));
-  }
-  return parts.join('');
+  return output.toString('utf8', 0, written);
 }
+
+const hexDigits = '0123456789ABCDEF';
 
 /** The inverse of escapeWireBytes. An escape it does not know (`\q`, a lone `\`) is kept literally. */
 export function unescapeWireText(text: string): Uint8Array {
   if (!text.includes('\\')) {
     return asPlainBytes(Buffer.from(text, 'utf8'));
   }
-  const parts: Buffer[] = [];
-  let literalStart = 0;
-  const flushLiteral = (end: number) => {
-    if (end > literalStart) {
-      parts.push(Buffer.from(text.slice(literalStart, end), 'utf8'));
-    }
-  };
-  // Escaped bytes in a row are collected here and pushed as one Buffer.
-  let escaped: number[] = [];
-  const flushEscaped = () => {
-    if (escaped.length > 0) {
-      parts.push(Buffer.from(escaped));
-      escaped = [];
-    }
-  };
+  // Written into one buffer (at most 3 UTF-8 bytes per UTF-16 unit), without a piece per escape.
+  const output = Buffer.allocUnsafe(text.length * 3);
+  let written = 0;
   let index = 0;
   while (index < text.length) {
-    if (text.charCodeAt(index) !== backslash) {
+    const code = text.charCodeAt(index);
+    if (code === backslash) {
+      if (text.charCodeAt(index + 1) === backslash) {
+        output[written++] = backslash;
+        index += 2;
+        continue;
+      }
+      const high = hexValue(text.charCodeAt(index + 2));
+      const low = hexValue(text.charCodeAt(index + 3));
+      if (text.charCodeAt(index + 1) === 0x78 && high >= 0 && low >= 0) {
+        output[written++] = (high << 4) | low;
+        index += 4;
+        continue;
+      }
+      output[written++] = backslash;
       index += 1;
       continue;
     }
-    let byte: number | undefined;
-    let length = 0;
-    if (text[index + 1] === '\\') {
-      byte = backslash;
-      length = 2;
-    } else if (text[index + 1] === 'x' && isHexDigit(text.charCodeAt(index + 2)) && isHexDigit(text.charCodeAt(index + 3))) {
-      byte = parseInt(text.slice(index + 2, index + 4), 16);
-      length = 4;
-    }
-    if (byte === undefined) {
+    if (code < 0x80) {
+      output[written++] = code;
       index += 1;
       continue;
     }
-    if (index > literalStart) {
-      flushEscaped();
-      flushLiteral(index);
+    let end = index + 1;
+    while (end < text.length && text.charCodeAt(end) >= 0x80) {
+      end += 1;
     }
-    escaped.push(byte);
-    index += length;
-    literalStart = index;
+    written += output.write(text.slice(index, end), written, 'utf8');
+    index = end;
   }
-  flushEscaped();
-  flushLiteral(text.length);
-  return asPlainBytes(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  // A copy, so that the caller does not keep the whole worst-case buffer alive.
+  return asPlainBytes(output.subarray(0, written)).slice();
+}
+
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) {
+    return code - 0x30;
+  }
+  if (code >= 0x41 && code <= 0x46) {
+    return code - 0x37;
+  }
+  if (code >= 0x61 && code <= 0x66) {
+    return code - 0x57;
+  }
+  return -1;
 }
 
 /** A Uint8Array view (not a Buffer), as callers compare results with plain byte arrays. */
 function asPlainBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-function isHexDigit(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
-}
-
-function hexEscape(byte: number): string {
-  return '\\x' + byte.toString(16).toUpperCase().padStart(2, '0');
 }
 
 function isC1Control(codePoint: number): boolean {

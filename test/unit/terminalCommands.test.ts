@@ -178,7 +178,7 @@ describe('reply rendering', () => {
     const output = renderReply([hostile], 250);
     assert.equal(output.includes('\x1b]'), false);
     assert.equal(output.includes('\x9b'), false);
-    assert.ok(output.includes('\\x1b]0;pwned\\x07 \\x9b2J'));
+    assert.ok(output.includes('\\x1B]0;pwned\\x07 \\u009B2J'));
     assert.equal(terminalSafe('tab\there'), 'tab\\x09here');
   });
 

@@ -1,3 +1,5 @@
+import { displayText } from '../../core/displayText';
+
 /**
  * What may be written to the session terminal, and the few ANSI sequences it uses.
  * No `vscode` import: the terminal's pure parts and their tests use it.
@@ -25,11 +27,12 @@ export function styled(style: AnsiStyle, text: string): string {
 
 /**
  * A server can send any byte. An ESC or a C1 control written as is would let it move the cursor, retitle the
- * terminal or worse, so every C0/C1 control and DEL is written in the transcript's `\xNN` form instead.
+ * terminal or worse, and bidi or zero-width characters would hide or reorder what it shows, so all of them
+ * are written as visible escapes (core/displayText.ts, the one function for every face).
  * Transcript text is already escaped by the engine; this is the second belt for anything else shown.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (control) => `\\x${control.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return displayText(text);
 }
 
 /** Terminal lines end with CR LF: a bare LF would leave the cursor in its column. */
