@@ -180,12 +180,13 @@ export class SmtpFileConversation {
   }
 
   /**
-   * Marks in the transcript what each `# @expect` came to ("✓ @expect 454 (line 12): ..." or an error line
-   * for a failed one), after the blocks that were judged.
+   * Marks in the transcript what each `# @expect` came to ("@expect on line 12 held: ..." or an error line
+   * "... FAILED: expected ..., got ..."), after the blocks that were judged.
    */
   markVerdicts(verdicts: readonly { line: number; passed: boolean; message: string }[]): void {
     for (const verdict of verdicts) {
-      this.remark(verdict.passed ? 'info' : 'error', `${verdict.passed ? '✓' : '✗'} @expect on line ${verdict.line + 1}: ${verdict.message}`);
+      // ASCII words, not ✓/✗: a transcript escapes every byte outside ASCII.
+      this.remark(verdict.passed ? 'info' : 'error', `@expect on line ${verdict.line + 1} ${verdict.passed ? 'held' : 'FAILED'}: ${verdict.message}`);
     }
   }
 

@@ -45,6 +45,8 @@ describe('AUTH secrets are never written', () => {
   /** A second user whose stored password the server refuses: the failure path must not leak it either. */
   const wrongUser = 'mallory';
   const wrongSecret = `lab-${randomBytes(12).toString('hex')}`;
+  /** A .smtp file's {{$secret token}}, from SecretStorage: sent to the server, written nowhere. */
+  const fileSecret = `lab-${randomBytes(12).toString('hex')}`;
   const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
   /** What a leak would look like: the secret, as AUTH LOGIN sends it, and as AUTH PLAIN sends it. */
   const secretForms = new Map<string, string>([
@@ -54,6 +56,7 @@ describe('AUTH secrets are never written', () => {
     ['the refused password', wrongSecret],
     ['the refused password in base64', base64(wrongSecret)],
     ['the refused AUTH PLAIN blob', base64(`\0${wrongUser}\0${wrongSecret}`)],
+    ['the {{$secret token}} value', fileSecret],
   ]);
 
   let lab: LabContext;
@@ -124,12 +127,13 @@ describe('AUTH secrets are never written', () => {
     await authenticateInTerminal(`/auth plain ${wrongUser}`, 535);
   });
 
-  it('a .smtp file in the workspace logs in with AUTH PLAIN and # @user', async () => {
+  it('a .smtp file in the workspace logs in with AUTH PLAIN and # @user, and sends a {{$secret token}} from SecretStorage', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the suite runs in a workspace folder');
     smtpFile = vscode.Uri.joinPath(folder.uri, 'secrets-check.smtp');
-    const content = [`# @target ${withAuth.host}:${withAuth.port}`, `# @user ${user}`, '### login', 'EHLO client.example.org', 'AUTH PLAIN', 'NOOP'].join('\n');
+    const content = [`# @target ${withAuth.host}:${withAuth.port}`, `# @user ${user}`, '### login', 'EHLO client.example.org', 'AUTH PLAIN', 'NOOP', '### secret', 'NOOP {{$secret token}}'].join('\n');
     await vscode.workspace.fs.writeFile(smtpFile, new TextEncoder().encode(content));
+    await lab.extension.secrets.store('smtpRelayLab.fileSecret:token', fileSecret);
     const document = await vscode.workspace.openTextDocument(smtpFile);
     assert.equal(document.languageId, languageIds.smtp);
     // On screen, so that closing its editor closes the document, its connection and its recording.
@@ -145,6 +149,14 @@ describe('AUTH secrets are never written', () => {
         ['NOOP', 250],
       ],
     );
+    const secretRun = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.sendBlock, document.uri, 1);
+    assert.ok(secretRun, 'the block with {{$secret token}} was sent');
+    assert.deepEqual(
+      secretRun.results[0].replies.map(({ command, reply }) => [command, reply.code]),
+      [['NOOP ***', 250]],
+      'the server got the secret; the results show it redacted',
+    );
+    assert.ok(withAuth.log.commands().includes(`NOOP ${fileSecret}`), 'the server got the value from SecretStorage');
   });
 
   it('after every login, no file the extension host wrote holds the password in any form, and the log was searched', async () => {

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { commandIds, diagnosticCodes, extensionId, languageIds, settingKeys } from '../../../src/extension/ids';
+import type { LabContext } from '../../../src/extension/labContext';
+import type { SmtpFileRun } from '../../../src/extension/smtpFiles/smtpFileSessions';
+import type { TranscriptComparison } from '../../../src/extension/transcripts/compareWithPreviousRun';
+import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
+
+/** Waits until `read` gives a value, re-reading as the editor changes; fails with what it last saw. */
+async function eventually<T>(what: string, read: () => T | undefined | Promise<T | undefined>, limitMs = 20_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined && value !== false) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`gave up waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function lensTitles(document: vscode.TextDocument, line: number): Promise<string[]> {
+  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri);
+  return lenses.filter((lens) => lens.range.start.line === line).map((lens) => lens.command?.title ?? '');
+}
+
+async function openSmtp(content: string): Promise<vscode.TextDocument> {
+  const document = await vscode.workspace.openTextDocument({ language: languageIds.smtp, content });
+  await vscode.window.showTextDocument(document);
+  return document;
+}
+
+/**
+ * .smtp files as a suite (issue 9): # @expect judged on Run File (CodeLens, Problems, live transcript), the
+ * missing-RSET quick fix, environments, and Compare with Previous Run, against practice servers.
+ */
+describe('.smtp files as a test suite', () => {
+  let lab: LabContext;
+  let open: PracticeServer;
+  let postfix: PracticeServer;
+
+  before(async () => {
+    lab = (await vscode.extensions.getExtension<LabContext>(extensionId)!.activate())!;
+    open = await startPracticeServer({ persona: 'open' });
+    postfix = await startPracticeServer({ persona: 'postfix' });
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.getConfiguration().update(settingKeys.environments, undefined, vscode.ConfigurationTarget.Global);
+    await open.close();
+    await postfix.close();
+  });
+
+  it('Run File judges each # @expect: ✓ above a block that held, ✗ and an Error on the command with the reply above one that failed, and the live transcript marks both', async () => {
+    const document = await openSmtp(
+      [
+        `# @target 127.0.0.1:${open.port}`,
+        '# @tls none',
+        '# @local-domain corp.example',
+        '',
+        '### greet',
+        '# @expect 250',
+        'EHLO client.example.org',
+        '',
+        '### kb1',
+        '# @confirm',
+        'MAIL FROM:<relay-test@example.net>',
+        '# @expect rejection|relay-denied',
+        'RCPT TO:<relay-test@example.net>',
+      ].join('\n'),
+    );
+    const run = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, document.uri);
+    assert.ok(run, 'the file ran');
+    assert.deepEqual(
+      run.blocks.map((block) => block.expectations.map((verdict) => verdict.passed)),
+      [[true], [false]],
+    );
+
+    assert.ok((await lensTitles(document, 4)).includes('✓ @expect 250 held'), (await lensTitles(document, 4)).join(' | '));
+    const failedLens = (await lensTitles(document, 8)).find((title) => title.startsWith('✗'));
+    assert.match(failedLens ?? '', /^✗ @expect rejection\|relay-denied: got 250 /);
+
+    const errors = await eventually('the failed expectation in the Problems panel', () => {
+      const found = vscode.languages.getDiagnostics(document.uri).filter((diagnostic) => diagnostic.code === diagnosticCodes.expectationFailed);
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(errors[0].range.start.line, 12, 'on the RCPT line');
+    assert.match(errors[0].message, /expected rejection\|relay-denied, got 250/);
+
+    const transcript = await eventually('the live transcript with the marks', () => {
+      const shown = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === run.transcript.toString());
+      return shown?.getText().includes('FAILED: expected') ? shown.getText() : undefined;
+    });
+    assert.match(transcript, /=== @expect on line 6 held: 250: 250 /);
+    assert.match(transcript, /\*\*\* @expect on line 12 FAILED: expected rejection\|relay-denied, got 250/);
+  });
+
+  it('a MAIL refused as nested gets a missing-rset Warning whose quick fix inserts RSET before it', async () => {
+    const document = await openSmtp(
+      [`# @target 127.0.0.1:${postfix.port}`, '# @tls none', '### one', 'MAIL FROM:<postmaster@corp.example>', '### two', 'MAIL FROM:<admin@corp.example>', 'NOOP'].join('\n'),
+    );
+    const run = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, document.uri);
+    assert.ok(run);
+    assert.equal(run.results[1].replies.find((answered) => answered.line === 5)?.reply.code, 503);
+    const warning = await eventually('the missing-rset warning', () =>
+      vscode.languages.getDiagnostics(document.uri).find((diagnostic) => diagnostic.code === diagnosticCodes.missingRset),
+    );
+    assert.equal(warning.range.start.line, 5);
+    assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, warning.range);
+    const insert = actions.find((action) => action.title === 'Insert RSET before MAIL FROM');
+    assert.ok(insert?.edit, `the quick fix is offered (${actions.map((action) => action.title).join(', ')})`);
+    assert.ok(await vscode.workspace.applyEdit(insert.edit));
+    assert.deepEqual(document.getText().split('\n').slice(4, 7), ['### two', 'RSET', 'MAIL FROM:<admin@corp.example>']);
+  });
+
+  it('the environment chosen in the status bar gives {{mx}} to # @target; # @env pins another', async () => {
+    await vscode.workspace.getConfiguration().update(
+      settingKeys.environments,
+      { $shared: { sender: 'postmaster@corp.example' }, closed: { mx: `127.0.0.1:${postfix.port}` }, relay: { mx: `127.0.0.1:${open.port}` } },
+      vscode.ConfigurationTarget.Global,
+    );
+    // The setting reaches the extension through a configuration event: choose once it is there.
+    await eventually('the environment "closed" to be choosable', async () =>
+      (await vscode.commands.executeCommand<string | undefined>(commandIds.chooseEnvironment, 'closed')) === 'closed' ? true : undefined,
+    );
+    const text = ['# @target {{mx}}', '# @tls none', '### greet', 'EHLO client.example.org', 'MAIL FROM:<{{sender}}>'];
+    const chosen = await openSmtp(text.join('\n'));
+    assert.deepEqual(vscode.languages.getDiagnostics(chosen.uri).filter((diagnostic) => diagnostic.severity === vscode.DiagnosticSeverity.Error), []);
+    const closedRun = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, chosen.uri);
+    assert.ok(closedRun);
+    assert.match(closedRun.results[0].replies[0].reply.text, /Postfix/);
+    assert.deepEqual(closedRun.results[0].replies.at(-1)?.command, 'MAIL FROM:<postmaster@corp.example>');
+
+    const pinned = await openSmtp(['# @env relay', ...text].join('\n'));
+    const relayRun = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, pinned.uri);
+    assert.ok(relayRun);
+    assert.doesNotMatch(relayRun.results[0].replies[0].reply.text, /Postfix/);
+    await vscode.commands.executeCommand(commandIds.chooseEnvironment, '');
+  });
+
+  it('Compare with Previous Run opens a diff of the last two runs of the file against its target, with times and queue ids normalised', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'smtp-compare-'));
+    try {
+      const uri = vscode.Uri.file(path.join(folder, 'compare.smtp'));
+      const content = [`# @target 127.0.0.1:${postfix.port}`, '# @tls none', '# @confirm', '### message', 'MAIL FROM:<postmaster@corp.example>', 'RCPT TO:<admin@corp.example>', 'DATA', 'Subject: compare', '', 'hello', '.', 'QUIT'];
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content.join('\n')));
+      for (let run = 0; run < 2; run += 1) {
+        const document = await vscode.workspace.openTextDocument(uri);
+        await vscode.window.showTextDocument(document);
+        const result = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, uri);
+        assert.ok(result, `run ${run + 1}`);
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      }
+      const target = `127.0.0.1:${postfix.port}`;
+      const latest = await eventually('two stored runs of compare.smtp', async () => {
+        await lab.transcripts.flushAll();
+        const runs = (await lab.transcripts.stored()).filter((entry) => entry.target === target && entry.label.includes('compare.smtp'));
+        return runs.length >= 2 ? runs[0] : undefined;
+      });
+      const comparison = await vscode.commands.executeCommand<TranscriptComparison | undefined>(commandIds.compareWithPreviousRun, latest.id);
+      assert.ok(comparison, 'the diff opened');
+      const [left, right] = await Promise.all([comparison.previous, comparison.latest].map((side) => vscode.workspace.openTextDocument(side)));
+      assert.match(right.getText(), /queued as <queue-id>/);
+      assert.match(right.getText(), /^=== started: <start time>$/m);
+      assert.equal(left.getText(), right.getText(), 'two runs with the same replies normalise to the same text');
+      const diffTab = vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .find((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === comparison.latest.toString());
+      assert.ok(diffTab, 'a diff editor shows the two runs');
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+});
