@@ -12,8 +12,12 @@ import { pinnedEnvironmentOf } from './fileRun';
  */
 export class SmtpFileEnvironments implements vscode.Disposable {
   private readonly store = new DisposableStore();
+  // Kept as plain objects: ConfigValue compares values as JSON, and a Map is always "{}" there.
   private readonly setting = this.store.add(
-    new ConfigValue<Environments>(settingKeys.environments, new Map(), { read: readEnvironments, userLevelOnlyWhenUntrusted: true }),
+    new ConfigValue<Record<string, Record<string, string>>>(settingKeys.environments, {}, {
+      read: (raw) => Object.fromEntries([...readEnvironments(raw)].map(([name, variables]) => [name, Object.fromEntries(variables)])),
+      userLevelOnlyWhenUntrusted: true,
+    }),
   );
   private readonly item = this.store.add(vscode.window.createStatusBarItem('smtpRelayLab.environment', vscode.StatusBarAlignment.Left, 49));
   private readonly changeEmitter = this.store.add(new vscode.EventEmitter<void>());
@@ -30,10 +34,14 @@ export class SmtpFileEnvironments implements vscode.Disposable {
     this.updateItem();
   }
 
+  private get environments(): Environments {
+    return readEnvironments(this.setting.value);
+  }
+
   /** The name chosen in the status bar; undefined for "no environment" ($shared only). */
   get chosen(): string | undefined {
     const name = this.workspaceState.get<string>(storageKeys.chosenEnvironment);
-    return name !== undefined && this.setting.value.has(name) ? name : undefined;
+    return name !== undefined && this.environments.has(name) ? name : undefined;
   }
 
   /** The environment a file uses: its `# @env`, else the chosen one. */
@@ -43,7 +51,7 @@ export class SmtpFileEnvironments implements vscode.Disposable {
 
   /** The variables for a file's text; a pinned environment that does not exist gives `$shared` only (the parse then names what is missing). */
   variablesFor(text: string): Map<string, string> {
-    return variablesOfEnvironment(this.setting.value, this.environmentNameFor(text));
+    return variablesOfEnvironment(this.environments, this.environmentNameFor(text));
   }
 
   dispose(): void {
@@ -52,7 +60,7 @@ export class SmtpFileEnvironments implements vscode.Disposable {
 
   /** Sets the environment; with no name, asks with a quick pick. Resolves with the name chosen ("" for none), or undefined if cancelled. */
   private async choose(name?: string): Promise<string | undefined> {
-    const names = environmentNames(this.setting.value);
+    const names = environmentNames(this.environments);
     let picked = name;
     if (picked === undefined) {
       const none = 'No environment';
@@ -60,7 +68,7 @@ export class SmtpFileEnvironments implements vscode.Disposable {
         ...names.map((environment) => ({
           label: environment,
           description: environment === this.chosen ? 'current' : undefined,
-          detail: [...(this.setting.value.get(environment)?.keys() ?? [])].map((variable) => `{{${variable}}}`).join(' '),
+          detail: [...(this.environments.get(environment)?.keys() ?? [])].map((variable) => `{{${variable}}}`).join(' '),
         })),
         { label: none, description: `${sharedEnvironmentName} only` },
       ];
