@@ -6,6 +6,7 @@ import type { Transcript } from '../../src/core/transcriptEvent';
 import { newTarget, sessionOptionsFor, type Target } from '../../src/extension/target';
 import {
   SessionConsole,
+  sessionTerminalTool,
   type ConsoleConnection,
   type SessionConsoleHost,
   type SessionRelayTests,
@@ -13,6 +14,7 @@ import {
 import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
 import { startPracticeServer } from '../../src/lab/practiceServer';
 import type { AuthPrompts } from '../../src/core/authFlow';
+import { memoryOnlyRecordingHost, TranscriptRecording } from '../../src/extension/transcripts/transcriptRecording';
 import { CatalogueRelayTests } from '../../src/extension/terminal/catalogueRelayTests';
 
 /** The console's output without colours and cursor moves: what a person reads on screen. */
@@ -48,6 +50,19 @@ class RecordingHost implements SessionConsoleHost {
   readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
   sessionStarted(): void {
     this.sessionsStarted += 1;
+  }
+  /** The terminal's recording, as the transcript store would hand it out; undefined until asked for. */
+  recording: TranscriptRecording | undefined;
+  recordingsOpened = 0;
+  /** host:port, as the extension's host names its recording. */
+  recordingTarget = '';
+  openRecording(): TranscriptRecording {
+    this.recordingsOpened += 1;
+    this.recording = new TranscriptRecording(
+      { id: 'stored-1', label: 'Session terminal: test', target: this.recordingTarget, startedAt: Date.now(), tool: sessionTerminalTool },
+      memoryOnlyRecordingHost,
+    );
+    return this.recording;
   }
   readonly authPrompts: AuthPrompts = {
     askForUsername: async () => 'alice',
@@ -145,6 +160,7 @@ async function startConsoleAt(
 ): Promise<Harness> {
   const target = { ...newTarget(address, port, 'none'), ...targetFields };
   const host = new RecordingHost();
+  host.recordingTarget = `${target.host}:${target.port}`;
   const console = new SessionConsole(
     {
       target,
@@ -309,6 +325,23 @@ describe('session console: meta-commands', () => {
     await type('/auth plain alice\r');
     assert.match(host.screen, /AUTH cancelled: no password/);
     assert.deepEqual(server.peers[0].received, []);
+  });
+
+  test('one recording: the screen is drawn from the recording the host handed out, /save saves that same record, /reconnect goes on in it', async () => {
+    const { host, console, type } = await startConsole();
+    await type('EHLO c.example.com\r', '/auth plain alice\r');
+    const recording = host.recording!;
+    assert.ok(recording, 'the console asked the host for its recording');
+    assert.ok(recording.events.some((event) => event.kind === 'sent' && event.text === 'AUTH PLAIN <redacted>'), 'the AUTH line is in the recording');
+    // Whatever reaches the recording reaches the screen: there is no second copy to drift apart from it.
+    recording.record({ kind: 'info', at: Date.now(), tls: false, text: 'a line recorded by someone else' });
+    assert.match(host.screen, /a line recorded by someone else/);
+    await type('/reconnect\r', '/save\r');
+    assert.equal(host.recordingsOpened, 1, 'one recording per terminal, across reconnects');
+    assert.equal(host.saved.length, 1);
+    assert.deepEqual(host.saved[0].events, recording.events, '/save saves the recording itself');
+    assert.deepEqual(console.transcript.events, recording.events);
+    assert.equal(recording.events.filter((event) => event.kind === 'received' && event.text.startsWith('220 ')).length, 2, 'both connections are in it');
   });
 
   test('/save hands the whole transcript to the host and says where it went', async () => {

@@ -13,9 +13,9 @@ import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
 import { describeTarget, type SessionOptions } from '../../core/sessionOptions';
 import { commandKindOf } from '../../core/smtpCommand';
-import type { Transcript } from '../../core/transcriptEvent';
-import { TranscriptRecorder } from '../../core/transcriptRecorder';
+import type { Transcript, TranscriptEvent } from '../../core/transcriptEvent';
 import type { Target } from '../target';
+import { memoryOnlyRecordingHost, TranscriptRecording, type RecordableSource } from '../transcripts/transcriptRecording';
 import { completeCommandLine } from './commandCompletion';
 import { ConversationReader, type ConversationItem } from './conversationReader';
 import { LineEditor } from './lineEditor';
@@ -44,8 +44,14 @@ export interface SessionConsoleHost {
   connectionChanged(connection: ConsoleConnection): void;
   /** The user name and password /auth asks for (authPrompts.ts in the extension); never echoed, never recorded. */
   authPrompts: AuthPrompts;
-  /** A session was created (at start and at each /reconnect): for whoever records or watches it. */
+  /** A session was created (at start and at each /reconnect): for whoever watches it. */
   sessionStarted?(session: SmtpSession): void;
+  /**
+   * The terminal's one recording, asked for once, at the first connection: every session of the terminal
+   * is recorded there, the screen shows what it records, /save saves it. In VS Code it is the transcript
+   * store's (so the stored file is the same record); without it the console keeps one in memory.
+   */
+  openRecording?(): SessionRecording;
   /** Saves the transcript; resolves with where it went (for the user), or undefined when cancelled. */
   saveTranscript(transcript: Transcript): Promise<string | undefined>;
   /**
@@ -55,6 +61,14 @@ export interface SessionConsoleHost {
   relayReportChanged?(report: RelayReport): void;
   /** The console is done (after /quit): close the terminal with this exit code. */
   exit(code: number): void;
+}
+
+/** A recording as the console uses it: TranscriptRecording, from the transcript store or in memory. */
+export interface SessionRecording {
+  follow(source: RecordableSource): () => void;
+  onEvent(listener: (event: TranscriptEvent) => void): () => void;
+  readonly events: readonly TranscriptEvent[];
+  readonly transcript: Transcript;
 }
 
 /** The relay catalogue and runner, as the console uses them. */
@@ -84,7 +98,7 @@ type ConsoleMode = 'connecting' | 'commands' | 'message' | 'closed';
 
 export class SessionConsole {
   private readonly editor: LineEditor;
-  private readonly recorder = new TranscriptRecorder();
+  private recordingValue: SessionRecording | undefined;
   private readonly relayResults: SessionRelayResults;
   private readonly startedAt = Date.now();
   private session: SmtpSession | undefined;
@@ -123,13 +137,28 @@ export class SessionConsole {
 
   /** Everything this terminal recorded, across reconnects. Secrets are already redacted by the engine. */
   get transcript(): Transcript {
-    const target = this.options.target;
-    return this.recorder.toTranscript({
-      target: describeTarget(target),
-      startedAt: this.startedAt,
-      tool: sessionTerminalTool,
-      extra: transcriptExtra(target),
-    });
+    return this.recording.transcript;
+  }
+
+  /** The one record of this terminal: what the screen shows, what /save saves, what the store keeps. */
+  private get recording(): SessionRecording {
+    if (!this.recordingValue) {
+      const target = this.options.target;
+      this.recordingValue =
+        this.host.openRecording?.() ??
+        new TranscriptRecording(
+          {
+            id: 'session-console',
+            label: `Session terminal: ${target.label}`,
+            target: describeTarget(target),
+            startedAt: this.startedAt,
+            tool: sessionTerminalTool,
+            extra: transcriptExtra(target),
+          },
+          memoryOnlyRecordingHost,
+        );
+    }
+    return this.recordingValue;
   }
 
   /** Writes the banner and connects. */
@@ -331,11 +360,11 @@ export class SessionConsole {
     this.host.sessionStarted?.(session);
     this.mode = 'connecting';
     this.host.connectionChanged({ kind: 'connecting' });
+    const recording = this.recording;
+    // The screen is drawn from the recording, not from the session: what is shown has been recorded.
     this.unsubscribers = [
-      session.onEvent((event) => {
-        this.recorder.record(event);
-        this.show(reader.read(event));
-      }),
+      recording.onEvent((event) => this.show(reader.read(event))),
+      recording.follow(session),
       session.onClose((error) => this.connectionClosed(session, reader, error)),
     ];
     try {
@@ -675,7 +704,7 @@ export class SessionConsole {
       return;
     }
     const target = this.options.target;
-    const report = this.relayResults.report({ target, transcript: this.recorder.events, addressForm: this.options.addressForm });
+    const report = this.relayResults.report({ target, transcript: this.recording.events, addressForm: this.options.addressForm });
     if (!report) {
       return;
     }

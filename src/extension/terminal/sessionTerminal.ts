@@ -4,7 +4,6 @@ import { relayParameterDefaults } from '../../core/relayParameters';
 import { describeTarget } from '../../core/sessionOptions';
 import type { RelayReport } from '../../core/relayTypes';
 import type { Transcript } from '../../core/transcriptEvent';
-import type { SmtpSession } from '../../core/session';
 import { authPromptsFor } from '../authPrompts';
 import { commandIds } from '../ids';
 import type { AuthPasswords } from '../secrets';
@@ -70,7 +69,7 @@ export class SessionTerminal implements vscode.Pseudoterminal {
         write: (output) => this.write(output),
         connectionChanged: (connection) => this.connectionChanged(connection),
         authPrompts: authPromptsFor(services.passwords, target),
-        sessionStarted: (session) => this.record(session),
+        openRecording: () => this.openRecording(),
         saveTranscript: () => this.saveTranscript(),
         relayReportChanged: (report) => this.publishVerdict(report),
         exit: (code) => this.closeEmitter.fire(code),
@@ -172,18 +171,19 @@ export class SessionTerminal implements vscode.Pseudoterminal {
     this.textEmitter.fire(this.screen);
   }
 
-  /** One recording per terminal: a /reconnect goes on in the same transcript. */
-  private record(session: SmtpSession): void {
-    if (this.recording) {
-      this.recording.follow(session);
-      return;
-    }
+  /**
+   * The terminal's one recording, in the transcript store: the console follows each of its sessions there
+   * (a /reconnect goes on in the same transcript) and draws the screen from it, so the screen, /save and the
+   * stored file are one record.
+   */
+  private openRecording(): TranscriptRecording {
     const target = this.target;
-    this.recording = this.services.transcripts.track(`Session terminal: ${target.label}`, describeTarget(target), session, {
+    this.recording ??= this.services.transcripts.track(`Session terminal: ${target.label}`, describeTarget(target), undefined, {
       tool: sessionTerminalTool,
       extra: transcriptExtra(target),
       ...(target.localDomains.length > 0 ? { localDomains: target.localDomains } : {}),
     });
+    return this.recording;
   }
 
   /** Through "SMTP: Save Transcript", so /save and the command write the same file the same way. */

@@ -37,6 +37,13 @@ export interface RecordingHost {
   finished(recording: TranscriptRecording): Promise<void>;
 }
 
+/** For a recording kept in memory only (a face outside VS Code, a test): no store to tell. */
+export const memoryOnlyRecordingHost: RecordingHost = {
+  recorded: () => undefined,
+  sourceClosed: () => undefined,
+  finished: async () => undefined,
+};
+
 /**
  * One session's transcript as the store keeps it: every event of every source it follows (a terminal's
  * reconnects land in the same recording), in order, with nothing dropped. No `vscode` here.
@@ -44,6 +51,7 @@ export interface RecordingHost {
 export class TranscriptRecording {
   private readonly recorder = new TranscriptRecorder();
   private readonly unfollowers = new Set<() => void>();
+  private readonly listeners = new Set<(event: TranscriptEvent) => void>();
   private finishedValue = false;
   private lastActivity: number;
 
@@ -118,11 +126,23 @@ export class TranscriptRecording {
     return unfollow;
   }
 
+  /**
+   * Calls `listener` with each event once it is recorded: a face that shows what it records (the session
+   * terminal) reads it from here, so that nothing is on screen that the recording lacks.
+   */
+  onEvent(listener: (event: TranscriptEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Records one event; also after `finish()`, since a transcript that dropped lines is no evidence. */
   record(event: TranscriptEvent): void {
     this.recorder.record(event);
     this.lastActivity = Math.max(this.lastActivity, event.at);
     this.host.recorded(this);
+    for (const listener of [...this.listeners]) {
+      listener(event);
+    }
   }
 
   /** Stops following every source and writes the transcript; idempotent. */
