@@ -88,10 +88,6 @@ const detailMeanings: Record<string, string> = {
 
 const enhancedCodePattern = /^([245])\.(\d{1,3})\.(\d{1,3})$/;
 
-export function isEnhancedCode(text: string): boolean {
-  return enhancedCodePattern.test(text);
-}
-
 /**
  * What an enhanced code means, e.g. "5.7.1" -> "permanent failure: delivery not authorized, message
  * refused (relay denied)". Codes outside the tables still get their class and subject; a string that

@@ -10,8 +10,7 @@ export type SmtpErrorCode =
   | 'tls'
   | 'command-injection'
   | 'cancelled'
-  | 'invalid-state'
-  | 'auth';
+  | 'invalid-state';
 
 export class SmtpError extends Error {
   constructor(
@@ -78,13 +77,6 @@ export class InvalidStateError extends SmtpError {
   constructor(message: string) {
     super('invalid-state', message);
     this.name = 'InvalidStateError';
-  }
-}
-
-export class AuthError extends SmtpError {
-  constructor(message: string) {
-    super('auth', message);
-    this.name = 'AuthError';
   }
 }
 

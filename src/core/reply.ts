@@ -14,15 +14,3 @@ export interface SmtpReply {
    */
   problems?: string[];
 }
-
-export function replyIsPositive(reply: SmtpReply): boolean {
-  return reply.code >= 200 && reply.code < 400;
-}
-
-export function replyIsTemporaryFailure(reply: SmtpReply): boolean {
-  return reply.code >= 400 && reply.code < 500;
-}
-
-export function replyIsPermanentFailure(reply: SmtpReply): boolean {
-  return reply.code >= 500 && reply.code < 600;
-}

@@ -33,5 +33,3 @@ export interface Transcript {
   header: TranscriptHeader;
   events: TranscriptEvent[];
 }
-
-export type TranscriptListener = (event: TranscriptEvent) => void;

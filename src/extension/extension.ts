@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { registerDiagnostics } from './diagnostics/registerDiagnostics';
 import { LabContext, reportActivationFailure } from './labContext';
 import { registerPasswordCommand } from './passwordCommand';
@@ -14,6 +14,10 @@ import { registerRelayCommands } from './verdict/registerRelayCommands';
 /**
  * The composition root: build the context, register each face, return. No network and no file scans here;
  * features start work when the user invokes them.
+ *
+ * The LabContext reaches SecretStorage, so it is the extension's API only in test mode (the in-VS-Code
+ * suite): anywhere else, any installed extension could read the SMTP passwords through
+ * `vscode.extensions.getExtension(id).exports`.
  */
 export function activate(context: vscode.ExtensionContext): LabContext | undefined {
   let lab: LabContext;
@@ -36,8 +40,7 @@ export function activate(context: vscode.ExtensionContext): LabContext | undefin
   lab.register('the Test Explorer', registerTestExplorer);
   lab.register('the relay suite and verdict commands', registerRelayCommands);
 
-  // Returned as the extension's API so the in-VS-Code suite can reach the context.
-  return lab;
+  return context.extensionMode === vscode.ExtensionMode.Test ? lab : undefined;
 }
 
 export function deactivate(): void {

@@ -6,9 +6,6 @@
 
 export const extensionId = 'smtp-relay-lab.smtp-relay-lab';
 
-/** The prefix of every setting key, command id and context key. */
-export const configurationSection = 'smtpRelayLab';
-
 export const commandIds = {
   openSessionTerminal: 'smtpRelayLab.openSessionTerminal',
   chooseTarget: 'smtpRelayLab.chooseTarget',
@@ -30,8 +27,6 @@ export const commandIds = {
   /** Opens the diff of the two latest stored transcripts of one target (argument: a stored transcript id, optional). */
   compareWithPreviousRun: 'smtpRelayLab.compareWithPreviousRun',
 } as const;
-
-export type CommandId = (typeof commandIds)[keyof typeof commandIds];
 
 /** The `category` every contributed command carries, so the palette groups them as "SMTP: …". */
 export const commandCategory = 'SMTP';

@@ -14,6 +14,7 @@ import { TranscriptStore } from './transcripts/transcriptStore';
  */
 export class LabContext implements vscode.Disposable {
   private readonly store = new DisposableStore();
+  private readonly notStarted: string[] = [];
 
   readonly log = log;
   readonly settings: LabSettings;
@@ -37,6 +38,11 @@ export class LabContext implements vscode.Disposable {
     );
   }
 
+  /** The features whose registration threw ("Could not start …" was reported): empty when every face is up. */
+  get featuresNotStarted(): readonly string[] {
+    return this.notStarted;
+  }
+
   /** Resolves a file shipped with the extension (media/, syntaxes/). */
   asAbsoluteUri(relativePath: string): vscode.Uri {
     return vscode.Uri.joinPath(this.extension.extensionUri, relativePath);
@@ -50,6 +56,7 @@ export class LabContext implements vscode.Disposable {
     try {
       this.store.add(registerFeature(this));
     } catch (error) {
+      this.notStarted.push(feature);
       reportActivationFailure(feature, error);
     }
   }
