@@ -2,6 +2,8 @@
  * What kind of command a reply answers, read from the command line as sent. The classifier and the
  * relay runner both need it, and a reply means different things after RCPT than after MAIL.
  */
+import { scanOutsideQuotes } from './quotedScan';
+
 export type SmtpCommandKind =
   | 'greeting'
   | 'ehlo'
@@ -75,18 +77,8 @@ export function addressArgumentOf(command: string): string | undefined {
   }
   const rest = match[1];
   if (rest.startsWith('<')) {
-    let inQuotes = false;
-    for (let index = 1; index < rest.length; index++) {
-      const character = rest[index];
-      if (inQuotes && character === '\\') {
-        index++;
-      } else if (character === '"') {
-        inQuotes = !inQuotes;
-      } else if (character === '>' && !inQuotes) {
-        return rest.slice(0, index + 1);
-      }
-    }
-    return rest;
+    const { index } = scanOutsideQuotes(rest, 1, (character) => character === '>');
+    return index >= 0 ? rest.slice(0, index + 1) : rest;
   }
   return rest.split(/\s+/)[0] ?? '';
 }

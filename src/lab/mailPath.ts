@@ -5,6 +5,8 @@
  * smtp-server's own parser refuses several of these forms, and the relay tests are about exactly
  * them, so the practice server parses them here.
  */
+import { closingBracketIndex, scanOutsideQuotes } from '../core/quotedScan';
+
 export interface MailPath {
   /** The path as the client wrote it, without angle brackets and parameters. */
   text: string;
@@ -33,7 +35,7 @@ export function commandArgument(line: string, verb: keyof typeof commandPrefixes
 export function parseMailPath(argument: string): MailPath | undefined {
   const input = argument.replace(/^[ \t]+/, '');
   const bracketed = input.startsWith('<');
-  const end = bracketed ? findClosingBracket(input) : findUnquotedWhitespace(input);
+  const end = bracketed ? closingBracketIndex(input) : findUnquotedWhitespace(input);
   if (end < 0) {
     return undefined;
   }
@@ -84,65 +86,24 @@ export function mailboxWithDomain(path: MailPath, defaultDomain: string): string
   return path.domain === undefined ? `${path.localPart}@${defaultDomain}` : mailboxOf(path);
 }
 
-function findClosingBracket(input: string): number {
-  let quoted = false;
-  for (let index = 1; index < input.length; index++) {
-    const character = input[index];
-    if (quoted && character === '\\') {
-      index++;
-    } else if (character === '"') {
-      quoted = !quoted;
-    } else if (!quoted && character === '>') {
-      return index;
-    } else if (!quoted && character === '<') {
-      return -1;
-    }
-  }
-  return -1;
-}
-
 function findUnquotedWhitespace(input: string): number {
-  let quoted = false;
-  for (let index = 0; index < input.length; index++) {
-    const character = input[index];
-    if (quoted && character === '\\') {
-      index++;
-    } else if (character === '"') {
-      quoted = !quoted;
-    } else if (!quoted && (character === ' ' || character === '\t')) {
-      return index;
-    }
-  }
-  return quoted ? -1 : input.length;
+  const { index, openQuote } = scanOutsideQuotes(input, 0, (character) => character === ' ' || character === '\t');
+  return index >= 0 ? index : openQuote ? -1 : input.length;
 }
 
 function indexOutsideQuotes(text: string, wanted: string, which: 'first' | 'last'): number {
-  let quoted = false;
   let found = -1;
-  for (let index = 0; index < text.length; index++) {
-    const character = text[index];
-    if (quoted && character === '\\') {
-      index++;
-    } else if (character === '"') {
-      quoted = !quoted;
-    } else if (!quoted && character === wanted) {
-      if (which === 'first') {
-        return index;
-      }
-      found = index;
+  // A character found outside quotes ends no quote: the scan goes on from the next one as from the start.
+  for (let next = scanOutsideQuotes(text, 0, (character) => character === wanted); next.index >= 0; ) {
+    found = next.index;
+    if (which === 'first') {
+      break;
     }
+    next = scanOutsideQuotes(text, found + 1, (character) => character === wanted);
   }
   return found;
 }
 
 function quotesAreBalanced(text: string): boolean {
-  let quoted = false;
-  for (let index = 0; index < text.length; index++) {
-    if (quoted && text[index] === '\\') {
-      index++;
-    } else if (text[index] === '"') {
-      quoted = !quoted;
-    }
-  }
-  return !quoted;
+  return !scanOutsideQuotes(text, 0, () => false).openQuote;
 }

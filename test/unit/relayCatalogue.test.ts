@@ -4,9 +4,9 @@ import {
   findRelayTest,
   relayCatalogue,
   selectRelayTests,
-  snippetTemplate,
   UnknownRelayTestError,
 } from '../../src/core/relayCatalogue';
+import { snippetTemplate } from '../../src/extension/smtpFiles/relaySnippets';
 import type { RelayTestParameters } from '../../src/core/relayTypes';
 
 const parameters: RelayTestParameters = {

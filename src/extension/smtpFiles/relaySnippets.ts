@@ -4,8 +4,8 @@
  * scripts/generate-snippets.ts writes them to snippets/smtp.json; test/unit/snippets.test.ts checks that
  * the committed file is what this module builds now. No `vscode` here.
  */
-import { relayCatalogue, selectRelayTests, snippetTemplate } from '../../core/relayCatalogue';
-import type { RelayTestDefinition } from '../../core/relayTypes';
+import { relayCatalogue, selectRelayTests } from '../../core/relayCatalogue';
+import type { RelayTestDefinition, RelayTestParameters } from '../../core/relayTypes';
 import { targetDefaults } from '../target';
 import { snippetPlaceholderValues, type SnippetPlaceholderName } from './snippetPlaceholders';
 
@@ -116,4 +116,58 @@ export function buildRelaySnippets(): Record<string, SnippetDefinition> {
 /** The text of snippets/smtp.json, exactly as committed. */
 export function relaySnippetsFileText(): string {
   return JSON.stringify(buildRelaySnippets(), null, 2) + '\n';
+}
+
+/** The parameters a snippet asks for, in the order a placeholder is first met; the name is its default text. */
+const snippetParameters = [
+  { key: 'localUser', sentinel: '\u0001localUser\u0001', name: 'local_user' },
+  { key: 'localDomain', sentinel: '\u0001localDomain\u0001', name: 'local_domain' },
+  { key: 'remoteUser', sentinel: '\u0001remoteUser\u0001', name: 'remote_user' },
+  { key: 'remoteDomain', sentinel: '\u0001remoteDomain\u0001', name: 'remote_domain' },
+  { key: 'serverAddress', sentinel: '\u0001serverAddress\u0001', name: 'server_ip' },
+  { key: 'serverName', sentinel: '\u0001serverName\u0001', name: 'server_name' },
+] as const;
+
+const sentinelParameters: RelayTestParameters = {
+  localDomains: [snippetParameters[1].sentinel],
+  localUser: snippetParameters[0].sentinel,
+  remoteUser: snippetParameters[2].sentinel,
+  remoteDomain: snippetParameters[3].sentinel,
+  serverAddress: snippetParameters[4].sentinel,
+  serverName: snippetParameters[5].sentinel,
+  heloName: 'client.example.org',
+  addressForm: 'bracketed',
+};
+
+/** VS Code snippet syntax gives "$", "}" and "\" a meaning: literal ones are escaped. */
+function escapeSnippetText(text: string): string {
+  return text.replace(/[\\$}]/g, (character) => `\\${character}`);
+}
+
+/**
+ * The command lines of a test as a VS Code snippet body: `RSET`, `MAIL FROM:<${1:local_user}@...>`,
+ * `RCPT TO:<...>`. Each parameter is one numbered placeholder, numbered in the order first met, and
+ * repeated where it recurs, so typing it once fills every place. Deterministic for a given test and form.
+ */
+export function snippetTemplate(test: RelayTestDefinition, addressForm: RelayTestParameters['addressForm'] = 'bracketed'): string[] {
+  const { mailFrom, rcptTo } = test.build({ ...sentinelParameters, addressForm });
+  const lines = ['RSET', `MAIL FROM:${mailFrom}`, `RCPT TO:${rcptTo}`];
+  const numbers = new Map<string, number>();
+  return lines.map((line) =>
+    line
+      .split(/(\u0001\w+\u0001)/)
+      .map((piece) => {
+        const match = /^\u0001(\w+)\u0001$/.exec(piece);
+        if (!match) {
+          return escapeSnippetText(piece);
+        }
+        const parameter = snippetParameters.find((candidate) => candidate.key === match[1]);
+        const name = parameter?.name ?? match[1];
+        if (!numbers.has(name)) {
+          numbers.set(name, numbers.size + 1);
+        }
+        return `\${${numbers.get(name)}:${name}}`;
+      })
+      .join(''),
+  );
 }
