@@ -6,7 +6,7 @@ import { relayCatalogue, selectRelayTests, UnknownRelayTestError } from '../../c
 import type { ControlState } from '../../core/relayOutcome';
 import { controlStateOf, runRelayTestInSession } from '../../core/relayRunner';
 import type { RelayTestResult } from '../../core/relayTypes';
-import type { SessionRelayTests } from './sessionConsole';
+import type { SessionRelayTests } from './sessionTestRunner';
 
 /** The selection words selectRelayTests understands besides test ids. */
 const selectionGroups = ['kb', 'extended', 'all'] as const;

@@ -8,7 +8,7 @@ import { authenticateWithPrompts, type AuthPrompts } from '../../core/authFlow';
 import { describeError, SmtpError } from '../../core/errors';
 import { classificationDomains, resolveRelayParameters } from '../../core/relayParameters';
 import type { ClassifyReply } from '../../core/classification';
-import type { RelayReport, RelayTestDefinition, RelayTestParameters, RelayTestResult } from '../../core/relayTypes';
+import type { RelayReport, RelayTestParameters } from '../../core/relayTypes';
 import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
 import { describeTarget, type SessionOptions } from '../../core/sessionOptions';
@@ -21,16 +21,9 @@ import { ConversationReader, type ConversationItem } from './conversationReader'
 import { LineEditor } from './lineEditor';
 import { isMetaCommandLine, parseMetaCommand, type MetaCommand } from './metaCommands';
 import { renderError, renderIncompleteReply, renderInfo, renderReply, renderSentLine } from './replyRendering';
-import { SessionRelayResults } from './sessionRelayResults';
-import {
-  renderHelp,
-  renderRunSummary,
-  renderStatus,
-  renderTestList,
-  renderTestOutcome,
-  renderTestStart,
-  renderVerdictSoFar,
-} from './terminalReports';
+import { InputQueue } from './inputQueue';
+import { SessionTestRunner, type SessionRelayTests } from './sessionTestRunner';
+import { renderHelp, renderStatus, renderTestList } from './terminalReports';
 
 export type ConsoleConnection =
   | { kind: 'connecting' }
@@ -71,15 +64,7 @@ export interface SessionRecording {
   readonly transcript: Transcript;
 }
 
-/** The relay catalogue and runner, as the console uses them. */
-export interface SessionRelayTests {
-  readonly tests: readonly RelayTestDefinition[];
-  /** Names that select several tests at once ("kb", "extended", "all"). */
-  readonly groups: readonly string[];
-  select(selectors: readonly string[]): { tests: RelayTestDefinition[]; unknown: string[] };
-  /** Cancellation is the session's: Ctrl+C closes it, and the runner reports the test as interrupted. */
-  run(session: SmtpSession, test: RelayTestDefinition, parameters: RelayTestParameters): Promise<RelayTestResult>;
-}
+export type { SessionRelayTests } from './sessionTestRunner';
 
 export interface SessionConsoleOptions {
   target: Target;
@@ -99,16 +84,13 @@ type ConsoleMode = 'connecting' | 'commands' | 'message' | 'closed';
 export class SessionConsole {
   private readonly editor: LineEditor;
   private recordingValue: SessionRecording | undefined;
-  private readonly relayResults: SessionRelayResults;
+  private readonly queue: InputQueue;
+  private readonly testRunner: SessionTestRunner;
   private readonly startedAt = Date.now();
   private session: SmtpSession | undefined;
   private abortController = new AbortController();
   private unsubscribers: Array<() => void> = [];
   private mode: ConsoleMode = 'connecting';
-  /** Raw input typed while the console was busy, handled once it is free (typeahead, pasted lines). */
-  private pendingInput = '';
-  private readonly queuedWork: Array<() => Promise<void>> = [];
-  private busy = false;
   private disposed = false;
   /** The next sent line was typed by the user and is already on screen. */
   private hideNextSentLine = false;
@@ -118,13 +100,25 @@ export class SessionConsole {
   /** A first Ctrl+C during message entry only warns; a second one in a row closes the connection. */
   private messageInterruptArmed = false;
   private lastEhloReply: SmtpReply | undefined;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly options: SessionConsoleOptions,
     private readonly host: SessionConsoleHost,
   ) {
-    this.relayResults = new SessionRelayResults(options.relayTests.tests.map((test) => test.id));
+    this.queue = new InputQueue({
+      edit: (input) => this.edit(input),
+      handleLine: (line) => this.handleLine(line),
+      unexpected: (error) => this.write(renderError(`unexpected: ${describeError(error)}`)),
+    });
+    this.testRunner = new SessionTestRunner(options.relayTests, options.target, options.addressForm, {
+      write: (output) => this.write(output),
+      readySession: () => this.readySession(),
+      signal: () => this.abortController.signal,
+      parameters: () => this.resolvedParameters(),
+      events: () => this.recording.events,
+      reportFailure: (session, error) => this.reportFailure(session, error),
+      relayReportChanged: (report) => this.host.relayReportChanged?.(report),
+    });
     this.editor = new LineEditor({
       complete: (text) =>
         this.mode === 'message'
@@ -168,7 +162,7 @@ export class SessionConsole {
       renderInfo(`SMTP Relay Lab: ${namedTarget(target)}, ${describeTlsMode(target.tls)}`) +
         renderInfo('Type SMTP commands as in telnet; /help lists this terminal\'s own commands.'),
     );
-    this.schedule(() => this.connect());
+    this.queue.schedule(() => this.connect());
   }
 
   /** Raw data from the terminal: keys, escape sequences, pasted text. */
@@ -176,21 +170,19 @@ export class SessionConsole {
     if (this.disposed) {
       return;
     }
-    if (this.busy && data.includes('\x03')) {
-      // Typeahead is dropped with the wait it was meant to follow, as a shell's interrupt does.
-      this.pendingInput = '';
+    if (this.queue.busy && data.includes('\x03')) {
+      this.queue.dropTypeahead();
       this.write('^C\r\n');
       this.cancelWait();
       return;
     }
-    this.pendingInput += data;
-    this.drain();
+    this.queue.input(data);
   }
 
   /** Runs relay tests as if typed: used by the runRelayTest command and the walkthrough buttons. */
   runTests(selectors: readonly string[]): Promise<void> {
     return new Promise((resolve) => {
-      this.schedule(async () => {
+      this.queue.schedule(async () => {
         try {
           await this.runMetaCommand({ name: 'test', selectors: [...selectors] });
         } finally {
@@ -205,10 +197,7 @@ export class SessionConsole {
    * of on time.
    */
   whenIdle(): Promise<void> {
-    return new Promise((resolve) => {
-      this.idleWaiters.push(resolve);
-      this.drain();
-    });
+    return this.queue.whenIdle();
   }
 
   /** The terminal was closed: the socket goes with it. */
@@ -221,52 +210,21 @@ export class SessionConsole {
     this.session?.close();
     this.abortController.abort();
     this.stopFollowing();
+    this.queue.dispose();
   }
 
-  // ---- the work queue: one thing at a time, input waits its turn ----
+  // ---- input: the queue (inputQueue.ts) hands raw input to the editor when the console is free ----
 
-  private schedule(work: () => Promise<void>): void {
-    this.queuedWork.push(work);
-    this.drain();
-  }
-
-  private drain(): void {
-    if (this.disposed) {
-      for (const resolve of this.idleWaiters.splice(0)) {
-        resolve();
-      }
-      return;
+  private edit(input: string): { rest: string; submitted?: string } {
+    const step = this.editor.handleInput(input);
+    this.host.write(step.echo);
+    if (step.interrupted) {
+      this.interruptWhileIdle();
     }
-    while (!this.busy) {
-      const work = this.queuedWork.shift();
-      if (work) {
-        this.busy = true;
-        void work()
-          .catch((error: unknown) => this.write(renderError(`unexpected: ${describeError(error)}`)))
-          .finally(() => {
-            this.busy = false;
-            this.drain();
-          });
-        return;
-      }
-      if (this.pendingInput === '') {
-        for (const resolve of this.idleWaiters.splice(0)) {
-          resolve();
-        }
-        return;
-      }
-      const step = this.editor.handleInput(this.pendingInput);
-      this.pendingInput = step.rest;
-      this.host.write(step.echo);
-      if (step.interrupted) {
-        this.interruptWhileIdle();
-      }
-      const submitted = step.submitted;
-      if (submitted !== undefined) {
-        this.messageInterruptArmed = false;
-        this.queuedWork.push(() => this.handleLine(submitted));
-      }
+    if (step.submitted !== undefined) {
+      this.messageInterruptArmed = false;
     }
+    return step;
   }
 
   // ---- output ----
@@ -276,7 +234,7 @@ export class SessionConsole {
     if (output === '') {
       return;
     }
-    if (!this.busy && this.editor.line !== '') {
+    if (!this.queue.busy && this.editor.line !== '') {
       this.host.write(this.editor.erase() + output + this.editor.redraw());
     } else {
       this.host.write(output);
@@ -546,7 +504,7 @@ export class SessionConsole {
         this.write(renderTestList(this.options.relayTests.tests, this.options.relayTests.groups));
         return;
       case 'test':
-        await this.runRelayTests(command.selectors);
+        await this.testRunner.run(command.selectors);
         return;
       case 'starttls':
         await this.startTls();
@@ -654,66 +612,6 @@ export class SessionConsole {
     } catch (error) {
       this.write(renderError(`could not save the transcript: ${describeError(error)}`));
     }
-  }
-
-  // ---- relay tests in this session ----
-
-  private async runRelayTests(selectors: readonly string[]): Promise<void> {
-    const { tests, unknown } = this.options.relayTests.select(selectors);
-    if (unknown.length > 0) {
-      this.write(renderError(`no relay test called ${unknown.join(', ')}: /tests lists them`));
-      return;
-    }
-    const session = this.readySession();
-    if (!session) {
-      return;
-    }
-    const signal = this.abortController.signal;
-    try {
-      if (!session.capabilities) {
-        await session.ehlo(this.options.target.heloName);
-      }
-      const counted: RelayTestResult[] = [];
-      for (const test of tests) {
-        if (session.state !== 'ready' || signal.aborted) {
-          this.write(renderInfo(`Stopped before ${test.id}: the connection is closed.`));
-          break;
-        }
-        this.write(renderTestStart(test));
-        const testStartedAt = Date.now();
-        const result = await this.options.relayTests.run(session, test, this.resolvedParameters());
-        this.write(renderTestOutcome(result));
-        // Ctrl+C stopped it: an interrupted test says nothing about the server, as a cancelled suite run does not.
-        if (!signal.aborted) {
-          this.relayResults.record(result, testStartedAt);
-          counted.push(result);
-        }
-      }
-      this.reportRelayResults(counted);
-    } catch (error) {
-      this.reportFailure(session, error);
-    }
-  }
-
-  /**
-   * After a /test run: the verdict of every test counted in this terminal, as a summary when the run had
-   * several tests, as one line when it had one (a walkthrough button), and to the host to publish.
-   */
-  private reportRelayResults(counted: readonly RelayTestResult[]): void {
-    if (counted.length === 0) {
-      return;
-    }
-    const target = this.options.target;
-    const report = this.relayResults.report({ target, transcript: this.recording.events, addressForm: this.options.addressForm });
-    if (!report) {
-      return;
-    }
-    if (counted.length > 1) {
-      this.write(renderRunSummary(report.tests, report.verdict, report.warnings));
-    } else if (report.tests.length > 1) {
-      this.write(renderVerdictSoFar(report.tests.length, report.verdict));
-    }
-    this.host.relayReportChanged?.(report);
   }
 }
 
