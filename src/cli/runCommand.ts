@@ -28,7 +28,9 @@ editor, and judges each "# @expect" line by the reply to the command after it.
   --var NAME=VALUE   a variable, above the file's own and the environment's; repeatable. A file without
                      "# @target" takes its server from --var target=HOST:PORT. {{$prompt NAME}} is
                      answered by --var NAME=VALUE; {{$secret NAME}} comes from the environment variable
-                     SMTP_RELAY_LAB_SECRET_NAME (upper case) and is never printed or saved
+                     SMTP_RELAY_LAB_SECRET_NAME (upper case) and is never printed or saved;
+                     "AUTH PLAIN" / "AUTH LOGIN" alone log in as "# @user" with the password in
+                     SMTP_RELAY_LAB_AUTH_PASSWORD
   --junit FILE       write a JUnit XML report: one testcase per block, named after its ### title
   --json             print the report as JSON instead of text
   --save FILE        also write the transcript to FILE
@@ -116,7 +118,20 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
     return exitCodes.usage;
   }
 
-  const conversation = new SmtpFileConversation({ target, fileName: path.basename(file), fileDirectory: path.dirname(path.resolve(file)) });
+  const conversation = new SmtpFileConversation({
+    target,
+    fileName: path.basename(file),
+    fileDirectory: path.dirname(path.resolve(file)),
+    credentials: {
+      // No one to ask in CI: the user is the file's # @user, the password an environment variable.
+      askForUsername: () => Promise.resolve(undefined),
+      passwordFor: () => Promise.resolve(process.env[authPasswordVariable] || undefined),
+    },
+  });
+  const authPassword = process.env[authPasswordVariable];
+  if (authPassword !== undefined && authPassword !== '') {
+    secrets.set(`\u0000${authPasswordVariable}`, authPassword);
+  }
   const startedAt = Date.now();
   const abort = () => conversation.close('interrupted');
   context.signal.addEventListener('abort', abort);
@@ -225,6 +240,9 @@ function targetOf(file: string, document: SmtpDocument, overrides: ReadonlyMap<s
   }
   return target;
 }
+
+/** The password `AUTH PLAIN` / `AUTH LOGIN` alone use in the CLI, as `# @user` (redacted like a secret). */
+export const authPasswordVariable = 'SMTP_RELAY_LAB_AUTH_PASSWORD';
 
 /** The environment variable that holds `{{$secret name}}` for the CLI: SMTP_RELAY_LAB_SECRET_ and the name in upper case. */
 export function secretVariableName(name: string): string {

@@ -289,4 +289,24 @@ describe('smtp-relay-lab run FILE.smtp against the practice server', { concurren
     }
     assert.match(readFileSync(transcript, 'utf8'), /NOOP \*\*\* T-1/);
   });
+
+  test('AUTH PLAIN alone logs in as # @user with SMTP_RELAY_LAB_AUTH_PASSWORD, which no output or report holds; without it the block stops (exit 3)', async () => {
+    const password = `pw-${process.pid}-${Date.now()}`;
+    const withAuth = await startPracticeServer({ persona: 'postfix', auth: { username: 'alice', password } });
+    try {
+      const file = write('auth.smtp', [`# @target 127.0.0.1:${withAuth.port}`, '# @tls none', '# @user alice', '### login', 'EHLO client.example.org', '# @expect 235', 'AUTH PLAIN'].join('\n'));
+      const transcript = path.join(folder, 'auth.smtp-transcript');
+      const run = await runCli(['run', file, '--json', '--save', transcript], { SMTP_RELAY_LAB_AUTH_PASSWORD: password });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const blob = Buffer.from(`\0alice\0${password}`).toString('base64');
+      for (const text of [run.stdout, run.stderr, readFileSync(transcript, 'utf8')]) {
+        assert.ok(!text.includes(password) && !text.includes(blob), text);
+      }
+      const without = await runCli(['run', file], { SMTP_RELAY_LAB_AUTH_PASSWORD: '' });
+      assert.equal(without.code, 3, without.stdout + without.stderr);
+      assert.match(without.stdout, /no password/);
+    } finally {
+      await withAuth.close();
+    }
+  });
 });
