@@ -27,7 +27,10 @@ const annotateOptions = {
 export interface AnnotatedReplyJson {
   line: number;
   code: number;
+  /** Only the code the server wrote; null when it wrote none. */
   enhanced: string | null;
+  /** When it wrote none: the code RFC 3463 suggests, marked as inferred. */
+  inferredEnhanced?: string;
   class: AnnotatedReply['class'];
   temporary: boolean;
   reason: string;
@@ -51,7 +54,9 @@ export async function runAnnotateCommand(args: string[], context: CliContext): P
     const json: AnnotatedReplyJson[] = replies.map((reply) => ({
       line: reply.line,
       code: reply.code,
-      enhanced: reply.enhanced ?? null,
+      // Only the code the server wrote; an inferred one is marked as such.
+      enhanced: reply.enhancedInferred ? null : (reply.enhanced ?? null),
+      ...(reply.enhancedInferred && reply.enhanced !== undefined ? { inferredEnhanced: reply.enhanced } : {}),
       class: reply.class,
       temporary: reply.temporary,
       reason: reply.reason,
@@ -66,7 +71,7 @@ export async function runAnnotateCommand(args: string[], context: CliContext): P
   const lineWidth = String(Math.max(...replies.map((reply) => reply.line))).length;
   for (const reply of replies) {
     const verdict = `${reply.class}${reply.temporary ? ' (temporary)' : ''}`;
-    context.out(`${String(reply.line).padStart(lineWidth)}  ${reply.code} ${(reply.enhanced ?? '-').padEnd(7)} ${verdict.padEnd(23)} ${reply.reason}\n`);
+    context.out(`${String(reply.line).padStart(lineWidth)}  ${reply.code} ${((reply.enhancedInferred ? undefined : reply.enhanced) ?? '-').padEnd(7)} ${verdict.padEnd(23)} ${reply.reason}\n`);
   }
   return exitCodes.ok;
 }

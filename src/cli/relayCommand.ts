@@ -6,7 +6,7 @@ import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue'
 import { CatcherError, parseCatcherAddress, startCatcher, type MessageSource } from '../core/reach/catcher';
 import { confirmDeliveries, TokenRegistry } from '../core/reach/deliveryConfirmation';
 import { relayReportToJson } from '../core/relayJson';
-import { relayParameterDefaults } from '../core/relayParameters';
+import { relayParameterDefaults, remoteDomainConflict } from '../core/relayParameters';
 import { renderRelayReport } from '../core/relayReport';
 import { runRelaySuite } from '../core/relayRunner';
 import type { RelayReport, RelayTestDefinition, RelayTestParameters } from '../core/relayTypes';
@@ -19,7 +19,7 @@ import { startPracticeServer, type PracticeServer } from '../lab/practiceServer'
 import { CliRuntimeError, type CliContext } from './cliContext';
 import { choiceValue, listValues, parseCommandArguments, portValue, secondsValue, UsageError } from './commandLineArguments';
 import { exitCodeHelp, exitCodes } from './exitCodes';
-import { labOutboxSummary, labReportSection } from './labReportSection';
+import { labDeliveryEvidence, labOutboxSummary, labReportSection } from './labReportSection';
 import { toolLabel } from './toolVersion';
 
 export const relayDefaults = {
@@ -61,7 +61,9 @@ Test parameters:
                             kb (the control and KB tests 1-7), extended, or ids: control,kb1,kb6
   --bare-addresses          send addresses without <> as the KB types them (MAIL FROM:user@domain)
   --confirm-by-delivery     send DATA for tests the server accepted for local delivery, to confirm
-                            by the NDR. Only do this against a server you own
+                            by the NDR. Only do this against a server you own. With --lab, DATA is
+                            sent to the practice server for tests its replies cannot prove, and its
+                            outbox (NDR or would-relay copy) decides them
   --catcher HOST:PORT       with --confirm-by-delivery: receive here (a built-in receive-only SMTP server)
                             what the server relays or bounces. Each test message carries a unique token;
                             a relayed copy makes the test failed (relayed), an NDR quoting it passed
@@ -188,6 +190,8 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
       ...(mailFrom === undefined ? {} : { mailFrom }),
       ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),
       greylistRetry: invocation.greylistRetry,
+      // Our own practice server: delivery is safe, so what the replies cannot prove its outbox does.
+      ...(lab ? { confirmUnprovenByDelivery: true, deliveryEvidence: labDeliveryEvidence(lab) } : {}),
       signal: context.signal,
       onTestFinished: (result) => {
         if (context.errIsTerminal && !invocation.json) {
@@ -252,6 +256,13 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
   }
   if (tests.length === 0) {
     throw new UsageError('--tests selects no test');
+  }
+  const conflict = remoteDomainConflict({
+    localDomains: listValues(values['local-domain']),
+    remoteDomain: values['remote-domain']?.trim() || relayDefaults.remoteDomain,
+  });
+  if (conflict) {
+    throw new UsageError(conflict);
   }
   return {
     host: values.host,

@@ -350,15 +350,17 @@ function annotatePair(pair: CommandReplyPair, classified: ClassifiedPair): Annot
     startColumn: pair.firstLine.startColumn,
     endColumn: pair.firstLine.endColumn,
     code: reply.code,
-    enhancedInferred: classification.enhanced !== undefined && pair.reply.enhanced === undefined && !sentQmailStyle(reply),
+    // classifyReply keeps what the server wrote (enhanced) apart from what RFC 3463 suggests (inferredEnhanced).
+    enhancedInferred: classification.enhanced === undefined && classification.inferredEnhanced !== undefined,
     class: classification.class,
     temporary: classification.temporary,
     reason: classification.reason,
     signals: classification.signals,
     neutral: isNeutralReply(kind, classification),
   };
-  if (classification.enhanced !== undefined) {
-    annotated.enhanced = classification.enhanced;
+  const enhanced = classification.enhanced ?? classification.inferredEnhanced;
+  if (enhanced !== undefined) {
+    annotated.enhanced = enhanced;
   }
   if (classification.enhancedMeaning !== undefined) {
     annotated.enhancedMeaning = classification.enhancedMeaning;
@@ -388,11 +390,6 @@ function isEhloReply(pair: CommandReplyPair): boolean {
 
 function wireReplyOf(pair: CommandReplyPair | undefined): SmtpReply | undefined {
   return pair === undefined ? undefined : wireReply(pair.reply);
-}
-
-// classifyReply also reads qmail's "(#5.7.1)"; that code was sent too, not inferred.
-function sentQmailStyle(reply: SmtpReply): boolean {
-  return /\(#[245]\.\d{1,3}\.\d{1,3}\)/.test(reply.text);
 }
 
 /**

@@ -1,7 +1,16 @@
 import type { ReplyClass } from './classification';
 import type { ClientPosition } from './reach/clientPosition';
 import type { DeliveryConfirmation } from './reach/confirmationTypes';
-import type { GreylistRecord, RelayConnectionRecord, RelayReport, RelayTestOutcome, RelayVerdict, SenderRetry } from './relayTypes';
+import type {
+  GreylistRecord,
+  LocalDomainsUsed,
+  RelayConnectionRecord,
+  RelayProof,
+  RelayReport,
+  RelayTestOutcome,
+  RelayVerdict,
+  SenderRetry,
+} from './relayTypes';
 import { describeTarget } from './sessionOptions';
 import { writeTranscript } from './transcriptFormat';
 
@@ -17,6 +26,10 @@ export interface RelayReportJson {
   connections?: RelayConnectionRecord[];
   /** Tests the server greylisted, with the retries and the delay that let them through. */
   greylisting?: GreylistRecord[];
+  /** The local domains the run used: configured by the user, or inferred from the banner and EHLO name. */
+  localDomains?: LocalDomainsUsed;
+  /** The server software recognised from its banner and EHLO reply. */
+  mta?: { name: string; label: string; evidence: string };
   tests: RelayTestJson[];
   /** The whole conversation in the transcript file format (transcriptFormat.ts). */
   transcript: string;
@@ -29,6 +42,8 @@ export interface RelayTestJson {
   rcptTo: string;
   outcome: RelayTestOutcome;
   reason: string;
+  /** How the outcome was proven: refused, accepted, echo, local-recipient, lab-outbox-ndr, lab-outbox-relay, none. */
+  proof?: RelayProof;
   replies: RelayReplyJson[];
   /** The test's sender was refused; its recipient was tried with this accepted sender (both parts in replies). */
   senderRetry?: SenderRetry;
@@ -39,8 +54,10 @@ export interface RelayTestJson {
 export interface RelayReplyJson {
   command: string;
   code: number;
-  /** As sent, or inferred from the basic code when the server sent none; null when neither. */
+  /** Exactly as the server sent it; null when it sent none. */
   enhanced: string | null;
+  /** When it sent none: the code RFC 3463 suggests for the basic code, marked as inferred. */
+  inferredEnhanced?: string;
   text: string;
   class: ReplyClass;
   /** From the command sent to its complete reply, in ms: a tarpit shows as slow, not broken. */
@@ -59,6 +76,8 @@ export function relayReportToJson(report: RelayReport, tool = 'smtp-relay-lab'):
     ...(report.client ? { client: report.client } : {}),
     ...(report.connections ? { connections: report.connections } : {}),
     ...(report.greylisting ? { greylisting: report.greylisting } : {}),
+    ...(report.localDomains ? { localDomains: { ...report.localDomains } } : {}),
+    ...(report.mta ? { mta: { ...report.mta } } : {}),
     tests: report.tests.map((test) => ({
       id: test.id,
       title: test.title,
@@ -66,10 +85,12 @@ export function relayReportToJson(report: RelayReport, tool = 'smtp-relay-lab'):
       rcptTo: test.rcptTo,
       outcome: test.outcome,
       reason: test.reason,
+      ...(test.proof === undefined ? {} : { proof: test.proof }),
       replies: test.replies.map((record) => ({
         command: record.command,
         code: record.code,
         enhanced: record.enhanced,
+        ...(record.inferredEnhanced === undefined ? {} : { inferredEnhanced: record.inferredEnhanced }),
         text: record.text,
         class: record.class,
         ...(record.latencyMs === undefined ? {} : { latencyMs: record.latencyMs }),

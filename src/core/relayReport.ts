@@ -1,5 +1,6 @@
 import { describeTarget } from './sessionOptions';
-import type { ClassifiedReplyRecord, RelayReport, RelayTestResult } from './relayTypes';
+import { provenLocal } from './relayVerdict';
+import type { ClassifiedReplyRecord, RelayProof, RelayReport, RelayTestResult } from './relayTypes';
 
 /**
  * A RelayReport as plain text for a terminal or an output channel: the verdict first, then a table of
@@ -18,18 +19,39 @@ export function verdictSummary(report: RelayReport): string {
   const idsWith = (outcome: RelayTestResult['outcome']): string[] =>
     relayTests.filter((test) => test.outcome === outcome).map((test) => test.id);
   const failed = idsWith('failed');
-  const pending = idsWith('needs-confirmation');
+  const refusedAtMail = relayTests
+    .filter((test) => test.outcome === 'passed' && test.replies.length > 0 && !test.replies.some((record) => /^RCPT\s+TO/i.test(record.command)))
+    .map((test) => test.id);
   switch (report.verdict) {
     case 'open':
       return `OPEN RELAY: the server accepted ${failed.length === 1 ? 'a test' : `${failed.length} tests`} for remote recipients (${someOf(failed)}).`;
-    case 'closed':
-      return pending.length === 0
-        ? 'CLOSED: every relay test was refused.'
-        : `CLOSED: no remote recipient was accepted; ${someOf(pending)} ${pending.length === 1 ? 'was' : 'were'} accepted for local delivery (an NDR follows).`;
+    case 'closed': {
+      const parts: string[] = [];
+      const echoed = relayTests.filter((test) => test.outcome === 'needs-confirmation').map((test) => test.id);
+      const bounced = relayTests.filter((test) => test.proof === 'lab-outbox-ndr').map((test) => test.id);
+      if (echoed.length > 0) {
+        parts.push(`${someOf(echoed)} ${echoed.length === 1 ? 'was' : 'were'} accepted for local delivery (proven by the server's echo of its domain)`);
+      }
+      const lead = echoed.length > 0 || bounced.length > 0 ? 'no remote recipient was accepted' : 'nothing was relayed';
+      if (bounced.length > 0) {
+        parts.push(`${someOf(bounced)} bounced (proven by the NDR in the lab outbox)`);
+      }
+      if (refusedAtMail.length > 0) {
+        parts.push(`${someOf(refusedAtMail)} ${refusedAtMail.length === 1 ? 'was' : 'were'} refused at MAIL FROM (the recipient form never reached RCPT)`);
+      }
+      return parts.length === 0 ? 'CLOSED: every relay test was refused.' : `CLOSED: ${lead}; ${parts.join('; ')}.`;
+    }
     case 'inconclusive': {
       const control = report.tests.find((test) => test.group === 'control');
       if (control?.outcome === 'inconclusive') {
         return 'INCONCLUSIVE: the control was refused, so the rejections prove nothing.';
+      }
+      const ambiguous = relayTests.filter((test) => test.outcome === 'needs-confirmation' && !provenLocal(test)).map((test) => test.id);
+      if (ambiguous.length > 0) {
+        return `INCONCLUSIVE: ${someOf(ambiguous)} ${ambiguous.length === 1 ? 'was' : 'were'} accepted with nothing that proves where ${ambiguous.length === 1 ? 'it goes' : 'they go'}; confirm by delivery.`;
+      }
+      if (report.warnings.some((warning) => warning.startsWith('The server calls itself'))) {
+        return 'INCONCLUSIVE: the server claims the remote test domain as its own.';
       }
       const errors = report.tests.filter((test) => test.outcome === 'error').map((test) => test.id);
       if (errors.length > 0) {
@@ -38,7 +60,8 @@ export function verdictSummary(report: RelayReport): string {
       if (relayTests.length === 0) {
         return 'INCONCLUSIVE: no relay test ran.';
       }
-      return `INCONCLUSIVE: ${someOf(idsWith('inconclusive'))} showed nothing either way.`;
+      const unsettled = idsWith('inconclusive');
+      return unsettled.length > 0 ? `INCONCLUSIVE: ${someOf(unsettled)} showed nothing either way.` : 'INCONCLUSIVE: see the warnings.';
     }
   }
 }
@@ -53,6 +76,7 @@ function someOf(ids: readonly string[], shown = 4): string {
 
 /** `RCPT TO:<a@example.net> -> 550 5.7.1 Unable to relay`: the command and the reply to it, on one line. */
 export function describeRecord(record: ClassifiedReplyRecord): string {
+  // Only the enhanced code the server wrote: an inferred one is in the reason, marked as inferred.
   const code = record.enhanced ? `${record.code} ${record.enhanced}` : String(record.code);
   const text = record.text.split('\n').join(' / ');
   return `${record.command} -> ${code}${text ? ` ${text}` : ''}`;
@@ -69,6 +93,12 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
     const judged = client.asClient === undefined ? '' : `, tested as client ${client.asClient} (XCLIENT)`;
     lines.push(`From:    ${client.localAddress}${judged} (${client.kind === 'unknown' ? 'address kind unknown' : `${client.kind} address`})`);
   }
+  if (report.mta) {
+    lines.push(`Server:  ${report.mta.label} (from "${report.mta.evidence}" in its banner or EHLO reply)`);
+  }
+  if (report.localDomains) {
+    lines.push(`Local:   ${describeLocalDomainsUsed(report.localDomains)}`);
+  }
   lines.push('');
 
   const idWidth = Math.max(2, ...report.tests.map((test) => test.id.length));
@@ -81,10 +111,16 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
     lines.push('');
     lines.push(`${test.id}: ${test.outcome} - ${test.title}`);
     lines.push(`    sent:    MAIL FROM:${test.mailFrom}  RCPT TO:${test.rcptTo}`);
-    const deciding = test.replies[test.replies.length - 1];
+    // The reply to RCPT (else the last one), then what the message got after DATA when it was sent.
+    const rcpt = [...test.replies].reverse().find((record) => /^RCPT\s+TO/i.test(record.command));
+    const last = test.replies[test.replies.length - 1];
+    const deciding = rcpt ?? last;
     if (deciding) {
       // Never wrapped: it is wire text, and stays whole for search and copy.
       lines.push(`    reply:   ${describeRecord(deciding)}${deciding.latencyMs === undefined ? '' : ` (${deciding.latencyMs} ms)`}`);
+    }
+    if (last && last !== deciding && last.command === '.') {
+      lines.push(`    data:    ${describeRecord(last)}`);
     }
     lines.push(...wrapped(`    reason:  `, test.reason, width));
     if (test.confirmation) {
@@ -97,6 +133,9 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
         confirmation.result === 'relayed' ? `a relayed copy arrived${when}` : confirmation.result === 'bounced' ? `an NDR arrived${when}` : 'nothing arrived';
       lines.push(...wrapped(`    arrived: `, `${confirmation.result} (${confirmation.method}, token ${confirmation.token}): ${what}; ${confirmation.evidence}`, width));
     }
+    if (test.proof !== undefined) {
+      lines.push(`    proof:   ${proofWords[test.proof]}`);
+    }
   }
 
   if (report.warnings.length > 0) {
@@ -107,6 +146,29 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** How each outcome was proven, in the report's words. */
+export const proofWords: Record<RelayProof, string> = {
+  refused: 'refused by the server',
+  accepted: 'accepted by the server (a remote recipient, or a routing form with no proof of local handling)',
+  echo: 'echo: the server wrote the recipient back with its local domain',
+  'local-recipient': 'an ordinary local recipient, accepted',
+  'lab-outbox-ndr': 'lab outbox NDR: the practice server bounced the test message',
+  'lab-outbox-relay': 'lab outbox: the practice server would have relayed the test message',
+  none: 'nothing proves it either way',
+};
+
+function describeLocalDomainsUsed(used: NonNullable<RelayReport['localDomains']>): string {
+  const names = used.serverNames.length > 0 ? ` ${used.serverNames.join(', ')}` : '';
+  switch (used.source) {
+    case 'configured':
+      return `${used.domains.join(', ')} (given)`;
+    case 'inferred':
+      return `${used.domains.join(', ')} (inferred from the banner and EHLO name${names}; --local-domain sets them)`;
+    default:
+      return 'none known (the server named no domain; --local-domain sets them)';
+  }
 }
 
 /** Word-wraps `text` after `prefix`, with continuation lines indented under the text. */

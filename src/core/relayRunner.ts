@@ -4,7 +4,8 @@ import { findRelayTest, UnknownRelayTestError } from './relayCatalogue';
 import { RelayConnection, SessionRefusedError } from './relayConnection';
 import { ConnectionErrorPlan } from './relayConnectionPlan';
 import { classifiedRecord, type ClassifiedStep, type ControlState, type OutcomeDecision } from './relayOutcome';
-import { resolveRelayParameters } from './relayParameters';
+import { recogniseMta } from './mtaRecognition';
+import { describeLocalDomains, remoteDomainClaimedBy, remoteDomainConflict, resolveRelayParameters, type ServerFacts } from './relayParameters';
 import { describeClientPosition, openFromTrustedPlaceWarning } from './reach/clientPosition';
 import { greylistBackoffMs, greylistDelayBeforeRetry, judgeGreylisting, type GreylistJudgement } from './reach/greylisting';
 import { eitherSignal, pause, RunDeadline } from './reach/runDeadline';
@@ -62,6 +63,7 @@ function resultOf(
     rcptTo: addresses.rcptTo,
     outcome: decision.outcome,
     reason: decision.reason,
+    ...(decision.proof === undefined ? {} : { proof: decision.proof }),
     replies: steps.map(classifiedRecord),
     durationMs: Date.now() - startedAt,
   };
@@ -236,6 +238,8 @@ class RelaySuiteRun {
   /** The parameters, completed from the server's greeting and EHLO reply on each connection. */
   parameters: RelayTestParameters;
   private control: ControlState = 'not-run';
+  /** What the first connection showed of the server: its names, for the local domains and the MTA. */
+  firstFacts: ServerFacts | undefined;
   private state: RunState = { kind: 'dropped' };
   /** The last reply a test got on the current connection: it tells why the server closed it. */
   private lastReply: SmtpReply | undefined;
@@ -293,7 +297,10 @@ class RelaySuiteRun {
   }
 
   async run(tests: readonly RelayTestDefinition[]): Promise<void> {
-    const invalid = lineBreakInParameters(this.options.parameters);
+    const conflict = remoteDomainConflict(this.options.parameters);
+    const invalid =
+      lineBreakInParameters(this.options.parameters) ??
+      (conflict === undefined ? undefined : { outcome: 'error' as const, proof: 'none' as const, reason: `Not run: ${conflict}.` });
     this.state = invalid ? { kind: 'stopped', decision: invalid } : await this.connect();
     for (const test of tests) {
       const startedAt = Date.now();
@@ -454,6 +461,8 @@ class RelaySuiteRun {
       control: this.control,
       confirmByDelivery: this.options.confirmByDelivery,
       ...(this.options.confirmRelayed ? { confirmRelayed: true } : {}),
+      ...(this.options.confirmUnprovenByDelivery ? { confirmUnprovenByDelivery: true } : {}),
+      ...(this.options.deliveryEvidence ? { deliveryEvidence: this.options.deliveryEvidence } : {}),
       ...(this.options.messageToken ? { token: this.tokenFor(test) } : {}),
       ...(this.acceptedSender === undefined ? {} : { acceptedSender: this.acceptedSender }),
     });
@@ -512,11 +521,9 @@ class RelaySuiteRun {
       const opened = await this.connection.open();
       this.errorPlan.connectionOpened();
       this.connections.push(opened.record);
-      this.parameters = resolveRelayParameters(this.parameters, {
-        greeting: opened.greeting,
-        ehloReply: opened.ehloReply,
-        remoteAddress: opened.session.remoteAddress,
-      });
+      const facts: ServerFacts = { greeting: opened.greeting, ehloReply: opened.ehloReply, remoteAddress: opened.session.remoteAddress };
+      this.firstFacts ??= facts;
+      this.parameters = resolveRelayParameters(this.parameters, facts);
       return { kind: 'connected' };
     } catch (error) {
       if (error instanceof SessionRefusedError && error.stage === 'greeting') {
@@ -555,8 +562,18 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
   const run = new RelaySuiteRun(options);
   await run.run(tests);
 
-  const verdict = decideRelayVerdict(run.results);
-  const warnings = relayWarnings(run.results, run.parameters);
+  const facts = run.firstFacts;
+  const mta = facts ? recogniseMta(facts.greeting, facts.ehloReply) : undefined;
+  const localDomains = facts ? describeLocalDomains(options.parameters.localDomains, run.parameters, facts) : undefined;
+  const remoteDomainClaimed = facts ? remoteDomainClaimedBy(facts, options.parameters.remoteDomain) : undefined;
+  const evidence = {
+    remoteDomain: options.parameters.remoteDomain,
+    ...(mta ? { mta } : {}),
+    ...(localDomains ? { localDomains } : {}),
+    ...(remoteDomainClaimed ? { remoteDomainClaimed } : {}),
+  };
+  const verdict = decideRelayVerdict(run.results, evidence);
+  const warnings = relayWarnings(run.results, run.parameters, evidence);
   const tarpit = detectTarpit(run.rcptTimings);
   if (tarpit) {
     warnings.push(tarpitWarning(tarpit.baselineMs, tarpit.slowestMs));
@@ -593,6 +610,8 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
     startedAt,
     durationMs: Date.now() - startedAt,
     connections: run.connections,
+    ...(localDomains ? { localDomains } : {}),
+    ...(mta ? { mta } : {}),
     ...(run.greylisting.length > 0 ? { greylisting: run.greylisting } : {}),
     ...(client ? { client } : {}),
   };

@@ -7,7 +7,7 @@ import { classificationDomains } from './relayParameters';
 import type { RcptTiming } from './relayTarpit';
 import { relayTestMessage } from './relayTestMessage';
 import { judgeGreylisting } from './reach/greylisting';
-import type { RelayTestAddresses, RelayTestDefinition, RelayTestParameters, SenderRetry } from './relayTypes';
+import type { DeliveryEvidence, RelayTestAddresses, RelayTestDefinition, RelayTestParameters, SenderRetry } from './relayTypes';
 import type { SmtpReply } from './reply';
 import type { SmtpSession } from './session';
 import { endOfDataCommand } from './smtpCommand';
@@ -24,6 +24,10 @@ export interface RelayTestContext {
   /** What the control showed earlier, if it ran; refusals mean nothing when it was refused. */
   control?: ControlState;
   confirmByDelivery?: boolean;
+  /** DATA only for tests whose acceptance nothing else proves (the lab: delivery to our own server is safe). */
+  confirmUnprovenByDelivery?: boolean;
+  /** What became of a test message the server accepted (the lab outbox). */
+  deliveryEvidence?: (test: RelayTestDefinition) => DeliveryEvidence | undefined;
   /** The token the delivered test message carries (RelayRunOptions.messageToken). */
   token?: string;
   /**
@@ -156,10 +160,15 @@ export async function attemptRelayTest(
     }
     attempt.decision = decide();
 
+    // Confirm what the replies leave open: every needs-confirmation with confirmByDelivery (and the failed ones
+    // too with confirmRelayed, for a catcher), or (the lab) only those nothing proves yet: an ambiguous
+    // acceptance; an echo of the local domain is proof already.
+    const unproven = attempt.decision?.proof === undefined || attempt.decision.proof === 'none';
     const deliver =
       attempt.decision?.outcome === 'needs-confirmation' || (context.confirmRelayed === true && attempt.decision?.outcome === 'failed');
-    if (context.confirmByDelivery && test.group !== 'control' && deliver) {
-      await confirmByDelivery(session, test, addresses, parameters, attempt, classified, decide, context.token);
+    const confirming = context.confirmByDelivery === true || (context.confirmUnprovenByDelivery === true && unproven);
+    if (confirming && test.group !== 'control' && deliver) {
+      await confirmByDelivery(session, test, addresses, parameters, attempt, classified, decide, context.token, context.deliveryEvidence);
     }
   } catch (error) {
     if (error instanceof CancelledError) {
@@ -196,6 +205,7 @@ async function confirmByDelivery(
   classified: (command: string, reply: SmtpReply, extra?: Partial<ReplyContext>, latencyMs?: number) => ClassifiedStep,
   decide: () => OutcomeDecision | undefined,
   token: string | undefined,
+  deliveryEvidence?: (test: RelayTestDefinition) => DeliveryEvidence | undefined,
 ): Promise<void> {
   const dataSentAt = performance.now();
   const dataReply = await session.command('DATA');
@@ -217,7 +227,9 @@ async function confirmByDelivery(
     { acceptedRecipients: [unbracketed(addresses.rcptTo)] },
     performance.now() - bodySentAt,
   );
-  attempt.steps.push(endOfMessage);
+  // What became of the message (the lab outbox) goes with the end-of-message step, where the decision reads it.
+  const delivered = endReply.code >= 200 && endReply.code < 300 ? deliveryEvidence?.(test) : undefined;
+  attempt.steps.push(delivered === undefined ? endOfMessage : { ...endOfMessage, delivered });
   const before = attempt.decision;
   const after = decide() ?? attempt.decision;
   // A test that RCPT already showed relaying stays failed unless the message itself was refused.

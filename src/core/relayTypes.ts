@@ -47,13 +47,37 @@ export interface RelayTestDefinition {
 }
 
 export type RelayTestOutcome = 'passed' | 'failed' | 'needs-confirmation' | 'inconclusive' | 'error';
+
+/**
+ * How a test's outcome was proven (the evidence rules, classifyReply.ts):
+ *   refused           the server refused it (at MAIL or RCPT);
+ *   accepted          the server accepted a remote recipient, or a routing form without proof of local handling;
+ *   echo              the reply echoed the recipient with a local domain appended or substituted (NDR-pending);
+ *   local-recipient   an ordinary recipient in a local domain was accepted: no relay attempt;
+ *   lab-outbox-ndr    the practice server's own outbox holds the NDR for the test message;
+ *   lab-outbox-relay  the practice server's own outbox holds the copy it would relay;
+ *   none              nothing proves it either way (ambiguous acceptance, protocol violation, no reply).
+ */
+export type RelayProof = 'refused' | 'accepted' | 'echo' | 'local-recipient' | 'lab-outbox-ndr' | 'lab-outbox-relay' | 'none';
+
+/** What a delivery check found for one test message (the lab outbox, or a catcher). */
+export interface DeliveryEvidence {
+  /** relayed: a copy went (or would go) to the remote domain; bounced: an NDR came back; none: neither. */
+  result: 'relayed' | 'bounced' | 'none';
+  method: 'lab-outbox';
+  /** One line that shows it, e.g. the NDR's status or the would-relay envelope. */
+  evidence: string;
+}
 export type RelayVerdict = 'closed' | 'open' | 'inconclusive';
 
 export interface ClassifiedReplyRecord {
   /** The command the reply answers, as sent. */
   command: string;
   code: number;
+  /** The enhanced code the server wrote; null when it wrote none. */
   enhanced: string | null;
+  /** When it wrote none: the code RFC 3463 suggests for the basic code, for explanations only. */
+  inferredEnhanced?: string;
   text: string;
   class: ReplyClass;
   temporary: boolean;
@@ -86,6 +110,8 @@ export interface RelayTestResult {
   outcome: RelayTestOutcome;
   /** Why this outcome, naming the reply that led to it. */
   reason: string;
+  /** How the outcome was proven; absent in results made before the evidence rules. */
+  proof?: RelayProof;
   replies: ClassifiedReplyRecord[];
   durationMs: number;
   /** Set when the test's sender was refused and its recipient was tried with an accepted sender. */
@@ -106,6 +132,13 @@ export interface RelayRunOptions {
    * the relay by the copy it receives (reach/deliveryConfirmation.ts).
    */
   confirmRelayed?: boolean;
+  /**
+   * DATA only for the tests nothing else proves (an ambiguous acceptance): what `--lab` does against its own
+   * practice server, where delivery is safe. Ignored when confirmByDelivery is set (that confirms all).
+   */
+  confirmUnprovenByDelivery?: boolean;
+  /** Reads what became of a test message once the server accepted it (the lab outbox); undefined when unknown. */
+  deliveryEvidence?: (test: RelayTestDefinition) => DeliveryEvidence | undefined;
   signal?: AbortSignal;
   /** Bounds the whole run: when it passes, the remaining tests are 'error' with a reason. */
   deadlineMs?: number;
@@ -136,10 +169,22 @@ export interface RelayConnectionRecord {
   ehloLatencyMs: number;
 }
 
+/** Where the run's local domains came from (the user's, or inferred from the server's words). */
+export interface LocalDomainsUsed {
+  source: 'configured' | 'inferred' | 'none';
+  domains: string[];
+  /** The names the server gave itself in its banner and EHLO reply. */
+  serverNames: string[];
+}
+
 export interface RelayReport {
   target: { host: string; port: number; asClient?: string };
   verdict: RelayVerdict;
   warnings: string[];
+  /** The local domains the run used and where they came from; absent in reports made before this field. */
+  localDomains?: LocalDomainsUsed;
+  /** The server software recognised from its banner and EHLO reply, when it was. */
+  mta?: { name: string; label: string; evidence: string };
   tests: RelayTestResult[];
   transcript: TranscriptEvent[];
   startedAt: number;

@@ -13,4 +13,9 @@ export interface SmtpReply {
    * A reply with problems is still delivered: nothing that came over the wire is dropped.
    */
   problems?: string[];
+  /**
+   * The distinct codes of a multiline reply whose lines disagree (`550-...` then `250 ...`), in order of
+   * appearance; absent when every line carries the same code. Such a reply is a protocol violation.
+   */
+  mixedCodes?: number[];
 }

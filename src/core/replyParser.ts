@@ -285,6 +285,9 @@ export class ReplyParser {
     if (reply.problems.length > 0) {
       result.problems = [...new Set(reply.problems)];
     }
+    if (distinctCodes.length > 1) {
+      result.mixedCodes = distinctCodes;
+    }
     this.handlers.onReply(result);
   }
 }

@@ -183,6 +183,7 @@ function decideFromCommands(
       decision: {
         outcome: decision.outcome,
         reason: `${decision.reason} DATA was refused (${describeReply(data.reply)}), so delivery could not confirm it.`,
+        ...(decision.proof === undefined ? {} : { proof: decision.proof }),
       },
     };
   }
@@ -219,6 +220,7 @@ function withRefusedSender(decision: OutcomeDecision, refused: TestStep, retry: 
   const recipientPart = commandKindOf(decidedBy.command) === 'mail' ? 'not tried' : decidedBy.classification.class === 'rejection' ? 'refused' : 'accepted';
   return {
     outcome: decision.outcome,
+    ...(decision.proof === undefined ? {} : { proof: decision.proof }),
     reason:
       `This sender form is refused (${senderRefusalKind(refused)}: ${describeReply(refused.reply)}); with an accepted sender (${sender}), ` +
       `the recipient form is ${recipientPart}. ${decision.reason}`,

@@ -170,7 +170,8 @@ describe('annotating an open relay', () => {
 
   test('configured local domains override the inferred ones', () => {
     const replies = annotateTranscript(fixture('open-relay-with-message.telnet.txt'), { localDomains: ['example.com'] });
-    assert.equal(replyTo(replies, 'RCPT TO:<victim@example.com>').class, 'ndr-pending');
+    // A plain recipient at a configured local domain is ordinary inbound mail (evidence rules: no NDR promise).
+    assert.deepEqual(replyTo(replies, 'RCPT TO:<victim@example.com>').signals, ['local-recipient']);
   });
 });
 

@@ -26,9 +26,13 @@ const knownSignals: readonly ReplySignal[] = [
   'syntax',
   'service-closing',
   'local-domain-appended',
+  'local-recipient',
+  'ambiguous',
+  'protocol-violation',
+  'sequence',
 ];
 /** Signals that explain a refusal, and so only ever come with a rejection. */
-const refusalSignals: readonly ReplySignal[] = ['relay-denied', 'harvest', 'auth-required', 'syntax', 'service-closing'];
+const refusalSignals: readonly ReplySignal[] = ['relay-denied', 'harvest', 'auth-required', 'syntax', 'service-closing', 'sequence'];
 
 // ---- generators ----
 
@@ -125,7 +129,13 @@ const context: fc.Arbitrary<ReplyContext> = fc
 
 function assertConsistent(reply: SmtpReply, replyContext: ReplyContext, classification: Classification): void {
   assert.ok(replyClasses.includes(classification.class), `class ${String(classification.class)}`);
-  const refused = reply.code >= 400 || reply.code < 200;
+  // Evidence rules: a code outside 2yz-5yz, a 3yz to RCPT or lines with different codes break the protocol;
+  // such a reply is never a refusal (it must not make a server look closed).
+  const kind = commandKindOf(replyContext.command);
+  const mixed = (reply.mixedCodes?.length ?? 0) > 1 || (reply.problems ?? []).some((problem) => problem.startsWith('reply lines carry different codes'));
+  const violation = mixed || reply.code < 200 || reply.code >= 600 || (kind === 'rcpt' && reply.code >= 300 && reply.code < 400);
+  assert.equal(classification.signals.includes('protocol-violation'), violation, `code ${reply.code} to ${replyContext.command}`);
+  const refused = !violation && reply.code >= 400;
   assert.equal(classification.class === 'rejection', refused, `code ${reply.code} got ${classification.class}`);
   assert.equal(classification.temporary, reply.code >= 400 && reply.code < 500);
 
@@ -136,20 +146,22 @@ function assertConsistent(reply: SmtpReply, replyContext: ReplyContext, classifi
       assert.equal(classification.class, 'rejection', `${signal} on a ${classification.class}`);
     }
   }
-  assert.equal(classification.signals.includes('service-closing'), reply.code === 421);
+  assert.equal(classification.signals.includes('service-closing'), reply.code === 421 && !violation);
   if (classification.signals.includes('relay')) {
     assert.equal(classification.class, 'acceptance', 'relay is an acceptance, never NDR-pending');
   }
 
   if (classification.class === 'ndr-pending') {
-    const kind = commandKindOf(replyContext.command);
-    const recipientAccepted = kind === 'rcpt' && (reply.code === 250 || reply.code === 251);
+    const recipientAccepted = kind === 'rcpt' && reply.code >= 200 && reply.code < 300;
     const messageAccepted = kind === 'end-of-data' && replyContext.acceptedRecipients !== undefined;
     assert.ok(recipientAccepted || messageAccepted, `NDR-pending for ${reply.code} to ${JSON.stringify(replyContext.command)}`);
   }
 
   if (classification.enhanced !== undefined) {
     assert.match(classification.enhanced, /^[245]\.\d{1,3}\.\d{1,3}$/);
+    // Only what the server wrote: the parser's code, or qmail's (#x.y.z) in the text.
+    assert.ok(classification.enhanced === reply.enhanced || reply.text.includes(`(#${classification.enhanced})`), classification.enhanced);
+    assert.equal(classification.inferredEnhanced, undefined);
   }
   assert.equal(typeof classification.reason, 'string');
   assert.ok(classification.reason.startsWith(String(reply.code)), `the reason starts with the code: ${classification.reason}`);
@@ -184,14 +196,30 @@ describe('classifier properties', () => {
   });
 
   test('a 250 to RCPT for a recipient at a local domain is never called a relay', () => {
+    // Balanced quotes only: an unclosed quote swallows the "@", and the address then has no domain at all.
+    const balanced = (local: string): boolean => !local.includes('@') && (local.match(/"/g)?.length ?? 0) % 2 === 0;
     fc.assert(
-      fc.property(localPart.filter((local) => !local.includes('@')), fc.constantFrom('example.com', 'EXAMPLE.com', '[127.0.0.1]'), (local, at) => {
+      fc.property(localPart.filter(balanced), fc.constantFrom('example.com', 'EXAMPLE.com', '[127.0.0.1]'), (local, at) => {
         const recipient = `${local}@${at}`;
         const classification = classifyReply(
           { code: 250, lines: ['2.1.5 Ok'], text: 'Ok', enhanced: '2.1.5' },
           { command: `RCPT TO:<${recipient}>`, recipient, localDomains: ['example.com', '127.0.0.1'] },
         );
         assert.ok(!classification.signals.includes('relay'), `${recipient}: ${classification.reason}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('any 2yz to RCPT for a remote recipient is a relay, whatever the code (250, 251, 252, 299...)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 200, max: 299 }), localPart.filter((local) => !local.includes('"')), (code, local) => {
+        const recipient = `${local === '' ? 'victim' : local}@example.net`;
+        const classification = classifyReply(
+          { code, lines: ['Ok'], text: 'Ok' },
+          { command: `RCPT TO:<${recipient}>`, recipient, localDomains: ['example.com'] },
+        );
+        assert.deepEqual(classification.signals, ['relay'], `${code} ${recipient}: ${classification.reason}`);
       }),
       { numRuns: 300 },
     );

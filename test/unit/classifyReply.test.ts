@@ -27,16 +27,17 @@ describe('classifyReply: the reply-code table of relay-reference.md, at RCPT', (
     assert.deepEqual(result.signals, ['relay']);
   });
 
-  test('250 for a local recipient is NDR-pending, not relayed', () => {
+  test('250 for a plain local recipient is ordinary inbound mail: not relayed, and no NDR promised', () => {
     const result = classifyReply(wireReply('250 2.1.5 Ok'), atRcpt('postmaster@example.com'));
-    assert.equal(result.class, 'ndr-pending');
-    assert.deepEqual(result.signals, []);
-    assert.match(result.reason, /accepted for local delivery: not relayed, an NDR will follow/);
+    assert.equal(result.class, 'acceptance');
+    assert.deepEqual(result.signals, ['local-recipient']);
+    assert.match(result.reason, /accepted for local delivery: ordinary inbound mail/);
+    assert.doesNotMatch(result.reason, /NDR/);
   });
 
   test('a local domain matches case-insensitively, a subdomain of it does not', () => {
-    assert.equal(classifyReply(wireReply('250 Ok'), atRcpt('User@EXAMPLE.COM')).class, 'ndr-pending');
-    assert.equal(classifyReply(wireReply('250 Ok'), atRcpt('user@mail.example.com')).class, 'acceptance');
+    assert.deepEqual(classifyReply(wireReply('250 Ok'), atRcpt('User@EXAMPLE.COM')).signals, ['local-recipient']);
+    assert.deepEqual(classifyReply(wireReply('250 Ok'), atRcpt('user@mail.example.com')).signals, ['relay']);
   });
 
   test('252 is an acceptance ("cannot verify, will attempt")', () => {
@@ -70,9 +71,10 @@ describe('classifyReply: the reply-code table of relay-reference.md, at RCPT', (
     assert.match(result.reason, /authentication required/);
   });
 
-  test('530 without an enhanced code gets 5.7.0 inferred', () => {
+  test('530 without an enhanced code gets 5.7.0 inferred, kept apart from what the server sent', () => {
     const result = classifyReply(wireReply('530 Authentication required'), atRcpt('a@example.net'));
-    assert.equal(result.enhanced, '5.7.0');
+    assert.equal(result.enhanced, undefined);
+    assert.equal(result.inferredEnhanced, '5.7.0');
     assert.ok(result.signals.includes('auth-required'));
   });
 
@@ -125,21 +127,23 @@ describe('classifyReply: the reply-code table of relay-reference.md, at RCPT', (
     });
   }
 
-  test('553 without an enhanced code at RCPT gets 5.1.3 (bad mailbox syntax) inferred', () => {
+  test('553 without an enhanced code at RCPT gets 5.1.3 (bad mailbox syntax) inferred, never shown as sent', () => {
     const result = classifyReply(wireReply('553 malformed address'), atRcpt('a%example.net'));
-    assert.equal(result.enhanced, '5.1.3');
-    assert.match(result.enhancedMeaning ?? '', /bad destination mailbox address syntax/);
+    assert.equal(result.enhanced, undefined);
+    assert.equal(result.enhancedMeaning, undefined);
+    assert.equal(result.inferredEnhanced, '5.1.3');
+    assert.match(result.reason, /inferred from 553: bad destination mailbox address syntax/);
   });
 
-  test('501 to a bare address explains the KB form and the angle brackets RFC 5321 wants', () => {
+  test('501 to a bare address names the KB form and RFC 5321\'s <...> without blaming the brackets alone', () => {
     const result = classifyReply(wireReply('501 5.5.4 Syntax: MAIL FROM:<address>'), {
       command: 'MAIL FROM:user@example.net',
       localDomains,
     });
     assert.equal(result.class, 'rejection');
     assert.ok(result.signals.includes('syntax'));
-    assert.match(result.reason, /bare address form KB 304897 types/);
-    assert.match(result.reason, /angle brackets \(<user@example\.net>\)/);
+    assert.match(result.reason, /the bare form KB 304897 types; RFC 5321 wants angle brackets, <user@example\.net>/);
+    assert.match(result.reason, /the address itself may be what it refuses/);
   });
 
   test('555 to a bracketed quoted address is a syntax rejection that names the address form', () => {
@@ -222,29 +226,34 @@ describe('classifyReply: the effective recipient domain (KB tests 6 and 7, the n
     assert.equal(result.class, 'ndr-pending');
   });
 
-  test('an appended domain the user did not list as local is still local: the server chose it', () => {
+  test('an appended domain that is not a local domain proves nothing: the echo must name a local domain', () => {
+    // Evidence rules: only a LOCAL domain appended shows local handling; any other domain could be where it goes.
     const result = classifyReply(wireReply('250 2.1.5 victim%example.net@corp.example.org'), atRcpt('victim%example.net'));
-    assert.equal(result.class, 'ndr-pending');
-    assert.deepEqual(result.signals, ['local-domain-appended']);
+    assert.equal(result.class, 'acceptance');
+    assert.deepEqual(result.signals, ['relay']);
   });
 
-  test('a recipient with no domain outside quotes and no echo is NDR-pending: the server appends its own', () => {
-    assert.equal(classifyReply(wireReply('250 2.1.5 Ok'), atRcpt('victim%example.net')).class, 'ndr-pending');
-    assert.equal(classifyReply(wireReply('250 2.1.5 Ok'), atRcpt('"victim@example.net"')).class, 'ndr-pending');
-    assert.equal(classifyReply(wireReply('250 2.1.5 Ok'), atRcpt('example.net!victim')).class, 'ndr-pending');
+  test('a routing form with no domain accepted with a bare 250 (no echo) is a relay: the KB test 6 case', () => {
+    for (const recipient of ['victim%example.net', '"victim@example.net"', 'example.net!victim', '"victim%example.net"']) {
+      const result = classifyReply(wireReply('250 2.1.5 Ok'), atRcpt(recipient));
+      assert.equal(result.class, 'acceptance', recipient);
+      assert.deepEqual(result.signals, ['relay'], recipient);
+      assert.match(result.reason, /counts as relayed unless delivery proves otherwise/, recipient);
+    }
   });
 
   for (const recipient of ['victim%example.net@example.com', '"victim@example.net"@example.com', 'example.net!victim@example.com']) {
-    test(`${recipient} belongs to the local domain (the part after the last @ outside quotes)`, () => {
+    test(`${recipient} is addressed to the local domain (after the last @ outside quotes): ambiguous with a bare 250`, () => {
       const result = classifyReply(wireReply('250 2.1.5 Ok'), atRcpt(recipient));
-      assert.equal(result.class, 'ndr-pending');
-      assert.ok(!result.signals.includes('relay'));
+      assert.equal(result.class, 'acceptance');
+      assert.deepEqual(result.signals, ['ambiguous']);
+      assert.match(result.reason, /Only delivery can tell/);
     });
   }
 
-  test('an IP literal equal to the server address counts as local', () => {
+  test('an IP literal equal to the server address counts as local: a routing form at it is ambiguous', () => {
     const result = classifyReply(wireReply('250 2.1.5 Ok'), atRcpt('victim%example.net@[192.0.2.10]'));
-    assert.equal(result.class, 'ndr-pending');
+    assert.deepEqual(result.signals, ['ambiguous']);
   });
 
   test('an IP literal of another address is remote', () => {
@@ -253,10 +262,11 @@ describe('classifyReply: the effective recipient domain (KB tests 6 and 7, the n
     assert.deepEqual(result.signals, ['relay']);
   });
 
-  test('double @ ending in the server address is NDR-pending, with a hint to confirm by delivery', () => {
+  test('double @ ending in the server address is ambiguous, with a hint to confirm by delivery', () => {
     const result = classifyReply(wireReply('250 2.1.5 Ok'), atRcpt('victim@example.net@[192.0.2.10]'));
-    assert.equal(result.class, 'ndr-pending');
-    assert.match(result.reason, /split at the first "@"/);
+    assert.deepEqual(result.signals, ['ambiguous']);
+    assert.match(result.reason, /a second "@"/);
+    assert.match(result.reason, /confirmation by delivery/);
   });
 
   test('double @ ending in a remote domain is a relay', () => {
@@ -323,10 +333,10 @@ describe('classifyReply: replies to other commands', () => {
     }
   });
 
-  test('MAIL 250 without an enhanced code gets 2.1.0 inferred, and its meaning', () => {
+  test('MAIL 250 without an enhanced code gets 2.1.0 inferred, apart from the enhanced code (which it did not send)', () => {
     const result = classifyReply(wireReply('250 Ok'), atMail);
-    assert.equal(result.enhanced, '2.1.0');
-    assert.match(result.enhancedMeaning ?? '', /^success/);
+    assert.equal(result.enhanced, undefined);
+    assert.equal(result.inferredEnhanced, '2.1.0');
   });
 
   test('250 after end-of-data relays when an accepted recipient is remote', () => {
@@ -350,8 +360,10 @@ describe('classifyReply: replies to other commands', () => {
     assert.match(result.reason, /RFC 5321 §4\.2\.5/);
   });
 
-  test('a reply code outside 2xx-5xx is a rejection', () => {
+  test('a reply code outside 2xx-5xx is a protocol violation, never a rejection', () => {
+    // Evidence rules: counting 199 as a refusal let a broken server read "closed".
     const result = classifyReply({ code: 199, lines: ['odd'], text: 'odd' }, atMail);
-    assert.equal(result.class, 'rejection');
+    assert.notEqual(result.class, 'rejection');
+    assert.deepEqual(result.signals, ['protocol-violation']);
   });
 });

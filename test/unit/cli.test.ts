@@ -74,24 +74,36 @@ async function closedPort(): Promise<number> {
 }
 
 describe('smtp-relay-lab relay', { concurrency: true }, () => {
-  test('--lab exchange --json: verdict closed, exit 0, tests 6 and 7 NDR-pending, and no DATA sent', async () => {
+  test('--lab exchange --json: closed; 6 and 7 NDR-pending proven by the echo, R%RD@S proven by the lab outbox NDR', async () => {
+    // Evidence rules: the echo proves kb6/kb7 (no DATA for them); a bare 250 to R%RD@S proves nothing, so --lab
+    // confirms it by delivery to its own practice server, whose outbox holds the NDR. Nothing leaves the machine.
     const run = await runCli(['relay', '--lab', 'exchange', '--json']);
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as {
       verdict: string;
-      tests: { id: string; outcome: string }[];
-      lab: { persona: string; dataSent: boolean; outbox: unknown[] };
+      tests: { id: string; outcome: string; proof?: string; replies: { command: string; enhanced: string | null; inferredEnhanced?: string }[] }[];
+      lab: { persona: string; dataSent: boolean; outbox: { kind: string }[] };
+      localDomains: { source: string; domains: string[] };
+      mta: { name: string };
       transcript: string;
     };
     assert.equal(report.verdict, 'closed');
-    const outcome = (id: string) => report.tests.find((result) => result.id === id)?.outcome;
-    assert.equal(outcome('control'), 'passed');
-    assert.equal(outcome('kb1'), 'passed');
-    assert.equal(outcome('kb6'), 'needs-confirmation');
-    assert.equal(outcome('kb7'), 'needs-confirmation');
+    const result = (id: string) => report.tests.find((test) => test.id === id);
+    assert.equal(result('control')?.outcome, 'passed');
+    assert.equal(result('kb1')?.outcome, 'passed');
+    assert.equal(result('kb1')?.proof, 'refused');
+    for (const id of ['kb6', 'kb7']) {
+      assert.equal(result(id)?.outcome, 'needs-confirmation', id);
+      assert.equal(result(id)?.proof, 'echo', id);
+      assert.ok(!result(id)?.replies.some((reply) => reply.command === 'DATA'), `${id}: the echo proves it, no DATA`);
+    }
+    assert.equal(result('x-percent-server-name')?.outcome, 'passed');
+    assert.equal(result('x-percent-server-name')?.proof, 'lab-outbox-ndr');
     assert.equal(report.lab.persona, 'exchange');
-    assert.equal(report.lab.dataSent, false);
-    assert.deepEqual(report.lab.outbox, []);
+    assert.equal(report.lab.dataSent, true);
+    assert.ok(report.lab.outbox.length > 0 && report.lab.outbox.every((message) => message.kind === 'ndr'), JSON.stringify(report.lab.outbox));
+    assert.equal(report.mta.name, 'exchange');
+    assert.deepEqual(report.localDomains, { source: 'configured', domains: ['corp.example'], serverNames: ['mail.corp.example'] });
     assert.match(report.transcript, /Microsoft ESMTP MAIL Service ready/);
   });
 

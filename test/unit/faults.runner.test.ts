@@ -37,10 +37,17 @@ interface MtaFaults {
   ending?: string;
 }
 
-/** Postfix-like by default: the control (postmaster@example.com) accepted, the %/quoted forms accepted as local, every other recipient refused. */
+/**
+ * Exchange-like by default: the control (postmaster@example.com) accepted, the %/quoted forms accepted for
+ * local delivery and echoed with the local domain appended (the proof of local handling the evidence rules
+ * ask for: a bare "250 Ok" to them would count as relayed), every other recipient refused.
+ */
 function defaultRcptReply(recipient: string): string {
-  if (recipient === 'postmaster@example.com' || !recipient.includes('@') || recipient.startsWith('"')) {
+  if (recipient === 'postmaster@example.com') {
     return '250 2.1.5 Ok';
+  }
+  if (!recipient.includes('@') || recipient.startsWith('"')) {
+    return `250 2.1.5 ${recipient}@example.com`;
   }
   return relayDenied;
 }
@@ -263,7 +270,7 @@ describe('relay runner faults', () => {
     ]);
   });
 
-  test('a multiline reply whose lines carry different codes: the last code decides, and the mix is reported', async () => {
+  test('a multiline reply whose lines carry different codes: a protocol violation, never a refusal, and the mix is reported', async () => {
     const { report } = await runFault({
       rcpt: async (recipient, peer) => {
         if (recipient !== 'victim@example.net' || peer.received.includes('MAIL FROM:<postmaster>')) {
@@ -273,7 +280,10 @@ describe('relay runner faults', () => {
         return true;
       },
     });
-    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
+    // Evidence rules: a reply that says 250 and 554 at once is neither; the test is inconclusive, so is the run.
+    assert.deepEqual(outcomesOf(report), { ...closedKbOutcomes, kb1: 'inconclusive' });
+    assert.equal(report.verdict, 'inconclusive');
+    assert.ok(report.warnings.some((warning) => warning.includes('broke the SMTP protocol in kb1')));
     assert.equal(resultFor(report, 'kb1').replies.at(-1)?.code, 554);
     assert.deepEqual(errorEvents(report.transcript), ['protocol: reply lines carry different codes (250, 554)']);
   });

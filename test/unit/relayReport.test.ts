@@ -51,9 +51,19 @@ const report: RelayReport = {
       rcptTo: '<victim%example.net>',
       outcome: 'needs-confirmation',
       reason: 'NDR-pending: accepted for local delivery.',
+      proof: 'echo',
       durationMs: 2,
       replies: [
-        { command: 'RCPT TO:<victim%example.net>', code: 250, enhanced: '2.1.5', text: 'victim%example.net@example.com', class: 'ndr-pending', temporary: false, reason: 'local' },
+        {
+          command: 'RCPT TO:<victim%example.net>',
+          code: 250,
+          enhanced: '2.1.5',
+          text: 'victim%example.net@example.com',
+          class: 'ndr-pending',
+          temporary: false,
+          reason: 'local',
+          signals: ['local-domain-appended'],
+        },
       ],
     },
   ],
@@ -65,7 +75,7 @@ describe('renderRelayReport', () => {
 
   test('the verdict comes first', () => {
     assert.equal(lines[0], `Verdict: ${verdictSummary(report)}`);
-    assert.match(lines[0], /^Verdict: CLOSED: no remote recipient was accepted; kb6 was accepted for local delivery/);
+    assert.match(lines[0], /^Verdict: CLOSED: no remote recipient was accepted; kb6 was accepted for local delivery \(proven by the server's echo of its domain\)/);
   });
 
   test('the target line names host and port', () => {
@@ -101,6 +111,10 @@ describe('renderRelayReport', () => {
     const warningsAt = lines.indexOf('Warnings:');
     assert.ok(warningsAt > lines.findIndex((line) => line.startsWith('kb6: ')));
     assert.match(lines[warningsAt + 1], /^ {2}! Test kb6 was accepted/);
+  });
+
+  test('each test says how its outcome was proven', () => {
+    assert.ok(lines.includes("    proof:   echo: the server wrote the recipient back with its local domain"));
   });
 
   test('an open verdict names the tests that relayed', () => {

@@ -340,7 +340,8 @@ describe('runRelaySuite: verdicts and warnings', () => {
     const report = await runAgainst(server, { parameters: { ...parameters, addressForm: 'bare' }, testIds: ['control', 'kb1'] });
     assert.ok(everyLineReceived(server).includes('MAIL FROM:admin@example.net'));
     assert.equal(report.verdict, 'inconclusive');
-    assert.ok(report.warnings.some((warning) => warning.includes('refused the bare address form')));
+    // Every bare address was refused and none accepted: the form is the likely cause, said as such (evidence rules).
+    assert.ok(report.warnings.some((warning) => warning.includes('refused every address sent in the bare form')));
   });
 
   test('local domains are inferred from the greeting when none are configured', async () => {
@@ -583,8 +584,10 @@ describe('runRelaySuite against the practice server personas', () => {
     for (const id of ['kb1', 'kb2', 'kb3', 'kb4', 'kb5']) {
       assert.equal(resultFor(report, id).outcome, 'failed', id);
     }
-    // "250 2.1.5 Ok" to R%RD and "R@RD" shows no domain: at RCPT that cannot be told from Exchange's NDR-pending.
-    assert.equal(resultFor(report, 'kb6').outcome, 'needs-confirmation');
+    // Evidence rules: "250 2.1.5 Ok" to R%RD and "R@RD" echoes no local domain, so nothing proves local
+    // handling: the acceptance counts as relayed (this persona does relay them: see its outbox).
+    assert.equal(resultFor(report, 'kb6').outcome, 'failed');
+    assert.equal(resultFor(report, 'kb7').outcome, 'failed');
     assert.equal(resultFor(report, 'control').outcome, 'passed');
     assert.equal(report.verdict, 'open');
     assert.ok(report.warnings.includes(trustedNetworkWarning));

@@ -4,6 +4,11 @@ import { detectTarpit } from '../../src/core/relayTarpit';
 import type { ClassifiedReplyRecord, RelayTestOutcome, RelayTestResult } from '../../src/core/relayTypes';
 import { decideRelayVerdict, noControlWarning, relayWarnings, trustedNetworkWarning } from '../../src/core/relayVerdict';
 
+/** A needs-confirmation result proven by the server's echo of its local domain (the KB Exchange case). */
+function proven(id: string): RelayTestResult {
+  return { ...result(id, 'needs-confirmation'), proof: 'echo' };
+}
+
 function result(id: string, outcome: RelayTestOutcome, replies: ClassifiedReplyRecord[] = []): RelayTestResult {
   return {
     id,
@@ -23,10 +28,37 @@ describe('decideRelayVerdict', () => {
     assert.equal(decideRelayVerdict([result('control', 'inconclusive'), result('kb1', 'failed'), result('kb2', 'error')]), 'open');
   });
 
-  test('passed and NDR-pending tests with a passed control are closed (the KB Exchange case)', () => {
+  test('passed and NDR-pending tests proven by the echo, with a passed control, are closed (the KB Exchange case)', () => {
+    assert.equal(decideRelayVerdict([result('control', 'passed'), result('kb1', 'passed'), proven('kb6')]), 'closed');
+  });
+
+  test('a needs-confirmation result that nothing proves keeps the verdict from closed', () => {
+    // Evidence rules: an ambiguous acceptance (R%RD@S with a bare 250) is never enough for "closed".
     assert.equal(
-      decideRelayVerdict([result('control', 'passed'), result('kb1', 'passed'), result('kb6', 'needs-confirmation')]),
-      'closed',
+      decideRelayVerdict([result('control', 'passed'), result('kb1', 'passed'), { ...result('x-percent-server-name', 'needs-confirmation'), proof: 'none' }]),
+      'inconclusive',
+    );
+    assert.equal(decideRelayVerdict([result('control', 'passed'), result('kb6', 'needs-confirmation')]), 'inconclusive');
+  });
+
+  test('results without a proof field are judged by their replies: an echoed local domain proves local handling', () => {
+    const echoed: ClassifiedReplyRecord = {
+      command: 'RCPT TO:<victim%example.net>',
+      code: 250,
+      enhanced: '2.1.5',
+      text: 'victim%example.net@example.com',
+      class: 'ndr-pending',
+      temporary: false,
+      reason: 'appended',
+      signals: ['local-domain-appended'],
+    };
+    assert.equal(decideRelayVerdict([result('control', 'passed'), result('kb6', 'needs-confirmation', [echoed])]), 'closed');
+  });
+
+  test('a server that names itself inside the remote test domain is never closed', () => {
+    assert.equal(
+      decideRelayVerdict([result('control', 'passed'), result('kb1', 'passed')], { remoteDomainClaimed: 'mx.example.net', remoteDomain: 'example.net' }),
+      'inconclusive',
     );
   });
 
@@ -57,7 +89,7 @@ describe('relayWarnings', () => {
   });
 
   test('NDR-pending tests are named, with how to confirm them', () => {
-    const warnings = relayWarnings([result('control', 'passed'), result('kb6', 'needs-confirmation'), result('kb7', 'needs-confirmation')]);
+    const warnings = relayWarnings([result('control', 'passed'), proven('kb6'), proven('kb7')]);
     const pending = warnings.find((warning) => warning.includes('NDR-pending'));
     assert.ok(pending);
     assert.match(pending, /^Tests kb6 and kb7 were accepted for local delivery/);
@@ -65,7 +97,7 @@ describe('relayWarnings', () => {
   });
 
   test('the NDR-pending warning shows in the terminal and the verdict document too, so it names no command-line flag', () => {
-    const [pending] = relayWarnings([result('control', 'passed'), result('kb6', 'needs-confirmation')]);
+    const [pending] = relayWarnings([result('control', 'passed'), proven('kb6')]);
     assert.match(pending!, /re-run with confirmation by delivery \(sends DATA\) against a server you own\.$/);
     assert.doesNotMatch(pending!, /--/);
   });
