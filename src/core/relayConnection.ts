@@ -77,7 +77,11 @@ export class RelayConnection {
       const ehloStarted = performance.now();
       let ehloReply = await this.greet(session);
       const ehloLatencyMs = performance.now() - ehloStarted;
-      if (this.sessionOptions.tls === 'starttls') {
+      if (this.sessionOptions.tls === 'starttls' && session.capabilities && !session.capabilities.starttls) {
+        // STARTTLS is offered on 25/587, not demanded: a server that does not advertise it is tested in clear
+        // text, as telnet would, and the transcript says so. One that advertises it and refuses still fails.
+        this.note('The server did not advertise STARTTLS: this connection continues in clear text.');
+      } else if (this.sessionOptions.tls === 'starttls') {
         const started = await session.starttls();
         if (started.code !== 220) {
           throw new SessionRefusedError('STARTTLS', started);

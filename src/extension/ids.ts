@@ -9,6 +9,8 @@ export const extensionId = 'smtp-relay-lab.smtp-relay-lab';
 export const commandIds = {
   openSessionTerminal: 'smtpRelayLab.openSessionTerminal',
   chooseTarget: 'smtpRelayLab.chooseTarget',
+  /** Writes a target to the user's `smtpRelayLab.targets` (argument: a target in the setting's shape). */
+  addTarget: 'smtpRelayLab.addTarget',
   startPracticeServer: 'smtpRelayLab.startPracticeServer',
   stopPracticeServer: 'smtpRelayLab.stopPracticeServer',
   /** Argument: a relay test id such as "kb1". */
@@ -116,6 +118,14 @@ export const contextKeys = {
   sessionConnected: 'smtpRelayLab.sessionConnected',
   hasVerdict: 'smtpRelayLab.hasVerdict',
 } as const;
+
+/**
+ * Set to true when a relay test's result arrives (from any face), one key per catalogue test: the
+ * walkthrough's relay-test steps complete on `onContext:` of their own test's key.
+ */
+export function testResultContextKey(testId: string): string {
+  return `smtpRelayLab.testResult.${testId}`;
+}
 
 export const walkthroughId = 'smtpRelayLab.relayWalkthrough';
 

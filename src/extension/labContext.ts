@@ -31,7 +31,7 @@ export class LabContext implements vscode.Disposable {
     this.settings = this.store.add(new LabSettings());
     this.passwords = new AuthPasswords(extension.secrets);
     this.targets = this.store.add(new TargetCatalog(this.settings, extension.globalState, extension.workspaceState));
-    this.connectionStatus = this.store.add(new ConnectionStatusItem());
+    this.connectionStatus = this.store.add(new ConnectionStatusItem(this.targets));
     this.relayVerdicts = this.store.add(new RelayVerdicts());
     this.transcripts = this.store.add(
       new TranscriptStore(extension.globalStorageUri, this.settings, `smtp-relay-lab ${String(extension.extension.packageJSON.version)}`),

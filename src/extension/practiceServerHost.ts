@@ -6,7 +6,7 @@ import { DisposableStore, toDisposable } from './disposableStore';
 import { commandIds, contextKeys } from './ids';
 import type { LabContext } from './labContext';
 import { pickPracticePersona } from './practicePersonaPick';
-import { newTarget, type PracticePersona, type Target } from './target';
+import { newTarget, targetDefaults, type PracticePersona, type Target } from './target';
 
 /**
  * Owns the one practice server of this window: started on demand (a practice target, or the command),
@@ -72,13 +72,18 @@ export class PracticeServerHost implements vscode.Disposable {
   }
 }
 
-/** What a practice target carries: the server's own local domains and users make the KB tests meaningful. */
-export function practiceTargetFields(server: PracticeServer): Pick<Target, 'host' | 'port' | 'localDomains' | 'localUser'> {
+/**
+ * What a practice target carries: the server's own local domains and users make the KB tests meaningful.
+ * The local user is the one the CLI's `relay --lab` and the walkthrough pages use (postmaster) whenever the
+ * server has that mailbox, so that the editor sends what the pages show.
+ */
+export function practiceTargetFields(server: Pick<PracticeServer, 'host' | 'port' | 'localDomains' | 'localUsers'>): Pick<Target, 'host' | 'port' | 'localDomains' | 'localUser'> {
+  const preferred = server.localUsers.find((user) => user.toLowerCase() === targetDefaults.localUser.toLowerCase());
   return {
     host: server.host,
     port: server.port,
     localDomains: [...server.localDomains],
-    localUser: server.localUsers[0] ?? 'postmaster',
+    localUser: preferred ?? server.localUsers[0] ?? targetDefaults.localUser,
   };
 }
 
@@ -125,7 +130,16 @@ export function registerPracticeServer(lab: LabContext): vscode.Disposable {
   );
   store.add(
     vscode.commands.registerCommand(commandIds.stopPracticeServer, async () => {
+      const server = host.server;
+      if (!server) {
+        void vscode.window.showInformationMessage('The practice server is not running.');
+        return false;
+      }
       await host.stop();
+      void vscode.window.showInformationMessage(
+        `Practice server (${server.persona}) on ${describeTarget(server)} stopped (clients still connected were told 421).`,
+      );
+      return true;
     }),
   );
   store.add(toDisposable(() => void vscode.commands.executeCommand('setContext', contextKeys.practiceServerRunning, false)));

@@ -1,60 +1,116 @@
 import * as vscode from 'vscode';
+import { describeTarget } from '../core/sessionOptions';
+import { DisposableStore } from './disposableStore';
 import { commandIds } from './ids';
+import type { Target } from './target';
 
 export type ConnectionState =
   | { kind: 'connecting'; target: string }
   | { kind: 'connected'; target: string; tls: boolean }
   | { kind: 'closed'; target: string; reason?: string };
 
+/** What the status bar needs of the target catalogue. */
+export interface ActiveTargetSource {
+  readonly current: Target | undefined;
+  readonly onDidChangeCurrent: vscode.Event<Target | undefined>;
+}
+
+const tlsWords: Record<Target['tls'], string> = { starttls: 'STARTTLS', implicit: 'implicit TLS', none: 'no TLS' };
+
 /**
- * The status bar item that shows the session terminal's connection: connecting, connected (with or without
- * TLS), closed. The terminal drives it; hidden while no session exists.
+ * The status bar item that always names the active target (the server the terminal, Run Relay Suite and the
+ * Test Explorer will use); clicking it picks another. When the session terminal is talking to that target,
+ * its icon shows the connection: connecting, connected (with or without TLS), closed. A terminal on another
+ * server never takes the item over: the item names the target, the tooltip names the terminal.
  */
 export class ConnectionStatusItem implements vscode.Disposable {
+  private readonly store = new DisposableStore();
   private readonly item: vscode.StatusBarItem;
+  private terminal: ConnectionState | undefined;
 
-  constructor() {
-    this.item = vscode.window.createStatusBarItem('smtpRelayLab.connection', vscode.StatusBarAlignment.Left, 50);
-    this.item.name = 'SMTP Connection';
-    this.item.command = commandIds.openSessionTerminal;
+  constructor(private readonly targets: ActiveTargetSource) {
+    this.item = this.store.add(vscode.window.createStatusBarItem('smtpRelayLab.connection', vscode.StatusBarAlignment.Left, 50));
+    this.item.name = 'SMTP Target';
+    this.item.command = commandIds.chooseTarget;
+    targets.onDidChangeCurrent(() => this.render(), this, this.store.listenerArray);
+    this.render();
   }
 
+  /** What the item shows now, for the in-VS-Code suite. */
+  get text(): string {
+    return this.item.text;
+  }
+
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
+  }
+
+  /** The session terminal's connection changed. */
   show(state: ConnectionState): void {
-    const presentation = presentationOf(state);
-    this.item.text = presentation.text;
-    this.item.tooltip = presentation.tooltip;
-    this.item.backgroundColor = presentation.warning
-      ? new vscode.ThemeColor('statusBarItem.warningBackground')
-      : undefined;
-    this.item.show();
+    this.terminal = state;
+    this.render();
   }
 
+  /** No session terminal any more. */
   hide(): void {
-    this.item.hide();
+    this.terminal = undefined;
+    this.render();
   }
 
   dispose(): void {
-    this.item.dispose();
+    this.store.dispose();
+  }
+
+  private render(): void {
+    const presentation = presentationOf(this.targets.current, this.terminal);
+    this.item.text = presentation.text;
+    this.item.tooltip = presentation.tooltip;
+    this.item.backgroundColor = presentation.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
   }
 }
 
-function presentationOf(state: ConnectionState): { text: string; tooltip: string; warning: boolean } {
+/** Exported for the unit tests: what the item says for a target and a terminal state. */
+export function presentationOf(
+  target: Pick<Target, 'label' | 'host' | 'port' | 'tls' | 'practicePersona'> | undefined,
+  terminal: ConnectionState | undefined,
+): { text: string; tooltip: string; warning: boolean } {
+  if (!target) {
+    const terminalLine = terminal ? `\nSession terminal: ${terminalSentence(terminal)}` : '';
+    return { text: '$(server) SMTP: choose target', tooltip: `No SMTP target chosen yet. Click to choose one.${terminalLine}`, warning: false };
+  }
+  const where = target.practicePersona ? `practice server on ${describeTarget(target)}` : describeTarget(target);
+  const head = `Active SMTP target: ${target.label} (${where}, ${tlsWords[target.tls]}). Click to choose another.`;
+  const onTarget = terminal !== undefined && terminal.target === target.label;
+  const terminalLine = terminal ? `\nSession terminal: ${terminalSentence(terminal)}` : '';
+  const icon = onTarget ? iconOf(terminal) : '$(server)';
+  return {
+    text: `${icon} SMTP ${target.label}`,
+    tooltip: head + terminalLine,
+    warning: onTarget && terminal.kind === 'closed' && terminal.reason !== undefined,
+  };
+}
+
+function iconOf(state: ConnectionState): string {
   switch (state.kind) {
     case 'connecting':
-      return { text: `$(sync~spin) SMTP ${state.target}`, tooltip: `Connecting to ${state.target}…`, warning: false };
+      return '$(sync~spin)';
+    case 'connected':
+      return state.tls ? '$(lock)' : '$(plug)';
+    case 'closed':
+      return '$(debug-disconnect)';
+  }
+}
+
+function terminalSentence(state: ConnectionState): string {
+  switch (state.kind) {
+    case 'connecting':
+      return `connecting to ${state.target}…`;
     case 'connected':
       return state.tls
-        ? { text: `$(lock) SMTP ${state.target}`, tooltip: `Connected to ${state.target}, inside TLS`, warning: false }
-        : {
-            text: `$(plug) SMTP ${state.target}`,
-            tooltip: `Connected to ${state.target} without TLS: what you type crosses the network in clear text`,
-            warning: false,
-          };
+        ? `connected to ${state.target}, inside TLS`
+        : `connected to ${state.target} without TLS: what you type crosses the network in clear text`;
     case 'closed':
-      return {
-        text: `$(debug-disconnect) SMTP ${state.target}`,
-        tooltip: state.reason ? `Closed: ${state.reason}` : `Connection to ${state.target} closed`,
-        warning: state.reason !== undefined,
-      };
+      return state.reason ? `closed (${state.reason})` : `connection to ${state.target} closed`;
   }
 }

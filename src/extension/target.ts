@@ -156,3 +156,94 @@ export function sessionOptionsFor(target: Target, timeouts?: Partial<SessionTime
     ...(timeouts ? { timeouts } : {}),
   };
 }
+
+/** One way to connect to what the user typed in the target picker. */
+export interface TypedTargetChoice {
+  target: Target;
+  /** The picker's row: the address, then how it will speak TLS. */
+  label: string;
+  description: string;
+  /** True for the mode the port suggests: the row Enter picks. */
+  suggested: boolean;
+}
+
+const typedTlsDescriptions: Record<TlsMode, string> = {
+  starttls: 'STARTTLS when the server offers it, clear text otherwise',
+  implicit: 'implicit TLS from the first byte',
+  none: 'no TLS, clear text as telnet',
+};
+
+/**
+ * What the target picker offers for text the user typed ("mx.example.com", "127.0.0.1:2525", "[::1]:25"):
+ * the address with the TLS mode its port suggests first (Enter connects), then the other modes, then the
+ * same with the certificate unchecked (lab servers). Empty when the text is not an address.
+ */
+export function typedTargetChoices(text: string): TypedTargetChoice[] {
+  const parsed = parseHostPort(text);
+  if ('error' in parsed) {
+    return [];
+  }
+  const suggested = suggestedTlsMode(parsed.port);
+  const modes: TlsMode[] = [suggested, ...tlsModes.filter((mode) => mode !== suggested)];
+  const where = describeTarget(parsed);
+  const checked = modes.map((mode) => ({
+    target: newTarget(parsed.host, parsed.port, mode),
+    label: `Connect to ${where}`,
+    description: typedTlsDescriptions[mode] + (mode === suggested ? ` (suggested for port ${parsed.port})` : ''),
+    suggested: mode === suggested,
+  }));
+  const unchecked = modes
+    .filter((mode) => mode !== 'none')
+    .map((mode) => ({
+      target: { ...newTarget(parsed.host, parsed.port, mode), rejectUnauthorized: false },
+      label: `Connect to ${where}`,
+      description: `${typedTlsDescriptions[mode]}, certificate not verified`,
+      suggested: false,
+    }));
+  return [...checked, ...unchecked];
+}
+
+/**
+ * A mail domain (not an address: no port, at least one dot, not an IP), for which the picker can offer
+ * "Test the mail servers of <domain>" once MX resolution is available.
+ */
+export function typedMailDomain(text: string): string | undefined {
+  const trimmed = text.trim().toLowerCase().replace(/\.$/, '');
+  if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(trimmed)) {
+    return undefined;
+  }
+  return trimmed;
+}
+
+/**
+ * A target as one entry of the `smtpRelayLab.targets` setting (what SMTP: Add Target writes): only what
+ * differs from the defaults, so the user's settings.json stays short. Never a password.
+ */
+export function targetSettingEntry(target: Target): Record<string, unknown> {
+  const entry: Record<string, unknown> = {};
+  if (target.label !== describeTarget(target)) {
+    entry.name = target.label;
+  }
+  entry.host = target.host;
+  entry.port = target.port;
+  entry.tls = target.tls;
+  if (!target.rejectUnauthorized) {
+    entry.rejectUnauthorized = false;
+  }
+  if (target.localDomains.length > 0) {
+    entry.localDomains = [...target.localDomains];
+  }
+  if (target.localUser !== targetDefaults.localUser) {
+    entry.localUser = target.localUser;
+  }
+  if (target.remoteDomain !== targetDefaults.remoteDomain) {
+    entry.remoteDomain = target.remoteDomain;
+  }
+  if (target.heloName !== targetDefaults.heloName) {
+    entry.heloName = target.heloName;
+  }
+  if (target.username !== undefined) {
+    entry.username = target.username;
+  }
+  return entry;
+}

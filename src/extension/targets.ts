@@ -11,6 +11,8 @@ import {
   readTargetList,
   suggestedTlsMode,
   targetIdentity,
+  typedMailDomain,
+  typedTargetChoices,
   type PracticePersona,
   type Target,
 } from './target';
@@ -30,6 +32,105 @@ interface TargetPickItem extends vscode.QuickPickItem {
   pick: () => Promise<Target | undefined>;
 }
 
+export interface TargetPickOptions {
+  title?: string;
+  /** Shown first, so Enter keeps it: the target a command is about to use. */
+  current?: Target;
+}
+
+/** Resolves a mail domain's MX hosts and lets the user pick one; provided by the reach feature. */
+export type MailDomainTester = (domain: string) => Promise<Target | undefined>;
+
+/**
+ * The open target picker: its rows follow what the user types. Enter on a typed address connects to it,
+ * even when the rows have not caught up with the last keystroke: the value at the time of Enter decides.
+ */
+export class TargetPickerHandle {
+  private typedItems: TargetPickItem[] = [];
+
+  constructor(
+    private readonly picker: vscode.QuickPick<TargetPickItem | vscode.QuickPickItem>,
+    private readonly fixedItems: readonly (TargetPickItem | vscode.QuickPickItem)[],
+    private readonly mailDomainTester: MailDomainTester | undefined,
+  ) {}
+
+  /** The rows now shown, labels only (what the in-VS-Code suite checks). */
+  get labels(): string[] {
+    return this.picker.items.map((item) => item.label);
+  }
+
+  get activeLabel(): string | undefined {
+    return this.picker.activeItems[0]?.label;
+  }
+
+  /** As if typed: the rows follow. */
+  type(value: string): void {
+    this.picker.value = value;
+    this.refresh();
+  }
+
+  /** Set by the picker: what Enter does. */
+  acceptHandler: (() => TargetPickItem | undefined) | undefined;
+
+  /** As if Enter was pressed; resolves with the row taken. */
+  accept(): TargetPickItem | undefined {
+    return this.acceptHandler?.();
+  }
+
+  /** As if Escape was pressed. */
+  hide(): void {
+    this.picker.hide();
+  }
+
+  refresh(): void {
+    const value = this.picker.value;
+    const choices = typedTargetChoices(value);
+    this.typedItems = choices.map((choice) => ({
+      label: choice.suggested ? `$(plug) ${choice.label}` : choice.label,
+      description: choice.description,
+      alwaysShow: true,
+      pick: async () => choice.target,
+    }));
+    const domain = typedMailDomain(value);
+    const domainItems: TargetPickItem[] =
+      domain && this.mailDomainTester
+        ? [
+            {
+              label: `$(globe) Test the mail servers of ${domain}`,
+              description: 'looks up its MX records',
+              alwaysShow: true,
+              pick: () => this.mailDomainTester!(domain),
+            },
+          ]
+        : [];
+    const typed = [...this.typedItems.slice(0, 1), ...domainItems, ...this.typedItems.slice(1)];
+    this.picker.items = typed.length > 0
+      ? [...typed, { label: '', kind: vscode.QuickPickItemKind.Separator }, ...this.fixedItems]
+      : [...this.fixedItems];
+    if (typed.length > 0) {
+      this.picker.activeItems = [typed[0]!];
+    }
+  }
+
+  /**
+   * The row Enter takes: the active one, unless it is a typed row made for an earlier value (fast typing),
+   * in which case the current value's suggested row.
+   */
+  accepted(): TargetPickItem | undefined {
+    const active = this.picker.activeItems[0] ?? this.picker.selectedItems[0];
+    const typedNow = typedTargetChoices(this.picker.value);
+    const isTypedRow = active !== undefined && this.typedItems.includes(active as TargetPickItem);
+    if ((active === undefined || isTypedRow) && typedNow.length > 0) {
+      const stale = !isTypedRow || !String(active?.label).endsWith(typedNow[0]!.label);
+      if (active === undefined || stale) {
+        const suggested = typedNow[0]!;
+        return { label: suggested.label, pick: async () => suggested.target };
+      }
+    }
+    return active && 'pick' in active ? active : undefined;
+  }
+}
+
 /**
  * Where the user can connect: recent targets, the `targets` setting, the practice server, or a new host:port.
  * Nothing here connects; it only answers "which server?".
@@ -37,7 +138,12 @@ interface TargetPickItem extends vscode.QuickPickItem {
 export class TargetCatalog implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly currentChangeEmitter = this.store.add(new vscode.EventEmitter<Target | undefined>());
+  private readonly pickerEmitter = this.store.add(new vscode.EventEmitter<TargetPickerHandle>());
   private practiceServerLauncher: PracticeServerLauncher | undefined;
+  private mailDomainTester: MailDomainTester | undefined;
+
+  /** Fires when the target picker opens, with a handle to it: the in-VS-Code suite types through it. */
+  readonly onDidShowPicker = this.pickerEmitter.event;
 
   /** Fires when the user chose another target with "Choose Target". */
   readonly onDidChangeCurrent = this.currentChangeEmitter.event;
@@ -105,10 +211,89 @@ export class TargetCatalog implements vscode.Disposable {
     await this.globalState.update(storageKeys.recentTargets, [target, ...others].slice(0, recentTargetLimit));
   }
 
-  /** The quick pick: recent, settings, practice server, new host:port. Resolves undefined when dismissed. */
-  async pickTarget(): Promise<Target | undefined> {
+  /**
+   * The quick pick: what the user types ("host", "host:port", "[v6]:port") first, as "Connect to host:port"
+   * with the TLS mode the port suggests, so Enter connects; then the current target (when `options.current`),
+   * recent, settings, practice server, "New host:port…". Resolves undefined when dismissed.
+   */
+  async pickTarget(options: TargetPickOptions = {}): Promise<Target | undefined> {
+    const fixedItems = this.fixedItems(options);
+    const picker = vscode.window.createQuickPick<TargetPickItem | vscode.QuickPickItem>();
+    picker.title = options.title ?? 'SMTP Target';
+    picker.placeholder = vscode.workspace.isTrusted
+      ? 'Type host, host:port or [v6]:port and press Enter, or choose a server'
+      : 'Type host:port or choose a server (targets from this untrusted workspace are ignored; user settings only)';
+    picker.matchOnDescription = true;
+    const handle = new TargetPickerHandle(picker, fixedItems, this.mailDomainTester);
+    handle.refresh();
+    const chosen = new Promise<Target | undefined>((resolve) => {
+      let settled = false;
+      const settle = (value: Promise<Target | undefined> | undefined) => {
+        if (settled) {
+          return;
+        }
+        settled = true;
+        picker.hide();
+        resolve(value ? value.catch((error: unknown) => {
+          void vscode.window.showErrorMessage(`SMTP target: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        }) : undefined);
+      };
+      picker.onDidChangeValue(() => handle.refresh());
+      handle.acceptHandler = () => {
+        const item = handle.accepted();
+        if (item) {
+          settle(item.pick());
+        }
+        return item;
+      };
+      picker.onDidAccept(() => handle.acceptHandler?.());
+      picker.onDidHide(() => settle(undefined));
+    });
+    this.pickerEmitter.fire(handle);
+    picker.show();
+    try {
+      return await chosen;
+    } finally {
+      picker.dispose();
+    }
+  }
+
+  /**
+   * For a command that is about to connect: the target it will use, shown first ("Enter keeps it"), with the
+   * others below. Without a current target it is the plain picker. A practice target is (re)started here.
+   */
+  async confirmTarget(purpose: string): Promise<Target | undefined> {
+    const current = this.current;
+    const target = await this.pickTarget({ title: `${purpose}: which server?`, current });
+    if (target && (!current || targetIdentity(target) !== targetIdentity(current) || target.label !== current.label)) {
+      await this.setCurrent(target);
+    }
+    return target;
+  }
+
+  /**
+   * Lets the reach feature offer "Test the mail servers of <domain>" when the user types a domain. The tester
+   * resolves with the target to use (or undefined when the user gave up).
+   */
+  useMailDomainTests(tester: MailDomainTester): vscode.Disposable {
+    this.mailDomainTester = tester;
+    return toDisposable(() => {
+      if (this.mailDomainTester === tester) {
+        this.mailDomainTester = undefined;
+      }
+    });
+  }
+
+  private fixedItems(options: TargetPickOptions): (TargetPickItem | vscode.QuickPickItem)[] {
     const items: (TargetPickItem | vscode.QuickPickItem)[] = [];
-    const recent = this.recent;
+    const current = options.current;
+    const currentIdentity = current ? targetIdentity(current) : undefined;
+    if (current) {
+      items.push({ label: 'Current target', kind: vscode.QuickPickItemKind.Separator });
+      items.push({ ...this.itemFor(current), label: `$(check) ${current.label}` });
+    }
+    const recent = this.recent.filter((target) => targetIdentity(target) !== currentIdentity);
     if (recent.length > 0) {
       items.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator });
       items.push(...recent.map((target) => this.itemFor(target)));
@@ -126,16 +311,11 @@ export class TargetCatalog implements vscode.Disposable {
     };
     const fresh: TargetPickItem = {
       label: '$(add) New host:port…',
-      detail: 'Type a server address, then choose how it speaks TLS',
+      detail: 'Or type the address straight into this box',
       pick: () => this.askNewTarget(),
     };
     items.push(practice, fresh);
-
-    const placeHolder = vscode.workspace.isTrusted
-      ? 'Choose the SMTP server to talk to'
-      : 'Choose the SMTP server to talk to (targets from this untrusted workspace are ignored; user settings only)';
-    const chosen = await vscode.window.showQuickPick(items, { title: 'SMTP Target', placeHolder, matchOnDescription: true });
-    return chosen && 'pick' in chosen ? chosen.pick() : undefined;
+    return items;
   }
 
   dispose(): void {

@@ -305,6 +305,16 @@ describe('relay runner faults', () => {
     everyTestIsAnError(report, /^Not run: TLS handshake with 127\.0\.0\.1:\d+ failed: /);
   });
 
+  test('STARTTLS offered but not advertised: the run goes on in clear text and the transcript says so', async () => {
+    const { report, server } = await runFault({ ehloReply: '250-mx.example.com\r\n250 ENHANCEDSTATUSCODES\r\n' }, { tls: 'starttls' });
+    assert.deepEqual(outcomesOf(report), closedKbOutcomes);
+    assert.ok(!server.peers[0].received.includes('STARTTLS'), 'STARTTLS is not sent to a server that did not offer it');
+    assert.ok(
+      report.transcript.some((event) => event.kind === 'info' && /did not advertise STARTTLS: this connection continues in clear text/.test(event.text)),
+      'the transcript says the session is in clear text',
+    );
+  });
+
   test('STARTTLS refused: every test is an error that quotes the refusal, nothing is sent in plain text', async () => {
     const { report, server } = await runFault({}, { tls: 'starttls' });
     everyTestIsAnError(report, /^Not run: the server refused the session at STARTTLS: 454 4\.7\.0 TLS not available\.$/);

@@ -10,6 +10,7 @@ import {
   restrictedSettingKeys,
   settingKeys,
   terminalProfileId,
+  testResultContextKey,
   walkthroughId,
 } from '../../src/extension/ids';
 import type { PersonaName } from '../../src/lab/persona';
@@ -92,6 +93,19 @@ describe('package.json commands', () => {
   });
 });
 
+describe('package.json settings', () => {
+  test('targets and confirmByDelivery are window-scoped: the Settings UI shows them in the User tab, also in a remote window', () => {
+    for (const key of [settingKeys.targets, settingKeys.confirmByDelivery]) {
+      assert.equal(properties[key]?.scope, 'window', key);
+    }
+  });
+
+  test('the targets description names SMTP: Add Target, which writes the list the Settings UI cannot edit', () => {
+    const description = (properties[settingKeys.targets] as { markdownDescription?: string }).markdownDescription ?? '';
+    assert.match(description, /SMTP: Add Target/);
+  });
+});
+
 describe('package.json walkthrough', () => {
   test('the walkthrough id matches ids.ts', () => {
     assert.ok(walkthrough, `no walkthrough with id ${walkthroughId}`);
@@ -117,7 +131,26 @@ describe('package.json walkthrough', () => {
       .flatMap((step) => commandLinks(step.description))
       .filter((link) => link.id === commandIds.runRelayTest)
       .map((link) => link.args);
-    assert.deepEqual(relayButtons, [['kb1'], ['kb2'], ['kb3'], ['kb4'], ['kb5'], ['kb6'], ['kb7']]);
+    assert.deepEqual(relayButtons, [['control'], ['kb1'], ['kb2'], ['kb3'], ['kb4'], ['kb5'], ['kb6'], ['kb7']]);
+  });
+
+  test('the control step comes before test 1, and the verdict step after test 7', () => {
+    const ids = steps.map((step) => step.id);
+    assert.ok(ids.indexOf('control') >= 0 && ids.indexOf('control') < ids.indexOf('kb1'), ids.join(', '));
+    assert.ok(ids.indexOf('verdict') > ids.indexOf('kb7'), ids.join(', '));
+  });
+
+  test('each relay-test step completes on its own test\'s result, not on any run of Run Relay Test', () => {
+    for (const step of steps.filter((candidate) => candidate.id === 'control' || /^kb\d$/.test(candidate.id))) {
+      assert.deepEqual(step.completionEvents, [`onContext:${testResultContextKey(step.id)}`], step.id);
+    }
+  });
+
+  test('the pages show the sender the session really sends: the local user postmaster, as the practice target uses', () => {
+    for (const step of steps.filter((candidate) => candidate.media.markdown)) {
+      const page = readFileSync(path.join(root, step.media.markdown ?? ''), 'utf8');
+      assert.doesNotMatch(page, /<admin[@>]/, step.id);
+    }
   });
 
   test('each KB step page says what the test sends', () => {

@@ -26,9 +26,19 @@ describe('the .vsix holds only what runs', () => {
   });
 
   test('no source, test, fixture, source map, cache or dependency is in it', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|language-configuration(-transcript)?\.json|syntaxes\/[\w-]+\.tmLanguage\.json|snippets\/smtp\.json|media\/.+\.(png|svg|md))$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|language-configuration(-transcript)?\.json|syntaxes\/[\w-]+\.tmLanguage\.json|snippets\/smtp\.json|media\/.+\.(png|svg|md)|docs\/screenshots\/[\w-]+\.png)$/;
     const unexpected = files.filter((file) => !allowed.test(file));
     assert.deepEqual(unexpected, []);
+  });
+});
+
+describe("the README's pictures on the installed extension's page", () => {
+  test('every image the README shows by a relative path is in the .vsix (the package script does not rewrite links)', () => {
+    const files = packagedFiles();
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]!).filter((link) => !/^[a-z]+:/i.test(link));
+    assert.ok(images.length > 0, 'the README shows pictures');
+    assert.deepEqual(images.filter((image) => !files.includes(image)), []);
   });
 });
 

@@ -36,6 +36,8 @@ interface MtaScript {
   greeting?: string;
   /** Advertise STARTTLS and upgrade on it (with the fixture certificate). */
   starttls?: boolean;
+  /** Advertise STARTTLS but refuse it with 454 (without `starttls`). */
+  advertiseStarttls?: boolean;
   mail?(address: string): string;
   /** A reply line, or 'drop' to close the connection without answering. */
   rcpt(address: string, state: RcptState): string | 'drop' | 'hang';
@@ -52,7 +54,10 @@ function scriptedMta(script: MtaScript): ConnectionScript {
     const connection = ++connections;
     await peer.send(script.greeting ?? '220 mx.example.com ESMTP ready\r\n');
     await peer.converse([
-      [/^EHLO /i, `250-mx.example.com Hello client.example.org\r\n${script.starttls ? '250-STARTTLS\r\n' : ''}250 ENHANCEDSTATUSCODES\r\n`],
+      [
+        /^EHLO /i,
+        `250-mx.example.com Hello client.example.org\r\n${script.starttls || script.advertiseStarttls ? '250-STARTTLS\r\n' : ''}250 ENHANCEDSTATUSCODES\r\n`,
+      ],
       [
         /^STARTTLS$/i,
         async (_line, p) => {
@@ -445,7 +450,8 @@ describe('runRelaySuite: dropped connections, 421, refusals and cancellation', (
   });
 
   test('a refused STARTTLS stops the run before any test: nothing is sent in the clear', async () => {
-    const server = await serve(scriptedMta({ rcpt: exchangeLikeRcpt }));
+    // It advertises STARTTLS, then refuses it: a server that does not advertise it is tested in clear text instead.
+    const server = await serve(scriptedMta({ rcpt: exchangeLikeRcpt, advertiseStarttls: true }));
     const report = await runAgainst(server, {
       session: { host: server.host, port: server.port, tls: 'starttls', rejectUnauthorized: false },
       testIds: ['control', 'kb1'],

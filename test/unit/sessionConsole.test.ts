@@ -199,6 +199,19 @@ describe('session console: telnet-like conversation', () => {
     assert.deepEqual(host.connections, [{ kind: 'connecting' }, { kind: 'connected', tls: false }]);
   });
 
+  test('a target offering STARTTLS, on a server that does not advertise it: the session goes on in clear text and says so', async () => {
+    const { host, server, type } = await startConsole(undefined, { target: { tls: 'starttls' } });
+    await type('EHLO client.example.com\r', 'MAIL FROM:<a@corp.example>\r');
+    assert.match(host.screen, /did not advertise STARTTLS: this session continues in clear text/);
+    assert.deepEqual(server.peers[0].received, ['EHLO client.example.com', 'MAIL FROM:<a@corp.example>'], 'nothing failed, nothing extra was sent');
+  });
+
+  test('a target without TLS says nothing about STARTTLS after EHLO', async () => {
+    const { host, type } = await startConsole();
+    await type('EHLO client.example.com\r');
+    assert.doesNotMatch(host.screen, /did not advertise STARTTLS/);
+  });
+
   test('a typed command appears once (as typed), then its reply with the classification tag and reason', async () => {
     const { host, type } = await startConsole();
     await type('EHLO client.example.com\r', 'MAIL FROM:<a@corp.example>\r', 'RCPT TO:<b@example.net>\r');

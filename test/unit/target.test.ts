@@ -8,6 +8,9 @@ import {
   sessionOptionsFor,
   suggestedTlsMode,
   targetIdentity,
+  targetSettingEntry,
+  typedMailDomain,
+  typedTargetChoices,
 } from '../../src/extension/target';
 
 describe('parseHostPort', () => {
@@ -129,5 +132,68 @@ describe('sessionOptionsFor', () => {
       rejectUnauthorized: false,
       timeouts: { replyMs: 5000 },
     });
+  });
+});
+
+describe('typedTargetChoices: what the target picker offers for typed text', () => {
+  test('host:port is offered at once, the suggested TLS mode first: STARTTLS for 25 and 587, implicit for 465', () => {
+    for (const [text, mode] of [['mx.example.com', 'starttls'], ['127.0.0.1:587', 'starttls'], ['mx.example.com:465', 'implicit']] as const) {
+      const [first] = typedTargetChoices(text);
+      assert.ok(first, text);
+      assert.equal(first.suggested, true);
+      assert.equal(first.target.tls, mode, text);
+      assert.equal(first.target.rejectUnauthorized, true, 'the certificate is checked unless the user picks otherwise');
+    }
+  });
+
+  test('the row names the address, and a bracketed IPv6 address keeps its brackets', () => {
+    const [first] = typedTargetChoices('[::1]:2525');
+    assert.equal(first?.label, 'Connect to [::1]:2525');
+    assert.equal(first?.target.host, '::1');
+    assert.equal(first?.target.port, 2525);
+    assert.match(first!.description, /suggested for port 2525/);
+  });
+
+  test('STARTTLS is described as offered, not demanded: clear text when the server does not advertise it', () => {
+    const [first] = typedTargetChoices('127.0.0.1:25');
+    assert.match(first!.description, /STARTTLS when the server offers it, clear text otherwise/);
+  });
+
+  test('every TLS mode is there once, and the TLS modes also without certificate checks; only one is suggested', () => {
+    const choices = typedTargetChoices('mx.example.com:25');
+    assert.deepEqual(
+      choices.map((choice) => `${choice.target.tls}/${choice.target.rejectUnauthorized}`),
+      ['starttls/true', 'implicit/true', 'none/true', 'starttls/false', 'implicit/false'],
+    );
+    assert.equal(choices.filter((choice) => choice.suggested).length, 1);
+  });
+
+  test('text that is no address offers nothing', () => {
+    for (const text of ['', 'user@example.com', 'smtp://mx.example.com', 'mx.example.com:99999']) {
+      assert.deepEqual(typedTargetChoices(text), [], text);
+    }
+  });
+});
+
+describe('typedMailDomain', () => {
+  test('a domain is recognised; an address with a port, an IP or a single label is not', () => {
+    assert.equal(typedMailDomain('Example.COM.'), 'example.com');
+    for (const text of ['example.com:25', '127.0.0.1', 'localhost', 'user@example.com', '[::1]']) {
+      assert.equal(typedMailDomain(text), undefined, text);
+    }
+  });
+});
+
+describe('targetSettingEntry: what SMTP: Add Target writes to settings', () => {
+  test('only what differs from the defaults, in the shape readTarget reads back', () => {
+    const target = { ...newTarget('mx.example.com', 587, 'starttls'), label: 'Staging MX', localDomains: ['example.com'] };
+    const entry = targetSettingEntry(target);
+    assert.deepEqual(entry, { name: 'Staging MX', host: 'mx.example.com', port: 587, tls: 'starttls', localDomains: ['example.com'] });
+    assert.deepEqual(readTarget(entry), target);
+  });
+
+  test('an unchecked certificate and a user name are kept; no password field exists', () => {
+    const entry = targetSettingEntry({ ...newTarget('::1', 2525, 'implicit'), rejectUnauthorized: false, username: 'alice' });
+    assert.deepEqual(entry, { host: '::1', port: 2525, tls: 'implicit', rejectUnauthorized: false, username: 'alice' });
   });
 });

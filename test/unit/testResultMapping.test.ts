@@ -161,8 +161,22 @@ describe('Test Explorer results against an open-relay practice server', () => {
     assert.equal(state.state, 'failed');
     assert.ok(state.state === 'failed');
     assert.match(state.message, /^Relayed: 250/);
-    assert.equal(state.actual, 'RCPT TO:<relay-test@example.net> -> 250 2.1.5 Ok');
-    assert.match(state.expected, /^RCPT TO:<relay-test@example\.net> -> a refusal \(4xx or 5xx\): a closed server rejects at RCPT/);
+    assert.equal(state.actual, 'RCPT TO:<relay-test@example.net>\n-> 250 2.1.5 Ok');
+    assert.match(state.expected, /^RCPT TO:<relay-test@example\.net>\n-> a refusal \(4xx or 5xx\)\n {3}\(a closed server rejects at RCPT/);
+  });
+
+  test('the diff is short lines, not one long one: the diff view does not wrap, and cut the actual reply off', () => {
+    const result = resultFor(report, 'kb1');
+    const multiLine: RelayTestResult = {
+      ...result,
+      replies: [{ command: 'RCPT TO:<relay-test@example.net>', code: 250, enhanced: '2.1.5', text: 'Ok, queued for relay\nsecond line of the reply', class: 'acceptance', temporary: false, reason: 'ok', signals: ['relay'] }],
+    };
+    const state = testItemStateFor(multiLine);
+    assert.ok(state.state === 'failed');
+    assert.deepEqual(state.actual.split('\n'), ['RCPT TO:<relay-test@example.net>', '-> 250 2.1.5 Ok, queued for relay', '   second line of the reply']);
+    for (const line of [...state.actual.split('\n'), ...state.expected.split('\n')]) {
+      assert.ok(line.length <= 100, `a line of ${line.length} characters: ${line}`);
+    }
   });
 
   test('the proof of a relay is the reply classified as relaying, not merely the last one', () => {

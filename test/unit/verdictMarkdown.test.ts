@@ -45,6 +45,18 @@ const pending: RelayTestResult = {
   replies: [{ command: 'RCPT TO:<relay-test%example.net>', code: 250, enhanced: '2.1.5', text: 'Ok', class: 'ndr-pending', temporary: false, reason: 'local' }],
 };
 
+const control: RelayTestResult = {
+  id: 'control',
+  title: 'Control: remote sender to a local user',
+  group: 'control',
+  mailFrom: '<relay-test@example.net>',
+  rcptTo: '<postmaster@corp.example>',
+  outcome: 'passed',
+  reason: 'Accepted: ordinary inbound mail.',
+  durationMs: 2,
+  replies: [{ command: 'RCPT TO:<postmaster@corp.example>', code: 250, enhanced: '2.1.5', text: 'Ok', class: 'acceptance', temporary: false, reason: 'local' }],
+};
+
 function recordOf(report: Partial<RelayReport>): RelayVerdictRecord {
   const full: RelayReport = {
     target: { host: '127.0.0.1', port: 2525 },
@@ -75,7 +87,7 @@ describe('verdict document', () => {
 
   test('it names the target, where the run came from, and when it started', () => {
     const markdown = renderVerdictMarkdown(recordOf({}));
-    assert.match(markdown, /\n\*\*Target:\*\* Practice server \(open\) at `127\.0\.0\.1:2525` · 2 tests from the Test Explorer · started 2026-11-28 22:30:00 UTC · 0\.4 s\n/);
+    assert.match(markdown, /\n\*\*Target:\*\* Practice server \(open\) at `127\.0\.0\.1:2525` · 2 tests from the Test Explorer · started 2026-11-28 22:30:00 UTC · 420 ms\n/);
   });
 
   test('one table row per test, with its outcome and deciding reply', () => {
@@ -97,11 +109,27 @@ describe('verdict document', () => {
   });
 
   test('each test has a details section with what was sent and why', () => {
-    const markdown = renderVerdictMarkdown(recordOf({ verdict: 'closed', warnings: [], tests: [pending] }));
+    const markdown = renderVerdictMarkdown(recordOf({ verdict: 'closed', warnings: [], tests: [control, pending] }));
     assert.match(markdown, /^# Relay verdict: Closed: not an open relay\n/);
     assert.doesNotMatch(markdown, /## Warnings/);
     assert.match(markdown, /\n### kb6: KB test 6: percent hack \(R%RD\)\n\nOutcome: NDR-pending: confirm\n\n- Sent: `MAIL FROM:<admin>`, `RCPT TO:<relay-test%example\.net>`\n/);
     assert.match(markdown, /\n- Why: NDR-pending: accepted for local delivery\.\n/);
+  });
+
+  test('"closed" is never shown without the control: the heading says the verdict is not confirmed', () => {
+    const markdown = renderVerdictMarkdown(recordOf({ verdict: 'closed', warnings: [], tests: [pending] }));
+    assert.match(markdown, /^# Relay verdict: Not confirmed: no control test ran\n/);
+    assert.doesNotMatch(markdown, /Closed/);
+  });
+
+  test('a run over a second is in seconds; a fast one in milliseconds, not "0.0 s"', () => {
+    assert.match(renderVerdictMarkdown(recordOf({ durationMs: 37_250 })), / · 37\.3 s\n/);
+    assert.match(renderVerdictMarkdown(recordOf({ durationMs: 12 })), / · 12 ms\n/);
+  });
+
+  test("the terminal's figure says it is the tests' own time, not the pauses between them", () => {
+    const record = { ...recordOf({ durationMs: 35 }), source: 'session terminal' as const };
+    assert.match(renderVerdictMarkdown(record), / · 35 ms of test time \(pauses between the terminal's tests not counted\)\n/);
   });
 
   test('without any run, the document says how to get a verdict', () => {

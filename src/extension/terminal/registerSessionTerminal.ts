@@ -88,10 +88,29 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
   return store;
 }
 
-async function pickRelayTests(): Promise<string[] | undefined> {
-  const chosen = await vscode.window.showQuickPick(
-    relayCatalogue.map((test) => ({ label: test.id, description: test.title, detail: test.probes })),
-    { title: 'Run Relay Test in Session Terminal', placeHolder: 'Which test?', canPickMany: true },
-  );
-  return chosen?.map((item) => item.label);
+/**
+ * Several tests can be ticked; Enter with none ticked runs the highlighted one, so typing "kb1" and Enter
+ * runs kb1 (a multi-select picker would otherwise close and run nothing).
+ */
+export async function pickRelayTests(onShow?: (picker: vscode.QuickPick<vscode.QuickPickItem>) => void): Promise<string[] | undefined> {
+  const picker = vscode.window.createQuickPick();
+  picker.title = 'Run Relay Test in Session Terminal';
+  picker.placeholder = 'Type a test id (kb1) and press Enter, or tick several';
+  picker.canSelectMany = true;
+  picker.matchOnDescription = true;
+  picker.items = relayCatalogue.map((test) => ({ label: test.id, description: test.title, detail: test.probes }));
+  try {
+    return await new Promise<string[] | undefined>((resolve) => {
+      picker.onDidAccept(() => {
+        const chosen = picker.selectedItems.length > 0 ? picker.selectedItems : picker.activeItems.slice(0, 1);
+        resolve(chosen.map((item) => item.label));
+        picker.hide();
+      });
+      picker.onDidHide(() => resolve(undefined));
+      picker.show();
+      onShow?.(picker);
+    });
+  } finally {
+    picker.dispose();
+  }
 }

@@ -448,6 +448,17 @@ export class SessionConsole {
       if (kind === 'data' && reply.code === 354) {
         this.enterMessageMode();
       }
+      if (
+        ehloName !== undefined &&
+        reply.code === 250 &&
+        this.options.target.tls === 'starttls' &&
+        !session.tlsActive &&
+        session.capabilities &&
+        !session.capabilities.starttls
+      ) {
+        // STARTTLS is offered for this target, not demanded: say it will not happen, and carry on.
+        this.write(renderInfo('The server did not advertise STARTTLS: this session continues in clear text.'));
+      }
     } catch (error) {
       this.reportFailure(session, error);
     } finally {

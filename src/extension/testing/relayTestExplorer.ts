@@ -5,6 +5,7 @@ import type { RelayTestResult } from '../../core/relayTypes';
 import { DisposableStore } from '../disposableStore';
 import { testControllerId } from '../ids';
 import type { LabContext } from '../labContext';
+import type { Target } from '../target';
 import { confirmDataSending, runRelayTestsInWindow } from '../verdict/relayRun';
 import { groupNodeById, selectTestsForRun, sortTextFor, testGroupNodes, testsInGroup, type RunSelection } from './testTree';
 import {
@@ -20,17 +21,24 @@ import { OutcomeHistory } from './outcomeHistory';
 
 const runProfileLabel = 'Run relay tests';
 const deliveryProfileLabel = 'Run with delivery confirmation (sends DATA)';
+const chooseTargetProfileLabel = 'Run relay tests: Choose Target…';
+
+/** Which server a profile runs against: the current target, one from settings, or the one picked at run time. */
+type ProfileTarget = { kind: 'current' } | { kind: 'choose' } | { kind: 'configured'; target: Target };
 
 /**
  * The relay tests in the Testing view: a TestController with the groups "KB 304897 tests", "Control" and
  * "Extended variants", one item per catalogue test. Items are made when VS Code asks (resolveHandler), so
- * activation creates nothing but the controller. A run is one connection to the current target through
- * the core runner, shown live in the run's output.
+ * activation creates nothing but the controller. A run goes through the core runner (which reconnects when
+ * a server drops the connection), shown live in the run's output. Run profiles: the current target (the
+ * default, named in its label), "Choose Target…", one per target in settings, and delivery confirmation.
  */
 export class RelayTestExplorer implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly controller: vscode.TestController;
   private readonly runProfile: vscode.TestRunProfile;
+  /** One profile per target in the `targets` setting, remade when the setting changes. */
+  private targetProfiles: vscode.TestRunProfile[] = [];
 
   constructor(private readonly lab: LabContext) {
     this.controller = this.store.add(vscode.tests.createTestController(testControllerId, 'SMTP Relay Tests'));
@@ -38,31 +46,72 @@ export class RelayTestExplorer implements vscode.Disposable {
     this.runProfile = this.controller.createRunProfile(
       runProfileLabel,
       vscode.TestRunProfileKind.Run,
-      (request, token) => this.run(request, token, { delivery: false }),
+      (request, token) => this.run(request, token, { delivery: false, target: { kind: 'current' } }),
       true,
+    );
+    this.controller.createRunProfile(
+      chooseTargetProfileLabel,
+      vscode.TestRunProfileKind.Run,
+      (request, token) => this.run(request, token, { delivery: false, target: { kind: 'choose' } }),
+      false,
     );
     // A second, never default, profile: DATA is sent only when the user picks it by name.
     this.controller.createRunProfile(
       deliveryProfileLabel,
       vscode.TestRunProfileKind.Run,
-      (request, token) => this.run(request, token, { delivery: true }),
+      (request, token) => this.run(request, token, { delivery: true, target: { kind: 'current' } }),
       false,
     );
     this.labelRunProfile();
+    this.makeTargetProfiles();
     lab.settings.confirmByDelivery.onDidChange(() => this.labelRunProfile(), this, this.store.listenerArray);
+    lab.settings.targets.onDidChange(() => this.makeTargetProfiles(), this, this.store.listenerArray);
+    lab.targets.onDidChangeCurrent(() => this.labelRunProfile(), this, this.store.listenerArray);
     // Results were about the server tested then; another target makes them stale.
     lab.targets.onDidChangeCurrent(() => this.controller.invalidateTestResults(), this, this.store.listenerArray);
   }
 
   dispose(): void {
+    this.targetProfiles.forEach((profile) => profile.dispose());
     this.store.dispose();
   }
 
-  /** The default profile follows the confirmByDelivery setting: its label says when it sends DATA. */
+  /** The run profiles' labels, for the in-VS-Code suite: what the Run menu offers. */
+  get profileLabels(): string[] {
+    return [this.runProfile.label, chooseTargetProfileLabel, ...this.targetProfiles.map((profile) => profile.label)];
+  }
+
+  /**
+   * The default profile names the target it runs against, and follows the confirmByDelivery setting: its
+   * label says when it sends DATA.
+   */
   private labelRunProfile(): void {
-    this.runProfile.label = this.lab.settings.confirmByDelivery.value
-      ? `${runProfileLabel} (sends DATA: relay.confirmByDelivery is on)`
-      : runProfileLabel;
+    const current = this.lab.targets.current;
+    const base = current ? `${runProfileLabel} on ${current.label} (current target)` : `${runProfileLabel} (asks for a target)`;
+    this.runProfile.label = this.lab.settings.confirmByDelivery.value ? `${base} (sends DATA: relay.confirmByDelivery is on)` : base;
+  }
+
+  private makeTargetProfiles(): void {
+    this.targetProfiles.forEach((profile) => profile.dispose());
+    this.targetProfiles = this.lab.settings.targets.value.map((target) =>
+      this.controller.createRunProfile(
+        `${runProfileLabel} on ${target.label}`,
+        vscode.TestRunProfileKind.Run,
+        (request, token) => this.run(request, token, { delivery: false, target: { kind: 'configured', target } }),
+        false,
+      ),
+    );
+  }
+
+  private async targetFor(choice: ProfileTarget): Promise<Target | undefined> {
+    switch (choice.kind) {
+      case 'current':
+        return this.lab.targets.resolve();
+      case 'choose':
+        return this.lab.targets.confirmTarget('Run relay tests');
+      case 'configured':
+        return choice.target;
+    }
   }
 
   private resolve(item: vscode.TestItem | undefined): void {
@@ -108,8 +157,12 @@ export class RelayTestExplorer implements vscode.Disposable {
     return group ? this.controller.items.get(group.id)?.children.get(testId) : undefined;
   }
 
-  private async run(request: vscode.TestRunRequest, token: vscode.CancellationToken, mode: { delivery: boolean }): Promise<void> {
-    const target = await this.lab.targets.resolve();
+  private async run(
+    request: vscode.TestRunRequest,
+    token: vscode.CancellationToken,
+    mode: { delivery: boolean; target: ProfileTarget },
+  ): Promise<void> {
+    const target = await this.targetFor(mode.target);
     if (!target || token.isCancellationRequested) {
       return;
     }

@@ -37,7 +37,7 @@ export function testItemStateFor(result: RelayTestResult, options: { cancelled?:
         state: 'failed',
         message: result.reason,
         expected: expectedAnswer(result, proof),
-        actual: proof ? describeRecord(proof) : '(no reply recorded)',
+        actual: proof ? actualAnswer(proof) : '(no reply recorded)',
       };
     }
     case 'inconclusive':
@@ -58,11 +58,21 @@ export function relayProof(result: RelayTestResult): ClassifiedReplyRecord | und
   return [...result.replies].reverse().find((record) => record.signals?.includes('relay')) ?? result.replies.at(-1);
 }
 
-/** Written like the actual line ("RCPT TO:<...> -> ..."), so the diff view lines the two up. */
+/**
+ * The command on its first line, the answer on the next ones: the test diff view does not wrap, so one long
+ * line was cut off at the panel's edge. Written like the actual side, so the diff lines the two up.
+ */
 function expectedAnswer(result: RelayTestResult, proof: ClassifiedReplyRecord | undefined): string {
   const command = proof?.command ?? `RCPT TO:${result.rcptTo}`;
   const closedAnswer = findRelayTest(result.id)?.closedServerAnswers ?? 'refuses it';
-  return `${command} -> a refusal (4xx or 5xx): a closed server ${closedAnswer}`;
+  return `${command}\n-> a refusal (4xx or 5xx)\n   (a closed server ${closedAnswer})`;
+}
+
+/** The command, then the reply: its code on the first line, each further line of a multi-line reply below. */
+function actualAnswer(proof: ClassifiedReplyRecord): string {
+  const code = proof.enhanced ? `${proof.code} ${proof.enhanced}` : String(proof.code);
+  const [first = '', ...rest] = proof.text.split('\n');
+  return [`${proof.command}`, `-> ${code}${first ? ` ${first}` : ''}`, ...rest.map((line) => `   ${line}`)].join('\n');
 }
 
 /** Output lines end with CRLF, as TestRun.appendOutput requires. */

@@ -4,7 +4,7 @@ import { selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalog
 import { renderRelayReport, verdictSummary } from '../../core/relayReport';
 import type { RelayVerdict } from '../../core/relayTypes';
 import { DisposableStore } from '../disposableStore';
-import { commandIds } from '../ids';
+import { commandIds, testResultContextKey } from '../ids';
 import type { LabContext } from '../labContext';
 import { readTarget, type Target } from '../target';
 import { runRelayTestsInWindow } from './relayRun';
@@ -34,7 +34,13 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
 
   // An open verdict preview follows the newest run, whichever face ran it.
   lab.relayVerdicts.onDidPublish(
-    (record) => documents.update(RelayReportDocuments.verdictUri, renderVerdictMarkdown(record)),
+    (record) => {
+      documents.update(RelayReportDocuments.verdictUri, renderVerdictMarkdown(record));
+      // One context key per test whose result arrived: each walkthrough step completes on its own test.
+      for (const test of record.report.tests) {
+        void vscode.commands.executeCommand('setContext', testResultContextKey(test.id), true);
+      }
+    },
     undefined,
     store.listenerArray,
   );
@@ -81,7 +87,8 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
 
 async function targetFrom(lab: LabContext, argument: RunRelaySuiteArguments | undefined): Promise<Target | undefined> {
   if (argument?.target === undefined) {
-    return lab.targets.resolve();
+    // Never probes at once: the target it will use is shown first (Enter keeps it), with the others below.
+    return lab.targets.confirmTarget('Run Relay Suite');
   }
   const target = readTarget(argument.target);
   if (!target) {

@@ -16,6 +16,18 @@ const verdictHeadings: Record<RelayVerdict, string> = {
   inconclusive: 'Inconclusive',
 };
 
+/** The heading of a run whose relay tests were all refused but whose control never ran. */
+export const unconfirmedHeading = 'Not confirmed: no control test ran';
+
+/**
+ * "12.3 s", or milliseconds under a second (a fast run is not "0.0 s"). The terminal's tests run one at a time
+ * as the user asks: its figure is the tests' own time, not the minutes between them.
+ */
+export function durationText(durationMs: number, source: RelayVerdictRecord['source']): string {
+  const figure = durationMs < 1000 ? `${Math.max(0, Math.round(durationMs))} ms` : `${(durationMs / 1000).toFixed(1)} s`;
+  return source === 'session terminal' ? `${figure} of test time (pauses between the terminal's tests not counted)` : figure;
+}
+
 export const outcomeLabels: Record<RelayTestOutcome, string> = {
   passed: 'passed',
   failed: '**FAILED: relayed**',
@@ -27,14 +39,26 @@ export const outcomeLabels: Record<RelayTestOutcome, string> = {
 export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
   const { report, target } = record;
   const lines: string[] = [];
-  lines.push(`# Relay verdict: ${verdictHeadings[report.verdict]}`, '');
-  lines.push(escapeMarkdown(verdictSummary(report)), '');
+  const unconfirmed = report.verdict === 'closed' && !report.tests.some((test) => test.group === 'control');
+  if (unconfirmed) {
+    // "Closed" needs the control: a server that refuses everything refuses the relay tests too.
+    lines.push(`# Relay verdict: ${unconfirmedHeading}`, '');
+    lines.push(
+      'Every relay test was refused, but the control (a local recipient the server must accept) has not run, so a ' +
+        'server that refuses everything would read the same. Run the control (`/test control` in the terminal, or ' +
+        'the walkthrough\'s control step) to turn this into a verdict.',
+      '',
+    );
+  } else {
+    lines.push(`# Relay verdict: ${verdictHeadings[report.verdict]}`, '');
+    lines.push(escapeMarkdown(verdictSummary(report)), '');
+  }
   const when = new Date(report.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   const address = inlineCode(describeTarget(report.target));
   const where = target.label === describeTarget(report.target) ? address : `${escapeMarkdown(target.label)} at ${address}`;
   const count = `${report.tests.length} test${report.tests.length === 1 ? '' : 's'}`;
   lines.push(
-    `**Target:** ${where} · ${count} from the ${record.source} · started ${when} · ${(report.durationMs / 1000).toFixed(1)} s`,
+    `**Target:** ${where} · ${count} from the ${record.source} · started ${when} · ${durationText(report.durationMs, record.source)}`,
     '',
   );
 

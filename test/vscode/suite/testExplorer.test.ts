@@ -83,8 +83,8 @@ describe('Test Explorer and relay commands', () => {
     const kb1 = record.testItems?.kb1;
     assert.equal(kb1?.state, 'failed');
     assert.ok(kb1?.state === 'failed');
-    assert.equal(kb1.actual, 'RCPT TO:<relay-test@example.net> -> 250 2.1.5 Ok');
-    assert.match(kb1.expected, /^RCPT TO:<relay-test@example\.net> -> a refusal/);
+    assert.equal(kb1.actual, 'RCPT TO:<relay-test@example.net>\n-> 250 2.1.5 Ok', 'command and reply on lines of their own, so the diff view does not cut the reply off');
+    assert.match(kb1.expected, /^RCPT TO:<relay-test@example\.net>\n-> a refusal/);
     assert.match(kb1.message, /^Relayed: /);
   });
 
