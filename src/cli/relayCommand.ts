@@ -28,7 +28,7 @@ export const relayDefaults = {
   localUser: relayParameterDefaults.localUser,
   remoteDomain: relayParameterDefaults.remoteDomain,
   remoteUser: relayParameterDefaults.remoteUser,
-  helo: 'relay-lab.example.com',
+  helo: relayParameterDefaults.heloName,
   tests: 'all',
 };
 

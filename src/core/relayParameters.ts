@@ -11,6 +11,8 @@ export const relayParameterDefaults = {
   localUser: 'postmaster',
   remoteDomain: 'example.net',
   remoteUser: 'relay-test',
+  /** The EHLO name of every face (CLI, terminal, Test Explorer, .smtp files): a reserved name. */
+  heloName: 'smtp-relay-lab.example.com',
 } as const;
 
 /** What the connection taught us about the server before the first test. */

@@ -25,6 +25,8 @@ export class LabContext implements vscode.Disposable {
   readonly relayVerdicts: RelayVerdicts;
   /** Every session's transcript: `lab.transcripts.track(label, target, session)` (see transcriptStore.ts). */
   readonly transcripts: TranscriptStore;
+  /** Set by the Test Explorer face: the run profiles it offers (for the in-VS-Code suite). */
+  testExplorer: { readonly profileLabels: string[] } | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.store.add(log);

@@ -41,6 +41,11 @@ export class ConnectionStatusItem implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** The command a click runs. */
+  get command(): string | undefined {
+    return typeof this.item.command === 'string' ? this.item.command : this.item.command?.command;
+  }
+
   get tooltip(): string {
     return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
   }

@@ -39,7 +39,7 @@ export type PracticePersona = PersonaName;
 export const targetDefaults = {
   localUser: relayParameterDefaults.localUser,
   remoteDomain: relayParameterDefaults.remoteDomain,
-  heloName: 'smtp-relay-lab.example.com',
+  heloName: relayParameterDefaults.heloName,
 } as const;
 
 /** The TLS mode a port usually speaks: 465 is implicit TLS (RFC 8314), 25/587 offer STARTTLS. */

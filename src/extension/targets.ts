@@ -83,11 +83,14 @@ export class TargetPickerHandle {
   }
 
   refresh(): void {
-    const value = this.picker.value;
+    const value = this.picker.value.trim();
     const choices = typedTargetChoices(value);
+    // Every typed row is labelled with the text as typed: VS Code ranks an exact label match first and keeps
+    // the rows' order among equals, so the suggested mode is the top row Enter takes, above a recent
+    // "127.0.0.1:2525" when "127.0.0.1:25" was typed.
     this.typedItems = choices.map((choice) => ({
-      label: choice.suggested ? `$(plug) ${choice.label}` : choice.label,
-      description: choice.description,
+      label: value,
+      description: `${choice.suggested ? '$(plug) ' : ''}${choice.label} · ${choice.description}`,
       alwaysShow: true,
       pick: async () => choice.target,
     }));
@@ -112,20 +115,25 @@ export class TargetPickerHandle {
     }
   }
 
+  /** The rows now shown as "label — description", for the in-VS-Code suite. */
+  get rows(): string[] {
+    return this.picker.items
+      .filter((item) => item.kind !== vscode.QuickPickItemKind.Separator)
+      .map((item) => (item.description ? `${item.label} — ${item.description}` : item.label));
+  }
+
   /**
    * The row Enter takes: the active one, unless it is a typed row made for an earlier value (fast typing),
    * in which case the current value's suggested row.
    */
   accepted(): TargetPickItem | undefined {
     const active = this.picker.activeItems[0] ?? this.picker.selectedItems[0];
-    const typedNow = typedTargetChoices(this.picker.value);
+    const value = this.picker.value.trim();
+    const typedNow = typedTargetChoices(value);
     const isTypedRow = active !== undefined && this.typedItems.includes(active as TargetPickItem);
-    if ((active === undefined || isTypedRow) && typedNow.length > 0) {
-      const stale = !isTypedRow || !String(active?.label).endsWith(typedNow[0]!.label);
-      if (active === undefined || stale) {
-        const suggested = typedNow[0]!;
-        return { label: suggested.label, pick: async () => suggested.target };
-      }
+    if (typedNow.length > 0 && (active === undefined || (isTypedRow && active.label !== value))) {
+      const suggested = typedNow[0]!;
+      return { label: value, pick: async () => suggested.target };
     }
     return active && 'pick' in active ? active : undefined;
   }

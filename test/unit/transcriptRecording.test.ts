@@ -225,3 +225,28 @@ describe('writing while events arrive', () => {
     assert.equal(timers.pending.size, 0);
   });
 });
+
+describe('TranscriptRecording: running or ended, as the Save and Open Recent pickers say', () => {
+  test('a followed session is running until its connection closes, even though the recording is not finished', () => {
+    const recording = new TranscriptRecording({ id: 'r1', label: 'Session terminal', target: '127.0.0.1:2525', startedAt, tool: 't' }, new RecordingHostLog());
+    const session = new FakeSession();
+    recording.follow(session);
+    assert.equal(recording.isRunning, true);
+    session.close();
+    assert.equal(recording.isFinished, false, 'the terminal is still open');
+    assert.equal(recording.isRunning, false, 'but its connection is closed: not "running"');
+    const reconnected = new FakeSession();
+    recording.follow(reconnected);
+    assert.equal(recording.isRunning, true, 'a /reconnect makes it run again');
+    void recording.finish();
+    assert.equal(recording.isRunning, false);
+  });
+
+  test('a run that records its own events is running until it finishes', () => {
+    const recording = new TranscriptRecording({ id: 'r2', label: 'Run Relay Suite', target: '127.0.0.1:2525', startedAt, tool: 't' }, new RecordingHostLog());
+    recording.record(sent('EHLO client.example.com', 1));
+    assert.equal(recording.isRunning, true);
+    void recording.finish();
+    assert.equal(recording.isRunning, false);
+  });
+});

@@ -102,8 +102,7 @@ export async function pickRelayTests(onShow?: (picker: vscode.QuickPick<vscode.Q
   try {
     return await new Promise<string[] | undefined>((resolve) => {
       picker.onDidAccept(() => {
-        const chosen = picker.selectedItems.length > 0 ? picker.selectedItems : picker.activeItems.slice(0, 1);
-        resolve(chosen.map((item) => item.label));
+        resolve(acceptedTestIds(picker));
         picker.hide();
       });
       picker.onDidHide(() => resolve(undefined));
@@ -113,4 +112,17 @@ export async function pickRelayTests(onShow?: (picker: vscode.QuickPick<vscode.Q
   } finally {
     picker.dispose();
   }
+}
+
+/** Ticked tests; else the test whose id was typed ("kb1"); else the highlighted one. */
+function acceptedTestIds(picker: vscode.QuickPick<vscode.QuickPickItem>): string[] {
+  if (picker.selectedItems.length > 0) {
+    return picker.selectedItems.map((item) => item.label);
+  }
+  const typed = picker.value.trim().toLowerCase();
+  const named = picker.items.find((item) => item.label.toLowerCase() === typed);
+  if (named) {
+    return [named.label];
+  }
+  return picker.activeItems.slice(0, 1).map((item) => item.label);
 }

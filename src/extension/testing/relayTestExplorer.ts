@@ -264,5 +264,7 @@ export class RelayTestExplorer implements vscode.Disposable {
 
 /** The Test Explorer face: registered at activation, but its items only exist once VS Code asks for them. */
 export function registerTestExplorer(lab: LabContext): vscode.Disposable {
-  return new RelayTestExplorer(lab);
+  const explorer = new RelayTestExplorer(lab);
+  lab.testExplorer = explorer;
+  return explorer;
 }

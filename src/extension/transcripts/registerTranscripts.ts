@@ -62,7 +62,7 @@ async function pickRecording(recordings: readonly TranscriptRecording[]): Promis
     recordings.map((recording) => ({
       label: recording.label,
       description: recording.target,
-      detail: `${recording.isFinished ? 'ended' : 'running'} · started ${new Date(recording.startedAt).toLocaleString()} · ${recording.events.length} lines`,
+      detail: `${recording.isRunning ? 'running' : 'ended'} · started ${new Date(recording.startedAt).toLocaleString()} · ${recording.events.length} lines`,
       recording,
     })),
     { title: 'Save SMTP Transcript', placeHolder: 'Which session? The most recent is first.' },
@@ -110,7 +110,7 @@ async function openRecentTranscript(lab: LabContext, id: string | undefined): Pr
 async function pickStored(entries: readonly StoredTranscriptEntry[], transcripts: TranscriptStore): Promise<StoredTranscriptEntry | undefined> {
   const chosen = await vscode.window.showQuickPick(
     entries.map((entry) => {
-      const running = transcripts.recording(entry.id)?.isFinished === false;
+      const running = transcripts.recording(entry.id)?.isRunning === true;
       return {
         label: entry.label,
         description: entry.target,

@@ -54,6 +54,9 @@ export class TranscriptRecording {
   private readonly listeners = new Set<(event: TranscriptEvent) => void>();
   private finishedValue = false;
   private lastActivity: number;
+  /** Followed sources that can close (sessions) and have not closed yet. */
+  private openSources = 0;
+  private followedClosableSource = false;
 
   constructor(
     readonly details: Readonly<RecordingDetails>,
@@ -93,6 +96,18 @@ export class TranscriptRecording {
     return this.finishedValue;
   }
 
+  /**
+   * True while the session behind it is still talking: a followed connection is open, or (for a run that
+   * records events itself) it is not finished. A session terminal whose connection closed is not running,
+   * even while the terminal stays open for a /reconnect.
+   */
+  get isRunning(): boolean {
+    if (this.finishedValue) {
+      return false;
+    }
+    return this.followedClosableSource ? this.openSources > 0 : true;
+  }
+
   get header(): TranscriptHeader {
     const { tool, target, startedAt } = this.details;
     const extra = { ...this.details.extra, ...localDomainsHeaderEntry(this.details.localDomains ?? []) };
@@ -114,10 +129,25 @@ export class TranscriptRecording {
    */
   follow(source: RecordableSource): () => void {
     this.finishedValue = false;
+    let open = source.onClose !== undefined;
+    const closed = (): void => {
+      if (open) {
+        open = false;
+        this.openSources -= 1;
+      }
+    };
+    if (open) {
+      this.followedClosableSource = true;
+      this.openSources += 1;
+    }
     const stopEvents = source.onEvent((event) => this.record(event));
-    const stopClose = source.onClose?.(() => this.host.sourceClosed(this));
+    const stopClose = source.onClose?.(() => {
+      closed();
+      this.host.sourceClosed(this);
+    });
     const unfollow = (): void => {
       if (this.unfollowers.delete(unfollow)) {
+        closed();
         stopEvents();
         stopClose?.();
       }

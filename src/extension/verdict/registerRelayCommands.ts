@@ -4,7 +4,7 @@ import { selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalog
 import { renderRelayReport, verdictSummary } from '../../core/relayReport';
 import type { RelayVerdict } from '../../core/relayTypes';
 import { DisposableStore } from '../disposableStore';
-import { commandIds, testResultContextKey } from '../ids';
+import { commandIds } from '../ids';
 import type { LabContext } from '../labContext';
 import { readTarget, type Target } from '../target';
 import { runRelayTestsInWindow } from './relayRun';
@@ -34,13 +34,7 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
 
   // An open verdict preview follows the newest run, whichever face ran it.
   lab.relayVerdicts.onDidPublish(
-    (record) => {
-      documents.update(RelayReportDocuments.verdictUri, renderVerdictMarkdown(record));
-      // One context key per test whose result arrived: each walkthrough step completes on its own test.
-      for (const test of record.report.tests) {
-        void vscode.commands.executeCommand('setContext', testResultContextKey(test.id), true);
-      }
-    },
+    (record) => documents.update(RelayReportDocuments.verdictUri, renderVerdictMarkdown(record)),
     undefined,
     store.listenerArray,
   );

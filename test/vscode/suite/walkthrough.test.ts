@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findRelayTest } from '../../../src/core/relayCatalogue';
-import { commandIds, extensionId, walkthroughId } from '../../../src/extension/ids';
+import { commandIds, extensionId, testResultContextKey, walkthroughId } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { SessionTerminal } from '../../../src/extension/terminal/sessionTerminal';
 import { textOnceItMatches } from './documentText';
@@ -99,8 +99,13 @@ describe('walkthrough', () => {
     }
   });
 
-  it("a step is completed by the commands it links: clicking its button ticks it", () => {
+  it("a step is completed by the commands it links: clicking its button ticks it (relay-test steps: their own test's result)", () => {
     for (const step of steps) {
+      if (step.id === 'control' || /^kb\d$/.test(step.id)) {
+        // Not on any run of Run Relay Test, which ticked all seven at once: on this test's result arriving.
+        assert.deepEqual(step.completionEvents, [`onContext:${testResultContextKey(step.id)}`], step.id);
+        continue;
+      }
       const completing = new Set((step.completionEvents ?? []).map((event) => event.replace(/^onCommand:/, '')));
       for (const link of linksOf(step.id)) {
         assert.ok(completing.has(link.command), `${step.id}: its link ${link.command} does not complete it`);
@@ -128,7 +133,7 @@ describe('walkthrough', () => {
       assert.equal(link.args.length, 1, `${link.step}: one argument`);
       const id = link.args[0];
       assert.ok(typeof id === 'string' && findRelayTest(id), `${link.step}: ${String(id)} is not a catalogue test`);
-      if (/^kb\d$/.test(link.step)) {
+      if (/^kb\d$/.test(link.step) || link.step === 'control') {
         assert.equal(id, link.step, `${link.step} runs ${String(id)}`);
       }
     }
@@ -169,17 +174,37 @@ describe('walkthrough', () => {
       await session.waitForText(/\r\n220 /);
     });
 
-    for (const stepId of ['kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7']) {
-      it(`step ${stepId}: its button runs ${stepId} in that terminal, which reports an outcome`, async () => {
+    it('"say EHLO": the EHLO the step tells the user to type gets the reply listing the extensions', async () => {
+      const step = steps.find((candidate) => candidate.id === 'openSession')!;
+      const typed = /`(EHLO [^`]+)`/.exec(step.description)?.[1];
+      assert.ok(typed, 'the step says what to type');
+      assert.doesNotMatch(step.description, /terminal[^.]*sends EHLO/, 'it does not claim the terminal sends EHLO itself');
+      session!.handleInput(`${typed}\r`);
+      await session!.waitForText(/\r\n250[ -]STARTTLS|\r\n250[ -]PIPELINING|\r\n250[ -]ENHANCEDSTATUSCODES/);
+    });
+
+    const relaySteps = ['control', 'kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'];
+    relaySteps.forEach((stepId, index) => {
+      it(`step ${stepId}: its button runs ${stepId} in that terminal; the results so far complete the steps so far, no more`, async () => {
         const [link] = linksOf(stepId);
         assert.ok(link, `${stepId} has a button`);
         const used = await vscode.commands.executeCommand<SessionTerminal>(link.command, ...link.args);
         assert.equal(used, session, 'the open terminal is used');
         assert.match(session!.screenText, new RegExp(`\\r\\n${stepId} (PASSED|NEEDS CONFIRMATION): `));
+        const shownSender = /^MAIL FROM:<[^@>]*>$/m.exec(markdownOf(steps.find((step) => step.id === stepId)!))?.[0];
+        if (shownSender) {
+          // A sender without a domain is the local user itself: the page shows what the session sends.
+          assert.ok(session!.screenText.includes(`${shownSender}\r\n`), `${stepId}: the terminal sent ${shownSender}`);
+        }
+        // The published results set one context key each: these are the steps that are ticked now.
+        assert.deepEqual(
+          lab.relayVerdicts.last?.report.tests.map((test) => test.id),
+          relaySteps.slice(0, index + 1),
+        );
       });
-    }
+    });
 
-    it('"Show Relay Verdict" after the seven KB steps shows the terminal\'s verdict: closed, over kb1..kb7', async () => {
+    it('"Show Relay Verdict" after the control and the seven KB steps shows the terminal\'s verdict: closed, over control and kb1..kb7', async () => {
       const link = linksOf('verdict').find((candidate) => candidate.command === commandIds.showVerdict);
       assert.ok(link);
       const record = lab.relayVerdicts.last;
@@ -188,15 +213,15 @@ describe('walkthrough', () => {
       assert.equal(record.report.verdict, 'closed');
       assert.deepEqual(
         record.report.tests.map((test) => test.id),
-        ['kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'],
+        ['control', 'kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'],
         'every step counts, not only the last one',
       );
       const uri = await vscode.commands.executeCommand<vscode.Uri>(link.command, ...link.args);
       assert.ok(uri, 'the command resolves with the document');
       // The document may still be open on an earlier suite's verdict: its new text arrives with a change event.
-      const text = await textOnceItMatches(uri, / · 7 tests from the session terminal · /);
+      const text = await textOnceItMatches(uri, / · 8 tests from the session terminal · /);
       assert.match(text, /^# Relay verdict: Closed: not an open relay\n/);
-      for (const id of ['kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7']) {
+      for (const id of ['control', 'kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7']) {
         assert.match(text, new RegExp(`\\n\\| \\*\\*${id}\\*\\* `), `${id} has a row`);
       }
     });
