@@ -47,6 +47,8 @@ export type MailDomainTester = (domain: string) => Promise<Target | undefined>;
  */
 export class TargetPickerHandle {
   private typedItems: TargetPickItem[] = [];
+  /** Every typed row ever shown, to recognise one made for an earlier value. */
+  private readonly typedRows = new WeakSet<object>();
 
   constructor(
     private readonly picker: vscode.QuickPick<TargetPickItem | vscode.QuickPickItem>,
@@ -61,6 +63,11 @@ export class TargetPickerHandle {
 
   get activeLabel(): string | undefined {
     return this.picker.activeItems[0]?.label;
+  }
+
+  /** Fires with the label of the row the workbench highlights, each time it changes. */
+  onDidChangeActive(listener: (label: string | undefined) => void): vscode.Disposable {
+    return this.picker.onDidChangeActive((items) => listener(items[0]?.label));
   }
 
   /** As if typed: the rows follow. */
@@ -84,16 +91,28 @@ export class TargetPickerHandle {
 
   refresh(): void {
     const value = this.picker.value.trim();
-    const choices = typedTargetChoices(value);
-    // Every typed row is labelled with the text as typed: VS Code ranks an exact label match first and keeps
-    // the rows' order among equals, so the suggested mode is the top row Enter takes, above a recent
-    // "127.0.0.1:2525" when "127.0.0.1:25" was typed.
-    this.typedItems = choices.map((choice) => ({
-      label: value,
-      description: `${choice.suggested ? '$(plug) ' : ''}${choice.label} · ${choice.description}`,
-      alwaysShow: true,
-      pick: async () => choice.target,
-    }));
+    const [suggested] = typedTargetChoices(value);
+    // One row carries the text exactly as typed: VS Code ranks an exact label match first, so it is the top
+    // row Enter takes (other rows whose label is that same text are left out, so none can tie with it).
+    this.typedItems = suggested
+      ? [
+          {
+            label: value,
+            description: `$(plug) ${suggested.label} · ${suggested.description}`,
+            alwaysShow: true,
+            pick: async () => suggested.target,
+          },
+          {
+            label: `Other TLS modes for ${describeTarget(suggested.target)}…`,
+            description: 'implicit TLS, no TLS, or without checking the certificate',
+            alwaysShow: true,
+            pick: async () => {
+              const tls = await pickTlsMode(suggested.target.port);
+              return tls ? { ...suggested.target, tls: tls.mode, rejectUnauthorized: tls.rejectUnauthorized } : undefined;
+            },
+          },
+        ]
+      : [];
     const domain = typedMailDomain(value);
     const domainItems: TargetPickItem[] =
       domain && this.mailDomainTester
@@ -106,10 +125,10 @@ export class TargetPickerHandle {
             },
           ]
         : [];
+    this.typedItems.forEach((item) => this.typedRows.add(item));
     const typed = [...this.typedItems.slice(0, 1), ...domainItems, ...this.typedItems.slice(1)];
-    this.picker.items = typed.length > 0
-      ? [...typed, { label: '', kind: vscode.QuickPickItemKind.Separator }, ...this.fixedItems]
-      : [...this.fixedItems];
+    const others = typed.length > 0 ? this.fixedItems.filter((item) => item.label.toLowerCase() !== value.toLowerCase()) : this.fixedItems;
+    this.picker.items = typed.length > 0 ? [...typed, { label: '', kind: vscode.QuickPickItemKind.Separator }, ...others] : [...others];
     if (typed.length > 0) {
       this.picker.activeItems = [typed[0]!];
     }
@@ -130,8 +149,9 @@ export class TargetPickerHandle {
     const active = this.picker.activeItems[0] ?? this.picker.selectedItems[0];
     const value = this.picker.value.trim();
     const typedNow = typedTargetChoices(value);
-    const isTypedRow = active !== undefined && this.typedItems.includes(active as TargetPickItem);
-    if (typedNow.length > 0 && (active === undefined || (isTypedRow && active.label !== value))) {
+    // A typed row made for an earlier value (Enter came before the rows caught up with the last keystroke).
+    const staleTypedRow = active !== undefined && this.typedRows.has(active) && !this.typedItems.includes(active as TargetPickItem);
+    if (typedNow.length > 0 && (active === undefined || staleTypedRow)) {
       const suggested = typedNow[0]!;
       return { label: value, pick: async () => suggested.target };
     }

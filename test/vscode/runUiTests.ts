@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import { problemsPanelListsTranscriptReplies } from './ui/problemsPanel.ui';
 import { ehloInSessionTerminalOnPracticeServer } from './ui/sessionTerminal.ui';
+import { typedAddressConnectsOnEnter } from './ui/typedTarget.ui';
 import { UiSession } from './ui/uiSession';
 import { walkthroughOpensFromWelcome } from './ui/walkthrough.ui';
 
@@ -35,6 +36,11 @@ describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout:
     });
   }
 
+  scenario(
+    'SMTP: Open Session Terminal: 127.0.0.1:<port> typed into the target picker and Enter connects',
+    'target-picker-typed',
+    typedAddressConnectsOnEnter,
+  );
   scenario(
     'SMTP: Open Session Terminal on the practice server answers EHLO client.example.com with 250',
     'session-terminal',

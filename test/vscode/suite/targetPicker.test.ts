@@ -48,6 +48,22 @@ describe('targets: the picker, the status bar and the commands that connect', ()
     });
   }
 
+  /**
+   * Types into the picker and resolves once the workbench highlights the typed row, so that Enter (sent to
+   * the workbench) acts on the rows the extension made for that text, as it does after a person's typing.
+   */
+  function typeAndWait(handle: TargetPickerHandle, value: string): Promise<void> {
+    return new Promise((resolve) => {
+      const listener = handle.onDidChangeActive((label) => {
+        if (label === value) {
+          listener.dispose();
+          resolve();
+        }
+      });
+      handle.type(value);
+    });
+  }
+
   /** The first row that is not a separator's title. */
   function firstRow(handle: TargetPickerHandle, separators: readonly string[]): string | undefined {
     return handle.labels.find((label) => !separators.includes(label) && label !== '');
@@ -57,7 +73,7 @@ describe('targets: the picker, the status bar and the commands that connect', ()
     const picker = nextPicker();
     const opening = vscode.commands.executeCommand<SessionTerminal>(commandIds.openSessionTerminal);
     const handle = await picker;
-    handle.type(`127.0.0.1:${first.port}`);
+    await typeAndWait(handle, `127.0.0.1:${first.port}`);
     assert.match(
       handle.rows[0] ?? '',
       new RegExp(`^127\\.0\\.0\\.1:${first.port} — \\$\\(plug\\) Connect to 127\\.0\\.0\\.1:${first.port} · STARTTLS when the server offers it`),
@@ -101,7 +117,7 @@ describe('targets: the picker, the status bar and the commands that connect', ()
     const choosing = vscode.commands.executeCommand<unknown>(commandIds.chooseTarget);
     const handle = await picker;
     assert.equal(firstRow(handle, ['Current target']), `$(check) 127.0.0.1:${first.port}`, 'the current target comes first');
-    handle.type(`127.0.0.1:${second.port}`);
+    await typeAndWait(handle, `127.0.0.1:${second.port}`);
     await vscode.commands.executeCommand(pressEnter);
     await choosing;
     assert.equal(lab.targets.current?.port, second.port);

@@ -55,6 +55,18 @@ export class Workbench {
     await row.click();
   }
 
+  /** Types into the open quick pick's box as at the keyboard (no Enter). */
+  async typeIntoQuickInput(text: string): Promise<void> {
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor({ timeout: uiTimeoutMs });
+    await input.pressSequentially(text);
+  }
+
+  /** Resolves once the quick pick lists a row whose label contains `label`. */
+  async waitForQuickItem(label: string): Promise<void> {
+    await this.quickItem(label).waitFor({ timeout: uiTimeoutMs });
+  }
+
   /** Quick Open (Ctrl+P): the way a user opens a file of the workspace by name. */
   async openWorkspaceFile(fileName: string): Promise<void> {
     await this.page.keyboard.press('Control+P');
