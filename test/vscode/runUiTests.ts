@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import { problemsPanelListsTranscriptReplies } from './ui/problemsPanel.ui';
 import { ehloInSessionTerminalOnPracticeServer } from './ui/sessionTerminal.ui';
+import { failingExpectationShowsInEditorAndProblems } from './ui/smtpExpectation.ui';
 import { typedAddressConnectsOnEnter } from './ui/typedTarget.ui';
 import { UiSession } from './ui/uiSession';
 import { walkthroughOpensFromWelcome } from './ui/walkthrough.ui';
@@ -52,4 +53,9 @@ describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout:
     problemsPanelListsTranscriptReplies,
   );
   scenario('Welcome: Open Walkthrough… shows our walkthrough and its first step', 'walkthrough', walkthroughOpensFromWelcome);
+  scenario(
+    'a .smtp file with one failing # @expect: Run File shows a ✗ CodeLens and an Error in the Problems panel',
+    'smtp-expect',
+    failingExpectationShowsInEditorAndProblems,
+  );
 });

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startPracticeServer } from '../../../src/lab/practiceServer';
+import type { UiSession } from './uiSession';
+
+const fileName = 'mailbox-check.smtp';
+
+/** A .smtp suite with one expectation a closed Postfix does not meet: it refuses the unknown mailbox. */
+function suiteFor(port: number): string {
+  return [
+    `# @target 127.0.0.1:${port}`,
+    '# @tls none',
+    '',
+    '### say EHLO',
+    '# @expect 250',
+    'EHLO client.example.com',
+    '',
+    '### an unknown local mailbox',
+    'MAIL FROM:<relay-test@example.net>',
+    '# @expect 250',
+    'RCPT TO:<nobody@corp.example>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Runs a .smtp file with one failing `# @expect` (SMTP: Run File) and screenshots what the user sees: the ✗
+ * CodeLens above the block, then the Error in the Problems panel.
+ */
+export async function failingExpectationShowsInEditorAndProblems({ workbench, workspaceFolder }: UiSession): Promise<void> {
+  const server = await startPracticeServer({ persona: 'postfix' });
+  try {
+    fs.writeFileSync(path.join(workspaceFolder, fileName), suiteFor(server.port));
+    await workbench.openWorkspaceFile(fileName);
+    await workbench.runCommand('SMTP: Run File');
+    const failed = workbench.page.locator('.contentWidgets .codelens-decoration, .view-lines ~ * .codelens-decoration, .codelens-decoration', { hasText: '✗' }).first();
+    await failed.waitFor({ timeout: 30_000 });
+    const lens = await failed.innerText();
+    assert.match(lens, /✗ @expect 250: got 550/, `the CodeLens says what was expected and what came: ${lens}`);
+    // The live transcript opens beside the file: bring the file back to the front for the picture.
+    await workbench.openWorkspaceFile(fileName);
+    await failed.waitFor({ timeout: 30_000 });
+    await workbench.screenshot('smtp-expect-codelens');
+
+    await workbench.runCommand('Problems: Focus on Problems View');
+    await workbench.page.locator('.markers-panel .monaco-list-row', { hasText: '@expect' }).first().waitFor({ timeout: 30_000 });
+    const rows = await workbench.problemsRows();
+    assert.ok(
+      rows.some((row) => row.includes('@expect') && row.includes('550')),
+      `the failed expectation is not in the Problems panel with the reply:\n${rows.join('\n')}`,
+    );
+    await workbench.screenshot('smtp-expect-problems');
+  } finally {
+    await server.close();
+  }
+}
