@@ -5,6 +5,7 @@ import { describeError } from '../core/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue';
 import { CatcherError, parseCatcherAddress, startCatcher, type MessageSource } from '../core/reach/catcher';
 import { confirmDeliveries, TokenRegistry } from '../core/reach/deliveryConfirmation';
+import { ImapCatcherError, imapPasswordVariable, openImapCatcher, parseImapCatcherUrl, type ImapCatcherAddress } from '../core/reach/imapCatcher';
 import { relayReportToJson } from '../core/relayJson';
 import { relayParameterDefaults, remoteDomainConflict } from '../core/relayParameters';
 import { renderRelayReport } from '../core/relayReport';
@@ -68,6 +69,9 @@ Test parameters:
                             what the server relays or bounces. Each test message carries a unique token;
                             a relayed copy makes the test failed (relayed), an NDR quoting it passed
                             (bounced). DATA is then also sent for tests accepted for remote recipients
+  --catcher imap://USER@HOST[:PORT]/MAILBOX
+                            look for the tokens in a mailbox you own instead (imaps:// for TLS on 993);
+                            the password comes from ${imapPasswordVariable}
   --confirm-timeout SECONDS how long to wait for copies and NDRs after the tests (default 60)
   --mail-from ADDR          the envelope sender of every test, so that NDRs reach you (with --catcher and
                             no --mail-from: relay-lab-ndr@ the remote domain, which the catcher receives)
@@ -132,6 +136,7 @@ interface RelayInvocation {
   deadlineMs?: number;
   greylistRetry: boolean;
   catcher?: { host: string; port: number };
+  imapCatcher?: ImapCatcherAddress & { password: string };
   confirmTimeoutMs: number;
   mailFrom?: string;
   json: boolean;
@@ -148,7 +153,17 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
   const lab = invocation.lab ? await startLab(invocation) : undefined;
   let catcher: MessageSource | undefined;
   const catcherEvents: TranscriptEvent[] = [];
-  if (invocation.catcher) {
+  if (invocation.imapCatcher) {
+    try {
+      catcher = await openImapCatcher({ ...invocation.imapCatcher, rejectUnauthorized: !invocation.insecure });
+    } catch (error) {
+      await lab?.close();
+      if (error instanceof ImapCatcherError) {
+        throw new CliRuntimeError(error.message);
+      }
+      throw error;
+    }
+  } else if (invocation.catcher) {
     try {
       const started = await startCatcher({ host: invocation.catcher.host, port: invocation.catcher.port });
       started.onMessage((message) =>
@@ -169,7 +184,9 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     }
   }
   const tokens = new TokenRegistry();
-  const mailFrom = invocation.mailFrom ?? (catcher ? `relay-lab-ndr@${invocation.remoteDomain}` : undefined);
+  const imapUser = invocation.imapCatcher?.user;
+  const catcherAddress = imapUser?.includes('@') ? imapUser : `relay-lab-ndr@${invocation.remoteDomain}`;
+  const mailFrom = invocation.mailFrom ?? (catcher ? catcherAddress : undefined);
   let report: RelayReport;
   try {
     report = await runRelaySuite({
@@ -304,7 +321,9 @@ function refuseLineBreaks(values: Record<string, unknown>): void {
   }
 }
 
-function catcherValues(values: ReturnType<typeof parseCommandArguments<typeof relayOptions>>['values']): Pick<RelayInvocation, 'catcher' | 'confirmTimeoutMs' | 'mailFrom'> {
+function catcherValues(
+  values: ReturnType<typeof parseCommandArguments<typeof relayOptions>>['values'],
+): Pick<RelayInvocation, 'catcher' | 'imapCatcher' | 'confirmTimeoutMs' | 'mailFrom'> {
   const confirmTimeoutMs = secondsValue('--confirm-timeout', values['confirm-timeout']) ?? 60_000;
   const mailFrom = nonEmpty('--mail-from', values['mail-from']);
   if (mailFrom !== undefined && !/^<?[^\s<>@]+@[^\s<>@]+>?$/.test(mailFrom)) {
@@ -318,6 +337,19 @@ function catcherValues(values: ReturnType<typeof parseCommandArguments<typeof re
   }
   if (values['confirm-by-delivery'] !== true) {
     throw new UsageError('--catcher confirms what DATA delivers: add --confirm-by-delivery (only against a server you own)');
+  }
+  if (/^imaps?:\/\//i.test(values.catcher.trim())) {
+    let address: ImapCatcherAddress;
+    try {
+      address = parseImapCatcherUrl(values.catcher.trim());
+    } catch (error) {
+      throw new UsageError(describeError(error));
+    }
+    const password = process.env[imapPasswordVariable];
+    if (!password) {
+      throw new UsageError(`--catcher ${values.catcher.trim()}: set ${imapPasswordVariable} to the mailbox password`);
+    }
+    return { imapCatcher: { ...address, password }, confirmTimeoutMs, ...(mailFrom === undefined ? {} : { mailFrom }) };
   }
   let catcher: { host: string; port: number };
   try {

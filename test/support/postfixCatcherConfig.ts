@@ -48,3 +48,22 @@ export function catcherRelayPostfixOptions(mode: 'open-to-catcher' | 'closed-to-
     extraMasterCf: [catcherSmtpClientService, noSuchUserService],
   };
 }
+
+/**
+ * An open Postfix whose remote mail (relayed copies, and NDRs to a remote sender) goes through `service`,
+ * a pipe(8) service line such as DovecotInstance.postfixPipeService's, into a mailbox: the IMAP catcher's
+ * server. Still no SMTP client and no DNS.
+ */
+export function mailboxRelayPostfixOptions(mode: 'open' | 'closed', serviceName: string, serviceLine: string): StartPostfixOptions {
+  return {
+    mode,
+    extraMainCf: {
+      relay_transport: serviceName,
+      default_transport: serviceName,
+      [`${serviceName}_destination_recipient_limit`]: '1',
+      smtp_dns_support_level: 'disabled',
+      ...(mode === 'closed' ? { local_recipient_maps: '', local_transport: NO_SUCH_USER_SERVICE, [`${NO_SUCH_USER_SERVICE}_destination_recipient_limit`]: '1' } : {}),
+    },
+    extraMasterCf: mode === 'closed' ? [serviceLine, noSuchUserService] : [serviceLine],
+  };
+}

@@ -74,7 +74,7 @@ export function judgeCaughtMessage(message: CaughtMessage, token: string, sender
   }
   if (isDeliveryReport(message)) {
     const forSender =
-      sender === undefined || sender === '' || message.rcptTo.some((recipient) => recipient.toLowerCase() === sender.toLowerCase());
+      sender === undefined || sender === '' || message.rcptTo.length === 0 || message.rcptTo.some((recipient) => recipient.toLowerCase() === sender.toLowerCase());
     if (!forSender) {
       return undefined;
     }
