@@ -1,6 +1,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyReply } from '../../src/core/classifyReply';
+import { testStartNote } from '../../src/core/testOutcome';
 import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../../src/core/relayTypes';
 import type { Transcript } from '../../src/core/transcriptEvent';
 import { newTarget, sessionOptionsFor, type Target } from '../../src/extension/target';
@@ -195,7 +196,7 @@ function occurrences(text: string, part: string): number {
 describe('session console: telnet-like conversation', () => {
   test('the greeting is shown and tagged, and the state goes from connecting to connected', async () => {
     const { host } = await startConsole();
-    assert.match(host.screen, /220 mail\.corp\.example ESMTP Postfix\r\n\s+\[acceptance\]/);
+    assert.match(host.screen, /220 mail\.corp\.example ESMTP Postfix\r\n\s+\[ok\]/);
     assert.deepEqual(host.connections, [{ kind: 'connecting' }, { kind: 'connected', tls: false }]);
   });
 
@@ -423,6 +424,8 @@ describe('session console: meta-commands', () => {
       }),
       async run(session, test, parameters): Promise<RelayTestResult> {
         const addresses = test.build(parameters);
+        // As the runner does: the test's start is an info event of the session, shown and recorded.
+        session.note(testStartNote(test));
         await session.command('RSET');
         await session.command(`MAIL FROM:${addresses.mailFrom}`);
         const reply = await session.command(`RCPT TO:${addresses.rcptTo}`);
@@ -451,7 +454,7 @@ describe('session console: meta-commands', () => {
     ]);
     assert.match(
       host.screen,
-      /--- kb1: Relay test 1[^\n]*\r\nRSET\r\n250 2\.0\.0 Ok[\s\S]*RCPT TO:<relay-test@example\.net>\r\n554 5\.7\.1[^\n]*\r\n\s+\[rejection 5\.7\.1: relay denied\][^\n]*\r\nkb1 PASSED: RCPT answered 554/,
+      /=== test kb1: Relay test 1[^\n]*\r\nRSET\r\n250 2\.0\.0 Ok[\s\S]*RCPT TO:<relay-test@example\.net>\r\n554 5\.7\.1[^\n]*\r\n\s+\[rejection 5\.7\.1: relay denied\][^\n]*\r\nkb1 PASSED: RCPT answered 554/,
     );
   });
 

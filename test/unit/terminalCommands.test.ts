@@ -136,6 +136,22 @@ describe('reply rendering', () => {
     assert.equal(classificationTag({ ...accepted, enhanced: undefined }), '[acceptance]');
   });
 
+  test('a reply that decides nothing about relay (greeting, EHLO, RSET, MAIL accepted) is tagged [ok], with no relay class', () => {
+    const accepted: Classification = { class: 'acceptance', temporary: false, enhanced: '2.1.0', reason: '250 2.1.0: sender accepted.', signals: [] };
+    assert.equal(classificationTag(accepted, { neutral: true }), '[ok]');
+    const screen = renderReply(['250 2.1.0 Ok'], 250, accepted, { neutral: true });
+    assert.match(screen, /\[ok\]/);
+    assert.doesNotMatch(screen, /acceptance/);
+  });
+
+  test('a reply no command asked for is shown, tagged [unsolicited] and said to be kept, whatever it says', () => {
+    const relayed: Classification = { class: 'acceptance', temporary: false, reason: '250: accepted', signals: ['relay'] };
+    assert.equal(classificationTag(relayed, { unsolicited: true }), '[unsolicited]');
+    const screen = renderReply(['250 2.1.5 Ok'], 250, relayed, { unsolicited: true });
+    assert.match(screen, /250 2\.1\.5 Ok/);
+    assert.match(screen, /\[unsolicited\][^\n]*no command was waiting for this reply[^\n]*kept in the transcript/);
+  });
+
   test('the reason under a reply drops the code and the label the tag already shows', () => {
     assert.equal(reasonAfterTag(relayDenied), 'the server refused to forward to a domain it does not host');
     const accepted: Classification = { class: 'acceptance', temporary: false, reason: '250 2.1.0: sender accepted.', signals: [] };

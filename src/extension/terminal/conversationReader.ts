@@ -5,7 +5,8 @@
  */
 import type { Classification, ClassifyReply, ReplyContext } from '../../core/classification';
 import { CommandReplyPairer, type CommandReplyPair } from '../../core/commandReplyPairs';
-import { PairedReplyClassifier } from '../../core/pairedReplyClassifier';
+import { isNeutralReply, PairedReplyClassifier } from '../../core/pairedReplyClassifier';
+import { commandKindOf } from '../../core/smtpCommand';
 import type { SmtpReply } from '../../core/reply';
 import type { TranscriptEvent } from '../../core/transcriptEvent';
 
@@ -20,6 +21,10 @@ export type ConversationItem =
       context: ReplyContext;
       classification: Classification;
       tls: boolean;
+      /** It decides nothing about relay (isNeutralReply): shown as `[ok]`. */
+      neutral: boolean;
+      /** No command was waiting for it (a second answer after a 550, a 250 before EHLO). */
+      unsolicited: boolean;
     }
   /** Lines left when the connection ended in the middle of a reply. */
   | { kind: 'cut-off'; lines: string[] }
@@ -79,7 +84,9 @@ export class ConversationReader {
       this.items.push({ kind: 'cut-off', lines: pair.lines });
       return;
     }
-    const { reply, context, classification } = this.classifier.next(pair, this.options.localDomains());
-    this.items.push({ kind: 'reply', lines: pair.lines, reply, context, classification, tls: this.currentTls });
+    const { reply, command, context, classification } = this.classifier.next(pair, this.options.localDomains());
+    const neutral = isNeutralReply(command === undefined ? undefined : commandKindOf(command), classification);
+    const unsolicited = pair.unsolicited === true;
+    this.items.push({ kind: 'reply', lines: pair.lines, reply, context, classification, tls: this.currentTls, neutral, unsolicited });
   }
 }

@@ -44,8 +44,31 @@ export function reasonAfterTag(classification: Classification): string {
   return reason;
 }
 
-/** `[rejection 5.7.1: relay denied]`, `[rejection 4.7.1 temporary: relay denied]`, `[acceptance 2.1.0]`. */
-export function classificationTag(classification: Classification): string {
+/** How a reply stands towards relay testing, beyond its classification (see isNeutralReply). */
+export interface ReplyStanding {
+  /** It decides nothing about relay (greeting, EHLO, RSET, an accepted MAIL, QUIT...): tagged `[ok]`. */
+  neutral?: boolean;
+  /** No command was waiting for it: tagged `[unsolicited]`, kept and shown, never dropped. */
+  unsolicited?: boolean;
+}
+
+/** What the terminal says under a reply no command asked for. */
+export const unsolicitedReason =
+  'no command was waiting for this reply (a second answer, or one before its command): it is kept in the transcript, ' +
+  'and a relay test it falls in is inconclusive.';
+
+/**
+ * `[rejection 5.7.1: relay denied]`, `[rejection 4.7.1 temporary: relay denied]`, `[ndr-pending 2.1.5]`; a reply
+ * that decides nothing about relay is `[ok]`, so the relay classes are kept for what they mean (RCPT, and the
+ * end of a message when delivery confirms a test).
+ */
+export function classificationTag(classification: Classification, standing: ReplyStanding = {}): string {
+  if (standing.unsolicited) {
+    return '[unsolicited]';
+  }
+  if (standing.neutral) {
+    return '[ok]';
+  }
   const facts: string[] = [classification.class];
   if (classification.enhanced) {
     facts.push(classification.enhanced);
@@ -81,14 +104,14 @@ export function replyStyle(code: number, classification?: Classification): AnsiS
  * The reply lines (as received, escaped), coloured, then one line with the tag and the reason.
  * Output is ready to write: CR LF line ends, no control byte from the server left raw.
  */
-export function renderReply(lines: readonly string[], code: number, classification?: Classification): string {
-  const style = replyStyle(code, classification);
+export function renderReply(lines: readonly string[], code: number, classification?: Classification, standing: ReplyStanding = {}): string {
+  const style = standing.unsolicited ? 'yellow' : replyStyle(code, classification);
   const rendered = lines.map((line) => styled(style, terminalSafe(line)));
   if (classification) {
-    const tagStyle: AnsiStyle = classification.signals.includes('relay') ? 'boldRed' : style;
-    const reasonText = reasonAfterTag(classification);
+    const tagStyle: AnsiStyle = classification.signals.includes('relay') && !standing.unsolicited ? 'boldRed' : style;
+    const reasonText = standing.unsolicited ? unsolicitedReason : reasonAfterTag(classification);
     const reason = reasonText ? ` ${styled('dim', terminalSafe(reasonText))}` : '';
-    rendered.push(`    ${styled(tagStyle, classificationTag(classification))}${reason}`);
+    rendered.push(`    ${styled(tagStyle, classificationTag(classification, standing))}${reason}`);
   }
   return terminalLines(rendered);
 }

@@ -13,6 +13,7 @@ import type { SmtpReply } from '../../core/reply';
 import { SmtpSession } from '../../core/session';
 import { describeTarget, type SessionOptions } from '../../core/sessionOptions';
 import { commandKindOf } from '../../core/smtpCommand';
+import { parseTestStartNote } from '../../core/testOutcome';
 import type { Transcript, TranscriptEvent } from '../../core/transcriptEvent';
 import type { Target } from '../target';
 import { memoryOnlyRecordingHost, TranscriptRecording, type RecordableSource } from '../transcripts/transcriptRecording';
@@ -23,7 +24,7 @@ import { isMetaCommandLine, parseMetaCommand, type MetaCommand } from './metaCom
 import { renderError, renderIncompleteReply, renderInfo, renderReply, renderSentLine } from './replyRendering';
 import { InputQueue } from './inputQueue';
 import { SessionTestRunner, type SessionRelayTests } from './sessionTestRunner';
-import { renderHelp, renderStatus, renderTestList } from './terminalReports';
+import { renderHelp, renderStatus, renderTestList, renderTestStart } from './terminalReports';
 
 export type ConsoleConnection =
   | { kind: 'connecting' }
@@ -259,15 +260,18 @@ export class SessionConsole {
           if ((kind === 'ehlo' || kind === 'helo') && item.reply.code === 250) {
             this.lastEhloReply = item.reply;
           }
-          this.write(renderReply(item.lines, item.reply.code, item.classification));
+          this.write(renderReply(item.lines, item.reply.code, item.classification, { neutral: item.neutral, unsolicited: item.unsolicited }));
           break;
         }
         case 'cut-off':
           this.write(renderIncompleteReply(item.lines));
           break;
-        case 'info':
-          this.write(renderInfo(item.text));
+        case 'info': {
+          // A relay test's start, recorded by the runner: the same line the saved transcript holds, in bold.
+          const testStarted = parseTestStartNote(item.text);
+          this.write(testStarted ? renderTestStart(testStarted) : renderInfo(item.text));
           break;
+        }
         case 'error':
           this.write(renderError(item.text));
           break;

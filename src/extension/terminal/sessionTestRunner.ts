@@ -9,7 +9,7 @@ import type { TranscriptEvent } from '../../core/transcriptEvent';
 import type { Target } from '../target';
 import { renderError, renderInfo } from './replyRendering';
 import { SessionRelayResults } from './sessionRelayResults';
-import { renderRunSummary, renderTestOutcome, renderTestStart, renderVerdictSoFar } from './terminalReports';
+import { renderRunSummary, renderTestOutcome, renderVerdictSoFar } from './terminalReports';
 
 /** The relay catalogue and runner, as the terminal uses them. */
 export interface SessionRelayTests {
@@ -69,7 +69,7 @@ export class SessionTestRunner {
           this.context.write(renderInfo(`Stopped before ${test.id}: the connection is closed.`));
           break;
         }
-        this.context.write(renderTestStart(test));
+        // The runner records the test's start in the session (=== test kb1: …): the screen shows it from there.
         const testStartedAt = Date.now();
         const result = await this.relayTests.run(session, test, this.context.parameters());
         this.context.write(renderTestOutcome(result));

@@ -4,6 +4,7 @@
  */
 import type { EhloCapabilities } from '../../core/capabilities';
 import type { RelayTestDefinition, RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relayTypes';
+import { testStartNote } from '../../core/testOutcome';
 import { metaCommandHelp } from './metaCommands';
 import { styled, terminalLines, terminalSafe, type AnsiStyle } from './terminalText';
 
@@ -73,9 +74,12 @@ const outcomeWords: Record<RelayTestOutcome, string> = {
   error: 'ERROR',
 };
 
-/** The line that opens a test, so its commands read as one block. */
-export function renderTestStart(test: RelayTestDefinition): string {
-  return terminalLines([styled('bold', `--- ${test.id}: ${terminalSafe(test.title)} ---`)]);
+/**
+ * The line that opens a test, so its commands read as one block: the runner records it as an info event
+ * (testOutcome.testStartNote), and the screen shows it as the saved transcript does, `=== test kb1: …`.
+ */
+export function renderTestStart(test: Pick<RelayTestDefinition, 'id' | 'title'>): string {
+  return terminalLines([styled('bold', `=== ${terminalSafe(testStartNote(test))}`)]);
 }
 
 export function renderTestOutcome(result: RelayTestResult): string {

@@ -41,7 +41,7 @@ describe('session terminal', () => {
     });
     assert.ok(session, 'the command resolves with the session terminal');
     assert.ok(terminalOf(session), 'a terminal runs it');
-    const screen = await session.waitForText(/\r\n220 [^\r]*\r\n\s+\[acceptance\]/);
+    const screen = await session.waitForText(/\r\n220 [^\r]*\r\n\s+\[ok\]/);
     assert.match(screen, /connected to 127\.0\.0\.1:\d+/);
     await session.whenIdle();
     assert.deepEqual(session.connection, { kind: 'connected', tls: false });
@@ -49,7 +49,7 @@ describe('session terminal', () => {
 
   it('sends a typed EHLO and shows the server\'s capabilities', async () => {
     terminalOf(session)!.sendText('EHLO client.example.com', true);
-    const screen = await session!.waitForText(/EHLO client\.example\.com\r\n250-[\s\S]*?\r\n250 [^\r]*\r\n\s+\[acceptance\]/);
+    const screen = await session!.waitForText(/EHLO client\.example\.com\r\n250-[\s\S]*?\r\n250 [^\r]*\r\n\s+\[ok\]/);
     assert.match(screen, /250-STARTTLS\r\n/);
   });
 
@@ -69,8 +69,8 @@ describe('session terminal', () => {
     const used = await vscode.commands.executeCommand<SessionTerminal>(commandIds.runRelayTest, 'kb1');
     assert.equal(used, session, 'no second terminal was opened');
     const screen = session!.screenText;
-    assert.equal(screen.split('--- kb1:').length - 1, 2, 'kb1 ran a second time in the same terminal');
-    assert.match(screen.slice(screen.lastIndexOf('--- kb1:')), /kb1 PASSED: Rejected at RCPT/);
+    assert.equal(screen.split('=== test kb1:').length - 1, 2, 'kb1 ran a second time in the same terminal');
+    assert.match(screen.slice(screen.lastIndexOf('=== test kb1:')), /kb1 PASSED: Rejected at RCPT/);
   });
 
   it('the session is recorded in the transcripts store, where /save and "Save Transcript" take it from', async () => {
