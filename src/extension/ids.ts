@@ -92,6 +92,12 @@ export const diagnosticCodes = {
   rejected: 'rejected',
   /** A plain acceptance (greeting, EHLO, MAIL, a local RCPT): a Hint, only at diagnostics level "all". */
   accepted: 'accepted',
+  /** A reply no command asked for (a second answer after a 550, a 250 before EHLO): kept, and flagged. */
+  unsolicited: 'unsolicited',
+  /** A relay test of a saved run whose replies prove nothing either way (the control refused, a double answer...). */
+  inconclusive: 'inconclusive',
+  /** Not a valid answer: a code outside 2yz-5yz, a 3yz to RCPT, or reply lines with different codes. */
+  protocolViolation: 'protocol-violation',
   /** In .smtp files: a `# @name` that is not a directive. */
   unknownDirective: 'unknown-directive',
   /** In .smtp files: a directive with a bad or repeated value. */

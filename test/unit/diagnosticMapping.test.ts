@@ -48,12 +48,12 @@ describe('diagnostics for the KB 304897 telnet paste against Exchange, level "re
     }
   });
 
-  test('tests 6 and 7 are NDR-pending Warnings, not relay Errors', () => {
+  test('tests 6 and 7, whose echo proves local handling (the KB\'s own Exchange), are NDR-pending Information, not relay Errors', () => {
     const pending = found.filter((finding) => finding.code === 'ndr-pending');
     assert.deepEqual(pending.map((finding) => finding.line), [60, 66]);
     for (const finding of pending) {
-      assert.equal(finding.severity, 'warning');
-      assert.match(finding.message, /accepted for local delivery .*not relayed, an NDR will follow if the recipient does not resolve/);
+      assert.equal(finding.severity, 'information');
+      assert.match(finding.message, /appended/);
     }
     assert.equal(found.filter((finding) => finding.severity === 'error').length, 0);
   });
@@ -187,5 +187,101 @@ describe('other kinds of finding', () => {
       '550 5.7.1: relay denied: the server refused to forward to a domain it does not host. ' +
         'Malformed reply: line ended with a bare LF instead of CRLF.',
     );
+  });
+});
+
+describe('issue 7: normal answers are no findings, an ambiguous acceptance says what proves it, a relay is an Error', () => {
+  test('a local recipient accepted (the control) is no finding, and nothing says an NDR will follow', () => {
+    const text = paste(...greetingAndEhlo, 'MAIL FROM:<a@example.org>', '250 2.1.0 Ok', 'RCPT TO:<postmaster@example.com>', '250 2.1.5 Ok');
+    assert.equal(onlyFindingFor(text, 'RCPT TO:<postmaster@example.com>'), undefined);
+    const atAll = onlyFindingFor(text, 'RCPT TO:<postmaster@example.com>', 'all');
+    assert.equal(atAll?.severity, 'hint');
+    assert.doesNotMatch(atAll?.message ?? '', /NDR will follow/);
+  });
+
+  test('a routing form at a local domain accepted with a bare 250 is a Warning that says what would prove it', () => {
+    const text = paste(...greetingAndEhlo, 'MAIL FROM:<a@example.org>', '250 2.1.0 Ok', 'RCPT TO:<victim%example.net@example.com>', '250 2.1.5 Ok');
+    const finding = onlyFindingFor(text, 'RCPT TO:<victim%example.net@example.com>');
+    assert.equal(finding?.severity, 'warning');
+    assert.match(finding?.message ?? '', /NDR|confirm/i);
+  });
+
+  test('a reply no command asked for is a Warning "unsolicited", and the replies after it keep their commands', () => {
+    const text = paste(
+      ...greetingAndEhlo,
+      'MAIL FROM:<a@example.org>',
+      '250 2.1.0 Ok',
+      'RCPT TO:<victim@example.net>',
+      '550 5.7.1 Relaying denied',
+      '250 2.1.5 Ok',
+      'QUIT',
+      '221 2.0.0 Bye',
+    );
+    const found = findings(text, 'relevant');
+    const unsolicited = found.filter((finding) => finding.code === 'unsolicited');
+    assert.deepEqual(unsolicited.map((finding) => [finding.line, finding.severity]), [[8, 'warning']]);
+    assert.match(unsolicited[0].message, /No command asked for this reply/);
+    assert.equal(annotateTranscript(text).find((reply) => reply.code === 221)?.command, 'QUIT');
+  });
+
+  test('a 250 before EHLO is kept and flagged, and EHLO still gets its own reply', () => {
+    const text = paste('220 mail.example.com ESMTP', '250 2.0.0 surprise', 'EHLO client.example.org', '250 mail.example.com');
+    const replies = annotateTranscript(text);
+    assert.deepEqual(replies.map((reply) => [reply.code, reply.command, reply.unsolicited]), [
+      [220, '', undefined],
+      [250, undefined, true],
+      [250, 'EHLO client.example.org', undefined],
+    ]);
+    assert.deepEqual(findings(text, 'relevant').map((finding) => finding.code), ['unsolicited']);
+  });
+});
+
+describe('a saved run: the Problems follow each test\'s outcome as the live run decided it', () => {
+  function savedRun(rcptReply: string, id = 'x-percent-ip-literal', recipient = '<relay-test%example.net@[127.0.0.1]>'): string {
+    return [
+      '=== SMTP Relay Lab transcript v1',
+      '=== tool: test',
+      '=== target: 127.0.0.1:2525',
+      '=== started: 2026-11-28T22:30:00.000Z',
+      '+0.001 === connected to 127.0.0.1:2525',
+      '+0.002 <-  220 mail.example.com ESMTP',
+      '+0.003  -> EHLO client.example.org',
+      '+0.004 <-  250 mail.example.com',
+      '+0.005 === test control: Control: remote sender to a local user',
+      '+0.006  -> RSET',
+      '+0.007 <-  250 2.0.0 Ok',
+      '+0.008  -> MAIL FROM:<a@example.net>',
+      '+0.009 <-  250 2.1.0 Ok',
+      '+0.010  -> RCPT TO:<postmaster@example.com>',
+      '+0.011 <-  250 2.1.5 Ok',
+      `+0.012 === test ${id}: the test`,
+      '+0.013  -> RSET',
+      '+0.014 <-  250 2.0.0 Ok',
+      '+0.015  -> MAIL FROM:<postmaster@example.net>',
+      '+0.016 <-  250 2.1.0 Ok',
+      `+0.017  -> RCPT TO:${recipient}`,
+      `+0.018 <-  ${rcptReply}`,
+      '',
+    ].join('\n');
+  }
+
+  test('the accepted control is no finding at all, even at level "all"', () => {
+    const all = findings(savedRun('550 5.7.1 Relaying denied'), 'all');
+    assert.equal(all.find((finding) => finding.line === 15), undefined);
+  });
+
+  test('the finding on a test\'s deciding reply names the test and its outcome; a refused relay test is relay-denied', () => {
+    const refused = findings(savedRun('550 5.7.1 Relaying denied'), 'relevant');
+    assert.deepEqual(refused.map((finding) => [finding.line, finding.code, finding.severity]), [[22, 'relay-denied', 'information']]);
+    const relayed = findings(savedRun('250 2.1.5 Ok', 'kb1', '<relay-test@example.net>'), 'relevant');
+    assert.deepEqual(relayed.map((finding) => [finding.line, finding.code, finding.severity]), [[22, 'relayed', 'error']]);
+    assert.match(relayed[0].message, /^kb1 failed, the server relays: /);
+  });
+
+  test('an IP-literal routing form of the server itself is never "relayed to [127.0.0.1]"', () => {
+    const found = findings(savedRun('250 2.1.5 Ok'), 'all');
+    for (const finding of found) {
+      assert.doesNotMatch(finding.message, /relays to \[127\.0\.0\.1\]/);
+    }
   });
 });

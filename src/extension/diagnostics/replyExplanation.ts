@@ -20,8 +20,11 @@ export function explainReply(reply: AnnotatedReply): string {
   } else {
     lines.push('- No enhanced status code (RFC 2034 leaves it off the greeting and the EHLO reply).');
   }
-  lines.push(`- Class: ${classExplanations[reply.class]}`);
+  lines.push(`- Class: ${reply.unsolicited === true ? unsolicitedExplanation : reply.neutral ? neutralExplanation : classExplanations[reply.class]}`);
   lines.push(`- Answers: ${answeredCommand(reply)}`);
+  if (reply.decides !== undefined) {
+    lines.push(`- Test ${codeSpan(reply.decides.id)}: ${reply.decides.outcome}, decided by this reply as the live run decided it.`);
+  }
   lines.push('', escapeMarkdown(reply.reason));
   if (reply.problems !== undefined && reply.problems.length > 0) {
     lines.push('', `Malformed reply: ${escapeMarkdown(reply.problems.join('; '))}.`);
@@ -30,6 +33,12 @@ export function explainReply(reply: AnnotatedReply): string {
 }
 
 function classHeadline(reply: AnnotatedReply): string {
+  if (reply.unsolicited === true) {
+    return 'unsolicited: no command asked for this reply';
+  }
+  if (reply.neutral) {
+    return 'ok';
+  }
   if (reply.signals.includes('relay')) {
     return 'accepted for a remote recipient: **this server relays**';
   }
@@ -42,6 +51,13 @@ function classHeadline(reply: AnnotatedReply): string {
       return 'acceptance';
   }
 }
+
+/** For a reply that decides nothing about relay: no relay-class wording. */
+const neutralExplanation = 'none. This reply decides nothing about relay (only the answers to RCPT, and to a message, do).';
+
+const unsolicitedExplanation =
+  'none. No command was waiting for this reply (a second answer, or one before its command): it is kept here, ' +
+  'and a relay test it falls in is inconclusive.';
 
 /** The three outcomes of KB 304897, for a reader who has not read it. */
 const classExplanations: Record<ReplyClass, string> = {
