@@ -26,6 +26,7 @@ const findingTests = {
   rejected: (c: Classification) => c.class === 'rejection' && !c.temporary,
   'temporary-failure': (c: Classification) => c.class === 'rejection' && c.temporary,
   accepted: (c: Classification) => c.class === 'acceptance' && !c.signals.includes('relay'),
+  'protocol-violation': (c: Classification) => (c.signals as readonly string[]).includes('protocol-violation'),
 } as const;
 
 export type ReplyFindingCode = keyof typeof findingTests;
