@@ -15,6 +15,7 @@ import {
   allTestIds,
   answersTable,
   assertEndsWithItsRcpt,
+  assertNoInventedEnhancedCodes,
   assertRecipientPartDecides,
   isRelayTest,
   lastReply,
@@ -79,6 +80,10 @@ function sharedExpectations(label: string, get: () => { exim: EximInstance; repo
     }
   });
 
+  test(`${label}: no enhanced code is shown that Exim did not send (it sends none)`, () => {
+    assertNoInventedEnhancedCodes(get().report);
+  });
+
   test(`${label}: the recipient part decides every relay test (refused passes, accepted never passes)`, () => {
     for (const result of get().report.tests.filter((candidate) => isRelayTest(candidate.id))) {
       assertRecipientPartDecides(result);
@@ -111,9 +116,10 @@ describe('relay runner against a closed Exim (Debian config, loopback not in rel
     assert.equal(report.verdict, 'closed', answersTable(report));
   });
 
-  test('an unknown user at the local domain is refused with "550 Unrouteable address"', () => {
+  test('an unknown user at the local domain is refused with "550 Unrouteable address", a harvest finding', () => {
     const rcpt = assertEndsWithItsRcpt(resultFor(report, 'x-unknown-local-user'));
     assert.deepEqual([rcpt.code, rcpt.text], [550, 'Unrouteable address']);
+    assert.ok(rcpt.signals?.includes('harvest'), JSON.stringify(rcpt));
   });
 });
 

@@ -14,6 +14,7 @@ import {
   allTestIds,
   answersTable,
   assertEndsWithItsRcpt,
+  assertNoInventedEnhancedCodes,
   assertRecipientPartDecides,
   isRelayTest,
   lastReply,
@@ -40,6 +41,10 @@ function sharedExpectations(label: string, get: () => { smtpd: OpenSmtpdInstance
       assert.notEqual(result.outcome, 'error', `${result.id}: ${result.reason}`);
       assertEndsWithItsRcpt(result);
     }
+  });
+
+  test(`${label}: no enhanced code is shown that OpenSMTPD did not send`, () => {
+    assertNoInventedEnhancedCodes(get().report);
   });
 
   test(`${label}: the recipient part decides every relay test (refused passes, accepted never passes)`, () => {
@@ -79,6 +84,16 @@ describe('relay runner against a closed OpenSMTPD (mail for corp.example only)',
     }
   });
 
+  test('"550 Invalid recipient" is a harvest finding only for the local domain: not for a remote recipient it will not relay to', () => {
+    for (const id of kbRemote) {
+      const rcpt = assertEndsWithItsRcpt(resultFor(report, id));
+      assert.ok(!rcpt.signals?.includes('harvest'), `${id}: ${JSON.stringify(rcpt)}`);
+    }
+    const probe = assertEndsWithItsRcpt(resultFor(report, 'x-unknown-local-user'));
+    assert.equal(probe.text, 'Invalid recipient: <relay-lab-no-such-user@corp.example>');
+    assert.ok(probe.signals?.includes('harvest'), JSON.stringify(probe));
+  });
+
   test('every relay test is refused at RCPT; the verdict is closed', () => {
     for (const result of report.tests.filter((candidate) => isRelayTest(candidate.id))) {
       assert.equal(result.outcome, 'passed', `${result.id}: ${result.reason}`);
@@ -107,12 +122,13 @@ describe('relay runner against an open OpenSMTPD (match from local for any actio
     assert.equal(report.verdict, 'open', answersTable(report));
   });
 
-  test('in the %/quoted/bang subset alone, OpenSMTPD accepts the percent and bang forms with 250, and none of them passes', async () => {
+  test('the %/quoted/bang subset alone is never closed: OpenSMTPD accepts the percent and bang forms with 250, and none of them passes', async () => {
     const subset = await runAgainstMta(smtpd, routingSubset);
     for (const id of ['kb6', 'x-percent-ip-literal', 'x-bang-path']) {
       const result = resultFor(subset, id);
       assert.equal(assertEndsWithItsRcpt(result).code, 250, id);
       assert.notEqual(result.outcome, 'passed', `${id}: ${result.reason}`);
     }
+    assert.notEqual(subset.verdict, 'closed', answersTable(subset));
   });
 });

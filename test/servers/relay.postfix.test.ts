@@ -11,7 +11,16 @@ import { runRelaySuite } from '../../src/core/relayRunner';
 import type { RelayReport, RelayRunOptions, RelayTestResult } from '../../src/core/relayTypes';
 import { trustedNetworkWarning } from '../../src/core/relayVerdict';
 import { startPostfix, type PostfixInstance } from '../support/postfix';
-import { allTestIds, answersTable, assertEndsWithItsRcpt, assertRecipientPartDecides, isRelayTest, runAgainstMta } from '../support/realMtaRelay';
+import {
+  allTestIds,
+  answersTable,
+  assertEndsWithItsRcpt,
+  assertNoInventedEnhancedCodes,
+  assertRecipientPartDecides,
+  isRelayTest,
+  routingSubset,
+  runAgainstMta,
+} from '../support/realMtaRelay';
 import { resultFor } from '../support/relayResults';
 
 const kbRelayTests = ['kb1', 'kb2', 'kb3', 'kb4', 'kb5'];
@@ -143,10 +152,28 @@ describe('relay runner against an open Postfix (loopback inside mynetworks)', ()
       assert.equal(assertEndsWithItsRcpt(result).code, 250, `${result.id}\n${answersTable(report)}`);
       assertRecipientPartDecides(result);
     }
+    assertNoInventedEnhancedCodes(report);
     // The harvest probe: an unknown user at the local domain is refused from the local recipient table.
     const probe = assertEndsWithItsRcpt(resultFor(report, 'x-unknown-local-user'));
     assert.equal(probe.code, 550);
     assert.match(probe.text, /User unknown in local recipient table/);
+  });
+
+  test('no relay test is passed or called "not relayed": a bare "250 2.1.5 Ok" proves no local handling', async () => {
+    const report = await runAgainstMta(postfix, allTestIds);
+    for (const result of report.tests.filter((candidate) => isRelayTest(candidate.id))) {
+      assert.notEqual(result.outcome, 'passed', `${result.id}: ${result.reason}`);
+      assert.doesNotMatch(result.reason, /not relayed/i, result.id);
+    }
+    assert.equal(report.verdict, 'open');
+  });
+
+  test('the %/quoted/bang subset alone (control, kb6, kb7, x-percent-ip-literal, x-quoted-percent, x-bang-path) is never closed', async () => {
+    const report = await runAgainstMta(postfix, routingSubset);
+    assert.notEqual(report.verdict, 'closed', answersTable(report));
+    for (const result of report.tests.filter((candidate) => candidate.id !== 'control')) {
+      assert.notEqual(result.outcome, 'passed', `${result.id}: ${result.reason}`);
+    }
   });
 
   test("with confirmByDelivery, the percent hack at the server's IP literal really relays, into the failing pipe: outbound delivery goes nowhere", async () => {
