@@ -35,7 +35,7 @@ export interface RelayTestContext {
    * refused, its recipient is tried again with this one, so that every recipient form reaches RCPT.
    */
   acceptedSender?: string;
-  /** Send DATA for a test already failed at RCPT too, so that a catcher can prove the relay. */
+  /** Send DATA for every test whose recipient was accepted (failed or passed at RCPT too), so that a catcher can prove what happened. */
   confirmRelayed?: boolean;
 }
 
@@ -164,8 +164,10 @@ export async function attemptRelayTest(
     // too with confirmRelayed, for a catcher), or (the lab) only those nothing proves yet: an ambiguous
     // acceptance; an echo of the local domain is proof already.
     const unproven = attempt.decision?.proof === undefined || attempt.decision.proof === 'none';
+    // With a catcher every accepted recipient gets the message: the copy or the NDR that comes of it is the proof.
     const deliver =
-      attempt.decision?.outcome === 'needs-confirmation' || (context.confirmRelayed === true && attempt.decision?.outcome === 'failed');
+      attempt.decision?.outcome === 'needs-confirmation' ||
+      (context.confirmRelayed === true && rcptReply.code >= 200 && rcptReply.code < 300 && attempt.decision?.outcome !== 'error');
     const confirming = context.confirmByDelivery === true || (context.confirmUnprovenByDelivery === true && unproven);
     if (confirming && test.group !== 'control' && deliver) {
       await confirmByDelivery(session, test, addresses, parameters, attempt, classified, decide, context.token, context.deliveryEvidence);

@@ -128,8 +128,8 @@ export interface RelayRunOptions {
   /** Only when true is DATA sent, to confirm NDR-pending results by delivery. Never by default. */
   confirmByDelivery?: boolean;
   /**
-   * With confirmByDelivery: send DATA for tests already failed at RCPT too, so that a catcher can prove
-   * the relay by the copy it receives (reach/deliveryConfirmation.ts).
+   * With confirmByDelivery: send DATA for every relay test whose recipient was accepted (failed or passed
+   * at RCPT too), so that a catcher can prove by the copy or the NDR it receives (reach/deliveryConfirmation.ts).
    */
   confirmRelayed?: boolean;
   /**
