@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { isLocalDomain, parseMailAddress } from '../../src/core/mailAddress';
 import { UnknownRelayTestError, findRelayTest, selectRelayTests } from '../../src/core/relayCatalogue';
+import { relayReportToJson } from '../../src/core/relayJson';
 import { runRelaySuite, runRelayTestInSession } from '../../src/core/relayRunner';
 import type { RelayReport, RelayRunOptions, RelayTestParameters } from '../../src/core/relayTypes';
 import { noControlWarning, trustedNetworkWarning } from '../../src/core/relayVerdict';
@@ -296,6 +297,10 @@ describe('runRelaySuite: verdicts and warnings', () => {
       ['MAIL FROM:<> -> 550', `MAIL FROM:${control.mailFrom} -> 250`, 'RCPT TO:<victim@example.net> -> 550'],
     );
     assert.deepEqual(kb3.senderRetry, { mailFrom: control.mailFrom, refusedSender: '<>', senderReply: '550 5.7.1 Null sender not accepted from here' });
+    const json = relayReportToJson(report).tests.find((candidate) => candidate.id === 'kb3');
+    assert.deepEqual(json?.senderRetry, kb3.senderRetry, '--json carries both parts too');
+    assert.equal(json?.replies.length, 3);
+    assert.equal(relayReportToJson(report).tests.find((candidate) => candidate.id === 'control')?.senderRetry, undefined);
     assert.equal(kb3.outcome, 'passed');
     assert.match(
       kb3.reason,
