@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { annotateTranscript, type AnnotatedReply } from '../core/annotateTranscript';
+import { annotateTranscriptText, type AnnotatedReply } from '../core/annotateTranscript';
 import { CliRuntimeError, type CliContext } from './cliContext';
 import { listValues, parseCommandArguments, UsageError } from './commandLineArguments';
 import { exitCodes } from './exitCodes';
@@ -48,7 +48,8 @@ export async function runAnnotateCommand(args: string[], context: CliContext): P
   const file = positionals[0];
   const text = await readTranscriptFile(file);
   const localDomains = listValues(values['local-domain']);
-  const replies = annotateTranscript(text, localDomains.length > 0 ? { localDomains } : {});
+  const annotation = annotateTranscriptText(text, localDomains.length > 0 ? { localDomains } : {});
+  const replies = annotation.replies;
 
   if (values.json) {
     const json: AnnotatedReplyJson[] = replies.map((reply) => ({
@@ -70,8 +71,17 @@ export async function runAnnotateCommand(args: string[], context: CliContext): P
   }
   const lineWidth = String(Math.max(...replies.map((reply) => reply.line))).length;
   for (const reply of replies) {
-    const verdict = `${reply.class}${reply.temporary ? ' (temporary)' : ''}`;
+    // A reply that decides nothing about relay reads "ok", as in the terminal; one no command asked for, "unsolicited".
+    const verdict = reply.unsolicited === true ? 'unsolicited' : reply.neutral ? 'ok' : `${reply.class}${reply.temporary ? ' (temporary)' : ''}`;
     context.out(`${String(reply.line).padStart(lineWidth)}  ${reply.code} ${((reply.enhancedInferred ? undefined : reply.enhanced) ?? '-').padEnd(7)} ${verdict.padEnd(23)} ${reply.reason}\n`);
+  }
+  if (annotation.tests.length > 0) {
+    // A saved run marks its tests (=== test kb1: …): each is decided by the runner's own rule, as it was live.
+    const idWidth = Math.max(...annotation.tests.map((test) => test.id.length));
+    context.out('\nTests (decided as the live run decides them):\n');
+    for (const test of annotation.tests) {
+      context.out(`  ${test.id.padEnd(idWidth)}  ${test.outcome.padEnd(18)} ${test.reason}\n`);
+    }
   }
   return exitCodes.ok;
 }

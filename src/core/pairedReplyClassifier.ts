@@ -93,7 +93,7 @@ function unescapedText(text: string): string {
  * neutrally ("ok") rather than with a relay class; refusals and the replies to RCPT and to the end of a
  * message always keep their KB 304897 class. `kind` is undefined for an unsolicited reply.
  */
-export function isNeutralReply(kind: SmtpCommandKind | undefined, classification: Classification): boolean {
+export function isNeutralReply(kind: SmtpCommandKind | undefined, classification: Pick<Classification, 'class' | 'signals'>): boolean {
   if (classification.class !== 'acceptance' || classification.signals.length > 0) {
     return false;
   }

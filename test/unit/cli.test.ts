@@ -204,6 +204,14 @@ describe('smtp-relay-lab annotate', { concurrency: true }, () => {
       const text = await runCli(['annotate', file]);
       assert.equal(text.code, 0);
       assert.match(text.stdout, new RegExp(`^\\s*${denial.line}\\s+454 4\\.7\\.1\\s+rejection \\(temporary\\)`, 'm'));
+      // The greeting decides nothing about relay: "ok", not a relay class.
+      assert.match(text.stdout, /^\s*\d+\s+220 -\s+ok\s/m);
+      // The saved run marks its tests; each is reported with the outcome the live run gave it.
+      const live = JSON.parse((await runCli(['relay', '--lab', 'postfix', '--tests', 'kb1', '--json'])).stdout) as { tests: { id: string; outcome: string }[] };
+      assert.match(text.stdout, /\nTests \(decided as the live run decides them\):\n/);
+      for (const result of live.tests) {
+        assert.match(text.stdout, new RegExp(`^  ${result.id}\\s+${result.outcome} `, 'm'));
+      }
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

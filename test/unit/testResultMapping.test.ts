@@ -121,6 +121,17 @@ describe('Test Explorer results against an Exchange-like practice server', () =>
     assert.deepEqual(testItemStateFor(resultFor(report, 'control')), { state: 'passed' });
   });
 
+  test('an acceptance nothing proves (no echo of the local domain) is no pass: skipped, as the Problems call it a Warning', () => {
+    const kb6 = resultFor(report, 'kb6');
+    const unproven = { ...kb6, replies: kb6.replies.map((record) => ({ ...record, signals: [] })) };
+    assert.deepEqual(testItemStateFor(unproven), { state: 'skipped' });
+  });
+
+  test('replies that decide nothing about relay are [ok] in the output, as in the terminal', () => {
+    const output = testResultOutput(resultFor(report, 'kb1'));
+    assert.match(output, /MAIL FROM:<admin@example\.net> -> 250 [^\r\n]* {2}\[ok\]\r\n/);
+  });
+
   test("a test's output names what was sent, every reply with its class, and the reason, in CRLF lines", () => {
     const output = testResultOutput(resultFor(report, 'kb1'));
     assert.match(output, /^--- kb1: passed - KB test 1: remote sender to remote recipient\r\n/);

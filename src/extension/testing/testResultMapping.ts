@@ -1,7 +1,9 @@
+import { isNeutralReply } from '../../core/pairedReplyClassifier';
 import { findRelayTest } from '../../core/relayCatalogue';
 import { describeRecord, verdictSummary } from '../../core/relayReport';
 import type { ClassifiedReplyRecord, RelayReport, RelayTestResult } from '../../core/relayTypes';
 import type { TranscriptEvent } from '../../core/transcriptEvent';
+import { commandKindOf } from '../../core/smtpCommand';
 import { writeTranscript } from '../../core/transcriptFormat';
 
 /**
@@ -9,10 +11,13 @@ import { writeTranscript } from '../../core/transcriptFormat';
  * failure carries, and the text of the run's output. The controller only turns these into TestRun calls.
  *
  *   failed (relayed)        -> failed, with expected "a refusal" and actual the reply that relayed;
- *   needs-confirmation      -> passed, with a note in the output next to the test. NDR-pending is what a
- *                              closed server does (KB 304897 tests 6 and 7) and does not make the verdict
- *                              "open", so the item must not turn red; `passed` takes no message, so the
- *                              request to confirm goes into the output attached to the item;
+ *   needs-confirmation      -> passed, with a note in the output next to the test, when the reply proves
+ *     proven local            local handling (the echo with the local domain appended, KB 304897 tests 6
+ *                              and 7): what a closed server does, so the item must not turn red; `passed`
+ *                              takes no message, so the request to confirm goes into the output;
+ *   needs-confirmation      -> skipped, like inconclusive: an acceptance nothing proves either way is no
+ *     unproven                 pass (the Problems call it a Warning, the verdict is not "closed"); what would
+ *                              prove it is in the test's output;
  *   inconclusive            -> skipped: the server's answer proves nothing either way, which is what a
  *                              skipped test says; the reason is in the test's output;
  *   error                   -> errored: the test could not be carried out (connection lost, not run);
@@ -30,7 +35,7 @@ export function testItemStateFor(result: RelayTestResult, options: { cancelled?:
     case 'passed':
       return { state: 'passed' };
     case 'needs-confirmation':
-      return { state: 'passed', note: confirmationRequest };
+      return provenLocal(result) ? { state: 'passed', note: confirmationRequest } : { state: 'skipped' };
     case 'failed': {
       const proof = relayProof(result);
       return {
@@ -45,6 +50,11 @@ export function testItemStateFor(result: RelayTestResult, options: { cancelled?:
     case 'error':
       return options.cancelled ? { state: 'skipped' } : { state: 'errored', message: result.reason };
   }
+}
+
+/** The server echoed the recipient with its local domain: proof it keeps the address local (KB 304897). */
+function provenLocal(result: RelayTestResult): boolean {
+  return result.replies.some((record) => record.signals?.includes('local-domain-appended') === true);
 }
 
 /** Said next to an NDR-pending test, which passes: how to find out whether it really stays local. */
@@ -115,7 +125,9 @@ export function runIntroduction(facts: {
 export function testResultOutput(result: RelayTestResult): string {
   const lines = [`--- ${result.id}: ${result.outcome} - ${result.title}`, `    sent:   MAIL FROM:${result.mailFrom}  RCPT TO:${result.rcptTo}`];
   for (const record of result.replies) {
-    lines.push(`    reply:  ${describeRecord(record)}  [${record.class}]`);
+    // As in the terminal: a reply that decides nothing about relay (RSET, MAIL accepted) is [ok].
+    const neutral = isNeutralReply(commandKindOf(record.command), { class: record.class, signals: record.signals ?? [] });
+    lines.push(`    reply:  ${describeRecord(record)}  [${neutral ? 'ok' : record.class}]`);
   }
   lines.push(`    reason: ${result.reason}`);
   return asOutput(lines.join('\n') + '\n');
