@@ -89,7 +89,7 @@ export function resolveRelayParameters(parameters: RelayTestParameters, facts: S
 /** Where the local domains of a run came from, for the report and the JSON. */
 export function describeLocalDomains(configured: readonly string[], resolved: RelayTestParameters, facts: ServerFacts): LocalDomainsUsed {
   const source = configured.length > 0 ? 'configured' : resolved.localDomains.length > 0 ? 'inferred' : 'none';
-  return { source, domains: [...resolved.localDomains], serverNames: serverNamesOf(facts) };
+  return { source, domains: [...resolved.localDomains], serverNames: serverNamesOf(facts), remoteDomain: resolved.remoteDomain };
 }
 
 /**

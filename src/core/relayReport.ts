@@ -156,6 +156,8 @@ export const proofWords: Record<RelayProof, string> = {
   'local-recipient': 'an ordinary local recipient, accepted',
   'lab-outbox-ndr': 'lab outbox NDR: the practice server bounced the test message',
   'lab-outbox-relay': 'lab outbox: the practice server would have relayed the test message',
+  'catcher-ndr': 'delivery: an NDR quoting the test token reached the catcher',
+  'catcher-relay': 'delivery: a relayed copy carrying the test token reached the catcher',
   none: 'nothing proves it either way',
 };
 

@@ -56,9 +56,19 @@ export type RelayTestOutcome = 'passed' | 'failed' | 'needs-confirmation' | 'inc
  *   local-recipient   an ordinary recipient in a local domain was accepted: no relay attempt;
  *   lab-outbox-ndr    the practice server's own outbox holds the NDR for the test message;
  *   lab-outbox-relay  the practice server's own outbox holds the copy it would relay;
+ *   catcher-ndr / catcher-relay  the same, seen at the catcher or IMAP mailbox (--catcher);
  *   none              nothing proves it either way (ambiguous acceptance, protocol violation, no reply).
  */
-export type RelayProof = 'refused' | 'accepted' | 'echo' | 'local-recipient' | 'lab-outbox-ndr' | 'lab-outbox-relay' | 'none';
+export type RelayProof =
+  | 'refused'
+  | 'accepted'
+  | 'echo'
+  | 'local-recipient'
+  | 'lab-outbox-ndr'
+  | 'lab-outbox-relay'
+  | 'catcher-ndr' // an NDR quoting the test's token reached the catcher (or the IMAP mailbox)
+  | 'catcher-relay' // a relayed copy carrying the token reached the catcher
+  | 'none';
 
 /** What a delivery check found for one test message (the lab outbox, or a catcher). */
 export interface DeliveryEvidence {
@@ -175,6 +185,8 @@ export interface LocalDomainsUsed {
   domains: string[];
   /** The names the server gave itself in its banner and EHLO reply. */
   serverNames: string[];
+  /** The remote test domain, which is never local (a server that names itself inside it is not judged closed). */
+  remoteDomain?: string;
 }
 
 export interface RelayReport {

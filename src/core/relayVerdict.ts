@@ -1,7 +1,7 @@
 import type { RecognisedMta } from './mtaRecognition';
 import { confirmByDeliveryAdvice, harvestAdvice, openRelayAdvice } from './relayAdvice';
 import { addressArgumentOf } from './smtpCommand';
-import type { LocalDomainsUsed, RelayTestParameters, RelayTestResult, RelayVerdict } from './relayTypes';
+import type { LocalDomainsUsed, RelayReport, RelayTestParameters, RelayTestResult, RelayVerdict } from './relayTypes';
 
 /** What the run learnt about the server beyond the test results, for the verdict and the warnings. */
 export interface RunEvidence {
@@ -41,12 +41,30 @@ export function decideRelayVerdict(results: readonly RelayTestResult[], evidence
 }
 
 /**
+ * The evidence a finished report carries (for code that re-judges its tests, e.g. after a catcher's
+ * confirmations): its MTA, local domains, and whether a name the server gave itself claims the remote domain.
+ */
+export function runEvidenceOf(report: Pick<RelayReport, 'mta' | 'localDomains'>): RunEvidence {
+  const remoteDomain = report.localDomains?.remoteDomain;
+  const claimed =
+    remoteDomain === undefined
+      ? undefined
+      : report.localDomains?.serverNames.find((name) => withinDomain(name, remoteDomain) || withinDomain(remoteDomain, name));
+  return {
+    ...(remoteDomain === undefined ? {} : { remoteDomain }),
+    ...(report.mta ? { mta: report.mta as RecognisedMta } : {}),
+    ...(report.localDomains ? { localDomains: report.localDomains } : {}),
+    ...(claimed === undefined ? {} : { remoteDomainClaimed: claimed }),
+  };
+}
+
+/**
  * A needs-confirmation result whose local handling is proven: by the echo or by the NDR in the lab outbox.
  * Results without a proof field (made by older callers) are judged by their replies' signals.
  */
 export function provenLocal(result: RelayTestResult): boolean {
   if (result.proof !== undefined) {
-    return result.proof === 'echo' || result.proof === 'lab-outbox-ndr';
+    return result.proof === 'echo' || result.proof === 'lab-outbox-ndr' || result.proof === 'catcher-ndr';
   }
   const signalled = (signal: string): boolean => result.replies.some((record) => record.signals?.some((own) => own === signal));
   return signalled('local-domain-appended') && !signalled('ambiguous');

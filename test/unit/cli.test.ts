@@ -103,7 +103,7 @@ describe('smtp-relay-lab relay', { concurrency: true }, () => {
     assert.equal(report.lab.dataSent, true);
     assert.ok(report.lab.outbox.length > 0 && report.lab.outbox.every((message) => message.kind === 'ndr'), JSON.stringify(report.lab.outbox));
     assert.equal(report.mta.name, 'exchange');
-    assert.deepEqual(report.localDomains, { source: 'configured', domains: ['corp.example'], serverNames: ['mail.corp.example'] });
+    assert.deepEqual(report.localDomains, { source: 'configured', domains: ['corp.example'], serverNames: ['mail.corp.example'], remoteDomain: 'example.net' });
     assert.match(report.transcript, /Microsoft ESMTP MAIL Service ready/);
   });
 

@@ -218,7 +218,12 @@ describe('rule: local domains belong to the user', () => {
 
   test('inferred domains (no --local-domain) are printed in the report and the JSON', async () => {
     const report = await runAgainst({ greeting: '220 mx.example.com ESMTP ready\r\n', rcpt: closedRcpt }, ['control', 'kb1'], { localDomains: [] });
-    assert.deepEqual(report.localDomains, { source: 'inferred', domains: ['mx.example.com', 'example.com'], serverNames: ['mx.example.com'] });
+    assert.deepEqual(report.localDomains, {
+      source: 'inferred',
+      domains: ['mx.example.com', 'example.com'],
+      serverNames: ['mx.example.com'],
+      remoteDomain: 'example.net',
+    });
     assert.match(renderRelayReport(report), /\nLocal: {3}mx\.example\.com, example\.com \(inferred from the banner and EHLO name mx\.example\.com; --local-domain sets them\)\n/);
     assert.deepEqual(relayReportToJson(report).localDomains, report.localDomains);
   });
@@ -256,6 +261,16 @@ describe('rule: local domains belong to the user', () => {
     assert.ok(warning, report.warnings.join('\n'));
     assert.match(warning, /mx\.example\.com, example\.com \(inferred\)/);
     assert.match(warning, /--local-domain/);
+  });
+});
+
+describe('rule: the catcher re-judges with the same evidence', () => {
+  test('a report whose server claimed the remote domain stays unclosable when its tests are judged again', async () => {
+    const { decideRelayVerdict, runEvidenceOf } = await import('../../src/core/relayVerdict');
+    const report = await runAgainst({ greeting: '220 mx.example.net ESMTP ready\r\n', ehloName: 'mx.example.net', rcpt: closedRcpt }, kb);
+    assert.equal(report.verdict, 'inconclusive');
+    assert.equal(decideRelayVerdict(report.tests), 'closed', 'without the evidence the same tests would read closed');
+    assert.equal(decideRelayVerdict(report.tests, runEvidenceOf(report)), 'inconclusive');
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describeDuration } from '../socketFailure';
 import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../relayTypes';
-import { decideRelayVerdict, relayWarnings } from '../relayVerdict';
+import { decideRelayVerdict, relayWarnings, runEvidenceOf } from '../relayVerdict';
 import { endOfDataCommand } from '../smtpCommand';
 import type { CaughtMessage, MessageSource } from './catcher';
 import type { DeliveryConfirmation } from './confirmationTypes';
@@ -155,7 +155,9 @@ export async function confirmDeliveries(
     }),
   );
   const confirmations = new Map(settled);
-  const baseWarnings = relayWarnings(report.tests, parameters);
+  // The same evidence the run was judged with (MTA, local domains, a claimed remote domain): issue 7's rules.
+  const evidence = runEvidenceOf(report);
+  const baseWarnings = relayWarnings(report.tests, parameters, evidence);
   const tests = report.tests.map((result) => {
     const confirmation = confirmations.get(result.id);
     return confirmation ? settleTest(result, confirmation, source.description) : result;
@@ -173,8 +175,8 @@ export async function confirmDeliveries(
   return {
     ...report,
     tests,
-    verdict: decideRelayVerdict(tests),
-    warnings: [...relayWarnings(tests, parameters), ...extraWarnings],
+    verdict: decideRelayVerdict(tests, evidence),
+    warnings: [...relayWarnings(tests, parameters, evidence), ...extraWarnings],
     transcript,
   };
 }
@@ -186,6 +188,7 @@ function settleTest(result: RelayTestResult, confirmation: DeliveryConfirmation,
       return {
         ...result,
         outcome: 'failed',
+        proof: 'catcher-relay',
         reason: `Relayed, proven by delivery: a copy carrying ${confirmation.token} arrived at the ${where}${after} (${confirmation.evidence}).`,
         confirmation,
       };
@@ -193,6 +196,7 @@ function settleTest(result: RelayTestResult, confirmation: DeliveryConfirmation,
       return {
         ...result,
         outcome: result.outcome === 'failed' ? 'failed' : 'passed',
+        ...(result.outcome === 'failed' ? {} : { proof: 'catcher-ndr' as const }),
         reason:
           result.outcome === 'failed'
             ? `${result.reason} An NDR quoting ${confirmation.token} came back too (${confirmation.evidence}).`
