@@ -6,11 +6,16 @@ import type { UiSession } from './uiSession';
 
 const fileName = 'mailbox-check.smtp';
 
-/** A .smtp suite with one expectation a closed Postfix does not meet: it refuses the unknown mailbox. */
+/**
+ * A .smtp suite with one expectation a closed Postfix does not meet: it refuses the unknown mailbox. The
+ * file names its local domain and confirms its blocks (the server is the test's own), so no modal asks.
+ */
 function suiteFor(port: number): string {
   return [
     `# @target 127.0.0.1:${port}`,
     '# @tls none',
+    '# @local-domain corp.example',
+    '# @confirm',
     '',
     '### say EHLO',
     '# @expect 250',
@@ -32,14 +37,18 @@ export async function failingExpectationShowsInEditorAndProblems({ workbench, wo
   const server = await startPracticeServer({ persona: 'postfix' });
   try {
     fs.writeFileSync(path.join(workspaceFolder, fileName), suiteFor(server.port));
-    await workbench.openWorkspaceFile(fileName);
+    // From the Explorer, which lists the new file as soon as it is written (Quick Open's file index may not yet).
+    await workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: fileName }).first().click({ timeout: 30_000 });
+    await workbench.page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor({ timeout: 30_000 });
     await workbench.runCommand('SMTP: Run File');
-    const failed = workbench.page.locator('.contentWidgets .codelens-decoration, .view-lines ~ * .codelens-decoration, .codelens-decoration', { hasText: '✗' }).first();
+    const failed = workbench.page.locator('.codelens-decoration', { hasText: '✗' }).first();
     await failed.waitFor({ timeout: 30_000 });
     const lens = await failed.innerText();
     assert.match(lens, /✗ @expect 250: got 550/, `the CodeLens says what was expected and what came: ${lens}`);
-    // The live transcript opens beside the file: bring the file back to the front for the picture.
-    await workbench.openWorkspaceFile(fileName);
+    // The live transcript opens beside the file and narrows it: the file's group alone, for a lens read whole.
+    await workbench.page.keyboard.press('Control+1');
+    await workbench.runCommand('View: Single Column Editor Layout');
+    await workbench.page.locator('.tabs-container .tab.active', { hasText: /^mailbox-check\.smtp$|mailbox-check\.smtp(?!-)/ }).first().waitFor({ timeout: 30_000 });
     await failed.waitFor({ timeout: 30_000 });
     await workbench.screenshot('smtp-expect-codelens');
 
