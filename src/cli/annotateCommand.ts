@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { annotateTranscriptText, type AnnotatedReply } from '../core/annotateTranscript';
+import { createReadStream } from 'node:fs';
+import { annotateTranscriptLines, type AnnotatedReply } from '../core/annotateTranscript';
+import { displayJson, displayText } from '../core/displayText';
 import { CliRuntimeError, type CliContext } from './cliContext';
 import { listValues, parseCommandArguments, UsageError } from './commandLineArguments';
 import { exitCodes } from './exitCodes';
@@ -14,7 +15,11 @@ reply its verdict: line, code, enhanced code, class (rejection, acceptance, ndr-
   --json                    print an array of { line, code, enhanced, class, temporary, reason }
   -h, --help                show this help
 
-Exit codes: 0 done, 3 the file cannot be read, 64 usage error.
+Reads the file line by line and writes each verdict as it is made (also with --json), so a transcript of
+hundreds of megabytes runs in bounded memory. Server text in the reasons is shown escaped.
+
+Exit codes: 0 done, 1 the transcript shows a relay (a remote recipient accepted), 3 the file cannot be
+read, 64 usage error.
 `;
 
 const annotateOptions = {
@@ -46,52 +51,125 @@ export async function runAnnotateCommand(args: string[], context: CliContext): P
     throw new UsageError(positionals.length === 0 ? 'annotate needs a transcript FILE' : `annotate takes one FILE, not ${positionals.length}`);
   }
   const file = positionals[0];
-  const text = await readTranscriptFile(file);
+  const lineCount = await countLines(file);
   const localDomains = listValues(values['local-domain']);
-  const annotation = annotateTranscriptText(text, localDomains.length > 0 ? { localDomains } : {});
-  const replies = annotation.replies;
-
+  const lineWidth = String(Math.max(1, lineCount)).length;
+  let replyCount = 0;
+  let relayShown = false;
+  // Each reply is written as soon as it is final, so a file of hundreds of megabytes is never held.
+  const write = (reply: AnnotatedReply): void => {
+    relayShown ||= reply.signals.includes('relay');
+    if (values.json) {
+      context.out(`${replyCount === 0 ? '[\n' : ',\n'}${indented(displayJson(replyJson(reply), 2))}`);
+    } else {
+      // A reply that decides nothing about relay reads "ok", as in the terminal; one no command asked for, "unsolicited".
+      const verdict = reply.unsolicited === true ? 'unsolicited' : reply.neutral ? 'ok' : `${reply.class}${reply.temporary ? ' (temporary)' : ''}`;
+      context.out(`${String(reply.line).padStart(lineWidth)}  ${reply.code} ${((reply.enhancedInferred ? undefined : reply.enhanced) ?? '-').padEnd(7)} ${verdict.padEnd(23)} ${displayText(reply.reason)}\n`);
+    }
+    replyCount += 1;
+  };
+  const annotation = await annotateTranscriptLines(() => fileLines(file), write, localDomains.length > 0 ? { localDomains } : {});
+  relayShown ||= annotation.tests.some((test) => test.outcome === 'failed');
   if (values.json) {
-    const json: AnnotatedReplyJson[] = replies.map((reply) => ({
-      line: reply.line,
-      code: reply.code,
-      // Only the code the server wrote; an inferred one is marked as such.
-      enhanced: reply.enhancedInferred ? null : (reply.enhanced ?? null),
-      ...(reply.enhancedInferred && reply.enhanced !== undefined ? { inferredEnhanced: reply.enhanced } : {}),
-      class: reply.class,
-      temporary: reply.temporary,
-      reason: reply.reason,
-    }));
-    context.out(`${JSON.stringify(json, null, 2)}\n`);
-    return exitCodes.ok;
-  }
-  if (replies.length === 0) {
-    context.err(`no SMTP replies found in ${file}\n`);
-    return exitCodes.ok;
-  }
-  const lineWidth = String(Math.max(...replies.map((reply) => reply.line))).length;
-  for (const reply of replies) {
-    // A reply that decides nothing about relay reads "ok", as in the terminal; one no command asked for, "unsolicited".
-    const verdict = reply.unsolicited === true ? 'unsolicited' : reply.neutral ? 'ok' : `${reply.class}${reply.temporary ? ' (temporary)' : ''}`;
-    context.out(`${String(reply.line).padStart(lineWidth)}  ${reply.code} ${((reply.enhancedInferred ? undefined : reply.enhanced) ?? '-').padEnd(7)} ${verdict.padEnd(23)} ${reply.reason}\n`);
-  }
-  if (annotation.tests.length > 0) {
+    context.out(replyCount === 0 ? '[]\n' : '\n]\n');
+  } else if (replyCount === 0) {
+    context.err(`no SMTP replies found in ${displayText(file)}\n`);
+  } else if (annotation.tests.length > 0) {
     // A saved run marks its tests (=== test kb1: …): each is decided by the runner's own rule, as it was live.
     const idWidth = Math.max(...annotation.tests.map((test) => test.id.length));
     context.out('\nTests (decided as the live run decides them):\n');
     for (const test of annotation.tests) {
-      context.out(`  ${test.id.padEnd(idWidth)}  ${test.outcome.padEnd(18)} ${test.reason}\n`);
+      context.out(`  ${displayText(test.id).padEnd(idWidth)}  ${test.outcome.padEnd(18)} ${displayText(test.reason)}\n`);
     }
   }
-  return exitCodes.ok;
+  // Like relay: 1 when the transcript shows the server relaying (a remote recipient accepted).
+  return relayShown ? exitCodes.open : exitCodes.ok;
 }
 
-async function readTranscriptFile(file: string): Promise<string> {
+function replyJson(reply: AnnotatedReply): AnnotatedReplyJson {
+  return {
+    line: reply.line,
+    code: reply.code,
+    // Only the code the server wrote; an inferred one is marked as such.
+    enhanced: reply.enhancedInferred ? null : (reply.enhanced ?? null),
+    ...(reply.enhancedInferred && reply.enhanced !== undefined ? { inferredEnhanced: reply.enhanced } : {}),
+    class: reply.class,
+    temporary: reply.temporary,
+    reason: reply.reason,
+  };
+}
+
+/** An element of the top-level array, indented as JSON.stringify(array, null, 2) would. */
+function indented(json: string): string {
+  return json
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+/** The longest line kept whole, in bytes; the rest of a longer one is dropped (no transcript line of ours comes near). */
+const maxLineBytes = 4 * 1024 * 1024;
+
+/**
+ * The file's lines as splitTranscriptLines gives them (LF or CRLF, BOM dropped), read in chunks. Each line
+ * is decoded from its own bytes, so it is a string of its own and not a slice that keeps a whole chunk
+ * alive for as long as a verdict quotes part of it. Read errors become one-line messages.
+ */
+async function* fileLines(file: string): AsyncGenerator<string> {
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  let first = true;
+  const line = (tail: Buffer): string => {
+    const bytes = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
+    pending = [];
+    pendingLength = 0;
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === 0x0d) {
+      end -= 1;
+    }
+    let start = 0;
+    if (first) {
+      first = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+        start = 3;
+      }
+    }
+    return bytes.toString('utf8', start, Math.max(start, end));
+  };
   try {
-    return await readFile(file, 'utf8');
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let lineFeed = chunk.indexOf(0x0a); lineFeed !== -1; lineFeed = chunk.indexOf(0x0a, start)) {
+        yield line(chunk.subarray(start, lineFeed));
+        start = lineFeed + 1;
+      }
+      const rest = chunk.subarray(start, start + Math.max(0, maxLineBytes - pendingLength));
+      if (rest.length > 0) {
+        // A copy: the chunk itself is not kept for the sake of its last bytes.
+        pending.push(Buffer.from(rest));
+        pendingLength += rest.length;
+      }
+    }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new CliRuntimeError(`cannot read ${file}: ${reason}`);
+    throw readError(file, error);
   }
+  // splitTranscriptLines gives a last (possibly empty) line after the last LF.
+  yield line(Buffer.alloc(0));
+}
+
+/** How many lines the file has (for the width of the line column), checking it can be read at all. */
+async function countLines(file: string): Promise<number> {
+  let count = 0;
+  for await (const line of fileLines(file)) {
+    void line;
+    count += 1;
+  }
+  return count;
+}
+
+function readError(file: string, error: unknown): CliRuntimeError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+  return new CliRuntimeError(`cannot read ${file}: ${reason}`);
 }

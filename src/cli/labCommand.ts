@@ -1,9 +1,11 @@
+import { displayText } from '../core/displayText';
+import { loopbackHosts } from '../lab/loopbackHost';
 import type { PersonaName } from '../lab/persona';
 import { personaNames } from '../lab/personaCatalogue';
 import { practiceServerDefaults, startPracticeServer, type PracticeServer } from '../lab/practiceServer';
 import type { ServerLogEntry } from '../lab/serverLog';
 import type { CliContext } from './cliContext';
-import { choiceValue, listValues, parseCommandArguments, portValue } from './commandLineArguments';
+import { choiceValue, hostValue, listValues, parseCommandArguments, portValue, UsageError } from './commandLineArguments';
 import { exitCodes } from './exitCodes';
 
 export const labDefaultPort = 2525;
@@ -15,13 +17,14 @@ what it would deliver, relay or bounce goes to an in-memory outbox that is print
 
   --persona PERSONA         ${personaNames.join(', ')} (default ${practiceServerDefaults.persona})
   --port PORT               default ${labDefaultPort}; 0 picks a free port
-  --host HOST               127.0.0.1 (default) or ::1; nothing else is allowed
+  --host HOST               127.0.0.1 (default) or ::1 (also written [::1]); nothing else is allowed
   --local-domain DOMAIN     domains it receives mail for (default ${practiceServerDefaults.localDomains.join(', ')}); repeatable
   --local-user USER         mailboxes that exist (default ${practiceServerDefaults.localUsers.join(', ')}); repeatable
   --implicit-tls            TLS from the first byte (like port 465) instead of plain text with STARTTLS
   -h, --help                show this help
 
-Exit codes: 0 stopped with Ctrl+C, 3 cannot listen (port in use), 64 usage error.
+Exit codes: 130 stopped with Ctrl+C, 3 cannot listen (port in use), 64 usage error (a host that is not
+loopback included).
 `;
 
 const labOptions = {
@@ -41,18 +44,23 @@ export async function runLabCommand(args: string[], context: CliContext): Promis
     return exitCodes.ok;
   }
   const persona: PersonaName = choiceValue('--persona', values.persona, personaNames, practiceServerDefaults.persona);
+  const host = values.host === undefined ? practiceServerDefaults.host : hostValue('--host', values.host.trim());
+  if (!loopbackHosts.includes(host)) {
+    throw new UsageError(`--host must be a loopback address (${loopbackHosts.join(' or ')}): the practice server is never reachable from a network, not "${values.host}"`);
+  }
   const server = await startPracticeServer({
     persona,
-    host: values.host ?? practiceServerDefaults.host,
+    host,
     port: portValue('--port', values.port, labDefaultPort, { allowZero: true }),
     localDomains: listValues(values['local-domain']),
     localUsers: listValues(values['local-user']),
     secure: values['implicit-tls'] === true,
   });
   context.out(introduction(server));
-  const stopLog = server.log.onEntry((entry) => context.out(`${formatLogEntry(entry)}\n`));
+  // What clients send is as hostile as what servers send: every line is shown escaped.
+  const stopLog = server.log.onEntry((entry) => context.out(`${displayText(formatLogEntry(entry))}\n`));
   const stopOutbox = server.outbox.onMessage((message) =>
-    context.out(`[outbox] ${message.kind} ${message.id}: from <${message.mailFrom}> to ${message.rcptTo.map((address) => `<${address}>`).join(', ')}\n`),
+    context.out(displayText(`[outbox] ${message.kind} ${message.id}: from <${message.mailFrom}> to ${message.rcptTo.map((address) => `<${address}>`).join(', ')}`) + '\n'),
   );
   await new Promise<void>((resolve) => {
     if (context.signal.aborted) {
@@ -64,7 +72,8 @@ export async function runLabCommand(args: string[], context: CliContext): Promis
   stopOutbox();
   await server.close();
   context.out(`Stopped. ${server.log.connectionIds().length} connection(s), ${server.outbox.messages.length} message(s) in the outbox.\n`);
-  return exitCodes.ok;
+  // Stopped by Ctrl+C (or SIGTERM), the only way it stops: 130, as a shell reports an interrupted command.
+  return exitCodes.interrupted;
 }
 
 function introduction(server: PracticeServer): string {

@@ -6,6 +6,7 @@ import { labHelp, runLabCommand } from './labCommand';
 import { relayHelp, runRelayCommand } from './relayCommand';
 import { runHelp, runRunCommand } from './runCommand';
 import { toolLabel } from './toolVersion';
+import { displayText } from '../core/displayText';
 import { describeError } from '../core/errors';
 import { oneLine } from '../core/socketFailure';
 
@@ -54,7 +55,8 @@ export async function runCli(args: string[], context: CliContext): Promise<numbe
   try {
     return await command.run(rest, context);
   } catch (error) {
-    context.err(`smtp-relay-lab ${first}: ${oneLine(describeError(error))}\n`);
+    // A failure can quote a server (a refused greeting): shown escaped, as every server text is.
+    context.err(`smtp-relay-lab ${first}: ${displayText(oneLine(describeError(error)))}\n`);
     // Anything else (unreachable server, TLS failure, unreadable file, port in use) is a runtime error.
     return error instanceof UsageError ? exitCodes.usage : exitCodes.error;
   }
@@ -104,7 +106,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`smtp-relay-lab: ${oneLine(describeError(error))}\n`);
+      process.stderr.write(`smtp-relay-lab: ${displayText(oneLine(describeError(error)))}\n`);
       process.exitCode = exitCodes.error;
     },
   );

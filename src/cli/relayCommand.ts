@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { displayJson, displayText } from '../core/displayText';
 import net from 'node:net';
 import { assertSingleLine } from '../core/commandLine';
 import { describeError } from '../core/errors';
@@ -18,7 +19,7 @@ import { personaNames } from '../lab/personaCatalogue';
 import type { PersonaName } from '../lab/persona';
 import { startPracticeServer, type PracticeServer } from '../lab/practiceServer';
 import { CliRuntimeError, type CliContext } from './cliContext';
-import { choiceValue, listValues, parseCommandArguments, portValue, secondsValue, UsageError } from './commandLineArguments';
+import { checkSavePath, choiceValue, hostValue, listValues, parseCommandArguments, portValue, secondsValue, UsageError } from './commandLineArguments';
 import { exitCodeHelp, exitCodes } from './exitCodes';
 import { labDeliveryEvidence, labOutboxSummary, labReportSection } from './labReportSection';
 import { toolLabel } from './toolVersion';
@@ -150,6 +151,10 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     return exitCodes.ok;
   }
   const invocation = readInvocation(values);
+  if (invocation.save) {
+    // Before connecting: a run whose transcript cannot be kept is a usage mistake, not a lost verdict.
+    await checkSavePath(invocation.save);
+  }
   const lab = invocation.lab ? await startLab(invocation) : undefined;
   let catcher: MessageSource | undefined;
   const catcherEvents: TranscriptEvent[] = [];
@@ -230,17 +235,23 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     await catcher?.close();
   }
 
-  if (invocation.save) {
-    await saveTranscript(invocation.save, report, invocation, lab);
-  }
   const unreachable = connectionFailure(report);
   if (invocation.json) {
     const json = { ...relayReportToJson(report, toolLabel), ...(lab ? { lab: labOutboxSummary(lab) } : {}) };
-    context.out(`${JSON.stringify(json, null, 2)}\n`);
+    context.out(`${displayJson(json, 2)}\n`);
   } else if (!unreachable) {
-    context.out(renderRelayReport(report));
+    context.out(displayText(renderRelayReport(report), { keepLineFeeds: true }));
     if (lab) {
-      context.out(`\n${labReportSection(lab)}`);
+      context.out(`\n${displayText(labReportSection(lab), { keepLineFeeds: true })}`);
+    }
+  }
+  if (invocation.save) {
+    // The report is out already; a transcript that still cannot be written is said on stderr, and the
+    // exit code stays the verdict's.
+    try {
+      await saveTranscript(invocation.save, report, invocation, lab);
+    } catch (error) {
+      context.err(`smtp-relay-lab relay: ${describeError(error)}; the verdict above stands\n`);
     }
   }
   if (context.signal.aborted) {
@@ -282,7 +293,7 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
     throw new UsageError(conflict);
   }
   return {
-    host: values.host,
+    host: values.host === undefined ? undefined : hostValue('--host', values.host.trim()),
     port: portValue('--port', values.port, relayDefaults.port),
     tls: choiceValue('--tls', values.tls, ['none', 'starttls', 'implicit'] as const, relayDefaults.tls),
     insecure: values.insecure === true,

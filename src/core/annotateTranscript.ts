@@ -18,7 +18,7 @@ import {
 } from './testOutcome';
 import type { TranscriptSourcePosition } from './transcriptFormat';
 import type { TranscriptEvent, TranscriptHeader } from './transcriptEvent';
-import { visitAnyTranscript, type ImportedTranscript } from './transcriptImport';
+import { visitAnyTranscript, visitAnyTranscriptLines, type ImportedTranscript, type TranscriptLineSource } from './transcriptImport';
 import { localDomainsOfHeader } from './transcriptLocalDomains';
 
 /**
@@ -135,13 +135,38 @@ export function annotateImportedTranscript(imported: ImportedTranscript, options
   return annotator.finish();
 }
 
+/**
+ * annotateTranscriptText for a transcript read line by line (`annotate` on a file of hundreds of
+ * megabytes): each reply goes to `onReply` in order as soon as it is final, and is not kept, so the
+ * result's `replies` is empty. A reply inside a test is final when the test ends (the reply a test's
+ * outcome rests on is marked then). Pairs that wait for the local domains are settled after
+ * maxWaitingItems if the greeting or the EHLO reply has not come by then, so memory stays bounded.
+ */
+export async function annotateTranscriptLines(
+  lines: TranscriptLineSource,
+  onReply: (reply: AnnotatedReply) => void,
+  options: AnnotateOptions = {},
+): Promise<TranscriptAnnotation> {
+  const annotator = new EventAnnotator(options, onReply);
+  await visitAnyTranscriptLines(lines, {
+    event: (event, position) => annotator.read(event, position),
+    // The first pass decided the format before anything was visited: there is nothing to start over.
+    startOver: () => undefined,
+    header: (read) => annotator.useHeader(read),
+  });
+  return annotator.finish();
+}
+
+/** Streaming only: how many pairs and notes may wait for the greeting and EHLO reply that settle the local domains. */
+const maxWaitingItems = 10_000;
+
 /** Pairs the events of a transcript, in order, and annotates each reply as soon as it is paired. */
 class EventAnnotator {
   private readonly annotator: PairAnnotator;
   private readonly pairer: CommandReplyPairer;
 
-  constructor(options: AnnotateOptions) {
-    const annotator = new PairAnnotator(options.localDomains ?? []);
+  constructor(options: AnnotateOptions, emit?: (reply: AnnotatedReply) => void) {
+    const annotator = new PairAnnotator(options.localDomains ?? [], emit);
     this.annotator = annotator;
     this.pairer = new CommandReplyPairer((pair) => annotator.add({ pair }));
   }
@@ -199,7 +224,11 @@ class PairAnnotator {
   private test: TestBeingRead | undefined;
   private control: ControlState = 'not-run';
 
-  constructor(configured: readonly string[]) {
+  /** Streaming: replies go here when final instead of into `replies` (see annotateTranscriptLines). */
+  private readonly emit: ((reply: AnnotatedReply) => void) | undefined;
+
+  constructor(configured: readonly string[], emit?: (reply: AnnotatedReply) => void) {
+    this.emit = emit;
     this.configured = configured;
     if (configured.length > 0) {
       this.localDomains = [...configured];
@@ -233,7 +262,7 @@ class PairAnnotator {
         this.ehloReply = item.pair;
       }
     }
-    if (this.greeting !== undefined && this.ehloReply !== undefined) {
+    if ((this.greeting !== undefined && this.ehloReply !== undefined) || (this.emit !== undefined && this.waiting.length >= maxWaitingItems)) {
       this.settleLocalDomains();
     }
   }
@@ -290,8 +319,12 @@ class PairAnnotator {
     const { pair } = item;
     const classified = this.classifier.next(pair, this.classificationDomains!);
     const annotated = annotatePair(pair, classified);
-    this.replies.push(annotated);
     const test = this.test;
+    if (this.emit === undefined) {
+      this.replies.push(annotated);
+    } else if (test === undefined) {
+      this.emit(annotated);
+    }
     if (test === undefined) {
       return;
     }
@@ -335,6 +368,11 @@ class PairAnnotator {
       this.control = controlStateOfOutcome(annotatedTest.outcome);
     }
     this.tests.push(annotatedTest);
+    if (this.emit !== undefined) {
+      for (const reply of test.all) {
+        this.emit(reply);
+      }
+    }
   }
 }
 

@@ -3,7 +3,8 @@ import { becomeClient } from './reach/xclient';
 import type { RelayConnectionRecord } from './relayTypes';
 import { SmtpSession } from './session';
 import type { SmtpReply } from './reply';
-import type { SessionOptions } from './sessionOptions';
+import { TlsError } from './errors';
+import { describeTarget, type SessionOptions } from './sessionOptions';
 import type { TranscriptEvent } from './transcriptEvent';
 
 /**
@@ -84,7 +85,11 @@ export class RelayConnection {
       } else if (this.sessionOptions.tls === 'starttls') {
         const started = await session.starttls();
         if (started.code !== 220) {
-          throw new SessionRefusedError('STARTTLS', started);
+          // 454 (not now) and 502 (not implemented) alike: TLS was asked for and cannot be had, a TLS
+          // failure like a failed handshake. No test runs in clear text in its place.
+          throw new TlsError(
+            `TLS failed: ${describeTarget(this.sessionOptions)} refused STARTTLS with ${started.code}${started.enhanced ? ` ${started.enhanced}` : ''} ${started.text.split('\n')[0]}; no test was sent`,
+          );
         }
         // RFC 3207 §4.2: what the server said before TLS is forgotten; ask again.
         ehloReply = await this.greet(session);

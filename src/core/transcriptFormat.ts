@@ -132,48 +132,74 @@ export function visitTranscriptEvents(
   visit: (event: TranscriptEvent, position: TranscriptSourcePosition) => void,
   onHeader?: (header: TranscriptHeader) => void,
 ): TranscriptHeader {
+  const reader = new TranscriptLineReader(visit, onHeader);
   const lines = splitTranscriptLines(text);
-  let index = 0;
-  while (index < lines.length && lines[index] === '') {
-    index += 1;
+  for (let index = 0; index < lines.length; index += 1) {
+    reader.line(lines[index], index + 1);
   }
-  if (index === lines.length) {
-    throw new TranscriptParseError(Math.max(1, lines.length), `no header: expected "${transcriptTitle}"`);
-  }
-  checkTitle(lines[index], index + 1);
-  const titleLineNumber = index + 1;
-  index += 1;
+  return reader.finish(lines.length);
+}
 
-  const fields = new Map<string, string>();
-  for (; index < lines.length; index += 1) {
-    const line = lines[index];
-    if (line === '') {
-      continue;
-    }
-    if (!line.startsWith('===')) {
-      break;
-    }
-    const [key, value] = parseHeaderLine(line, index + 1);
-    if (fields.has(key)) {
-      throw new TranscriptParseError(index + 1, `header key "${key}" appears twice`);
-    }
-    fields.set(key, value);
-  }
-  const header = buildHeader(fields, titleLineNumber);
-  onHeader?.(header);
+/**
+ * visitTranscriptEvents one line at a time, for a reader that streams a file too big to hold
+ * (`annotate` on hundreds of megabytes). Lines as splitTranscriptLines gives them: no LF, no trailing
+ * CR, no BOM. line() and finish() throw the same TranscriptParseError.
+ */
+export class TranscriptLineReader {
+  private stage: 'title' | 'header' | 'events' = 'title';
+  private titleLineNumber = 0;
+  private readonly fields = new Map<string, string>();
+  private header: TranscriptHeader | undefined;
 
-  for (; index < lines.length; index += 1) {
-    const line = lines[index];
+  constructor(
+    private readonly visit: (event: TranscriptEvent, position: TranscriptSourcePosition) => void,
+    private readonly onHeader?: (header: TranscriptHeader) => void,
+  ) {}
+
+  line(line: string, lineNumber: number): void {
     if (line === '') {
-      continue;
+      return;
     }
-    const read = readEventLine(line, index + 1, header.startedAt);
+    if (this.stage === 'title') {
+      checkTitle(line, lineNumber);
+      this.titleLineNumber = lineNumber;
+      this.stage = 'header';
+      return;
+    }
+    if (this.stage === 'header') {
+      if (line.startsWith('===')) {
+        const [key, value] = parseHeaderLine(line, lineNumber);
+        if (this.fields.has(key)) {
+          throw new TranscriptParseError(lineNumber, `header key "${key}" appears twice`);
+        }
+        this.fields.set(key, value);
+        return;
+      }
+      this.endHeader();
+    }
+    const read = readEventLine(line, lineNumber, this.header!.startedAt);
     if ('problem' in read) {
-      throw new TranscriptParseError(index + 1, read.problem);
+      throw new TranscriptParseError(lineNumber, read.problem);
     }
-    visit(read.event, read.position);
+    this.visit(read.event, read.position);
   }
-  return header;
+
+  /** The header; `lineCount` (the number of lines read) names the line of a missing title. */
+  finish(lineCount: number): TranscriptHeader {
+    if (this.stage === 'title') {
+      throw new TranscriptParseError(Math.max(1, lineCount), `no header: expected "${transcriptTitle}"`);
+    }
+    if (this.stage === 'header') {
+      this.endHeader();
+    }
+    return this.header!;
+  }
+
+  private endHeader(): void {
+    this.header = buildHeader(this.fields, this.titleLineNumber);
+    this.stage = 'events';
+    this.onHeader?.(this.header);
+  }
 }
 
 /** True when the text starts like our format (possibly after blank lines or a BOM). */

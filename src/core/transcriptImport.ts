@@ -6,6 +6,7 @@ import {
   parseStartedAt,
   readEventLine,
   splitTranscriptLines,
+  TranscriptLineReader,
   visitTranscriptEvents,
   type TranscriptSourcePosition,
 } from './transcriptFormat';
@@ -95,6 +96,121 @@ export function visitAnyTranscript(text: string, visitor: ImportedEventVisitor):
   return { format: 'telnet' };
 }
 
+/** Lines of a transcript, read again from the start on each call (a file read twice, say). */
+export type TranscriptLineSource = () => AsyncIterable<string>;
+
+/**
+ * visitAnyTranscript for a transcript read line by line (lines as splitTranscriptLines gives them), so
+ * that nothing of a file of hundreds of megabytes is held: a first pass decides the format as
+ * visitAnyTranscript does (our format valid to the end, swaks, or a telnet paste), a second visits the
+ * events. The events, fallback and format are the same as visitAnyTranscript's on the whole text.
+ */
+export async function visitAnyTranscriptLines(
+  lines: TranscriptLineSource,
+  visitor: ImportedEventVisitor,
+): Promise<Omit<ImportedTranscript, 'events' | 'positions'>> {
+  const visit = (event: TranscriptEvent, position: TranscriptSourcePosition): void => visitor.event(event, position);
+  const survey = new FormatSurvey();
+  for await (const line of lines()) {
+    survey.read(line);
+  }
+  survey.finish();
+  if (survey.ours && survey.ourProblem === undefined) {
+    const reader = new TranscriptLineReader(visit, (read) => visitor.header?.(read));
+    let lineNumber = 0;
+    for await (const line of lines()) {
+      lineNumber += 1;
+      reader.line(line, lineNumber);
+    }
+    return { format: 'smtp-relay-lab', header: reader.finish(lineNumber) };
+  }
+  if (survey.ours) {
+    const startedAt = survey.startedAt ?? 0;
+    const salvaged = salvagingReader(startedAt);
+    await readEachStreamedLine(lines, salvaged, visit);
+    return { format: 'telnet', fallback: { line: survey.ourProblem!.line, reason: survey.ourProblem!.message } };
+  }
+  if (survey.looksLikeSwaks()) {
+    await readEachStreamedLine(lines, new SwaksOutputReader(), visit);
+    return { format: 'swaks' };
+  }
+  await readEachStreamedLine(lines, new TelnetPasteReader(), visit);
+  return { format: 'telnet' };
+}
+
+/** What the first pass of visitAnyTranscriptLines learns, keeping counts only. */
+class FormatSurvey {
+  ours: boolean | undefined;
+  ourProblem: TranscriptParseError | undefined;
+  startedAt: number | undefined;
+  private lineCount = 0;
+  private reader: TranscriptLineReader | undefined;
+  private nonBlank = 0;
+  private prefixed = 0;
+  private wire = 0;
+
+  read(line: string): void {
+    this.lineCount += 1;
+    if (this.ours === undefined && line !== '') {
+      this.ours = line.startsWith('=== SMTP Relay Lab transcript');
+      if (this.ours) {
+        this.reader = new TranscriptLineReader(() => undefined);
+      }
+    }
+    if (this.startedAt === undefined && line.startsWith('=== started: ')) {
+      this.startedAt = parseStartedAt(Buffer.from(unescapeWireText(line.slice('=== started: '.length))).toString('utf8'));
+    }
+    if (this.reader !== undefined && this.ourProblem === undefined) {
+      try {
+        this.reader.line(line, this.lineCount);
+      } catch (error) {
+        if (!(error instanceof TranscriptParseError)) {
+          throw error;
+        }
+        this.ourProblem = error;
+      }
+    }
+    if (line.trim() === '') {
+      return;
+    }
+    this.nonBlank += 1;
+    if (swaksPrefixOf(line) !== undefined) {
+      this.prefixed += 1;
+      if (isSwaksWireLine(line)) {
+        this.wire += 1;
+      }
+    }
+  }
+
+  finish(): void {
+    if (this.reader !== undefined && this.ourProblem === undefined) {
+      try {
+        this.reader.finish(this.lineCount);
+      } catch (error) {
+        if (!(error instanceof TranscriptParseError)) {
+          throw error;
+        }
+        this.ourProblem = error;
+      }
+    }
+  }
+
+  looksLikeSwaks(): boolean {
+    return (this.wire > 0 && this.prefixed * 2 >= this.nonBlank) || (this.nonBlank > 0 && this.prefixed === this.nonBlank);
+  }
+}
+
+async function readEachStreamedLine(lines: TranscriptLineSource, reader: LineReader, visit: EventVisit): Promise<void> {
+  let lineNumber = 0;
+  for await (const line of lines()) {
+    lineNumber += 1;
+    const imported = reader.read(line, lineNumber);
+    if (imported !== undefined) {
+      visit(imported.event, imported.position);
+    }
+  }
+}
+
 /**
  * swaks output when at least one line is a swaks wire line and at least half of the non-blank lines carry
  * a swaks prefix, or when every line carries one. A telnet paste has no such prefixes; a pasted shell
@@ -137,9 +253,13 @@ function readEachLine(lines: readonly string[], reader: LineReader, visit: Event
 
 /** A damaged file of ours: keep every line that still reads as an event, read the rest as a telnet paste. */
 function salvageOurFormat(lines: readonly string[], visit: EventVisit): void {
-  const startedAt = findStartedAt(lines);
+  readEachLine(lines, salvagingReader(findStartedAt(lines)), visit);
+}
+
+/** Reads a damaged file of ours line by line: what still reads as an event stays one, the rest is a telnet paste. */
+function salvagingReader(startedAt: number): LineReader {
   const telnet = new TelnetPasteReader();
-  const salvaged: LineReader = {
+  return {
     read(line, lineNumber) {
       if (line.startsWith('=== ')) {
         return {
@@ -159,7 +279,6 @@ function salvageOurFormat(lines: readonly string[], visit: EventVisit): void {
       return pasted;
     },
   };
-  readEachLine(lines, salvaged, visit);
 }
 
 /** "+0.0x0  -> EHLO …": a timestamp-like word, then our sent mark (" -> ", or " ~> " inside TLS). */

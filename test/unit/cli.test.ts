@@ -226,7 +226,7 @@ describe('smtp-relay-lab annotate', { concurrency: true }, () => {
 });
 
 describe('smtp-relay-lab lab, --help and --version', { concurrency: true }, () => {
-  test('lab serves the persona until interrupted, logging each command, then exits 0', async () => {
+  test('lab serves the persona until interrupted, logging each command, then exits 130 (interrupted)', async () => {
     const child = spawn(process.execPath, [cliEntry, 'lab', '--persona', 'harvest', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const output = outputWatcher(child.stdout);
@@ -240,7 +240,7 @@ describe('smtp-relay-lab lab, --help and --version', { concurrency: true }, () =
       socket.destroy();
       await output.waitFor(/c1 C: QUIT/);
       child.kill('SIGINT');
-      assert.equal(await exited, 0);
+      assert.equal(await exited, 130);
       assert.match(output.text(), /Stopped\. 1 connection\(s\)/);
     } finally {
       child.kill('SIGKILL');
