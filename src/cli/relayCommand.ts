@@ -6,6 +6,8 @@ import { describeError } from '../core/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relayCatalogue';
 import { CatcherError, parseCatcherAddress, startCatcher, type MessageSource } from '../core/reach/catcher';
 import { confirmDeliveries, TokenRegistry } from '../core/reach/deliveryConfirmation';
+import { domainReportToJson, renderDomainReport, runDomain } from '../core/reach/domainRun';
+import { MailDomainError, resolveMailDomain } from '../core/reach/mxResolution';
 import { ImapCatcherError, imapPasswordVariable, openImapCatcher, parseImapCatcherUrl, type ImapCatcherAddress } from '../core/reach/imapCatcher';
 import { relayReportToJson } from '../core/relayJson';
 import { relayParameterDefaults, remoteDomainConflict } from '../core/relayParameters';
@@ -49,6 +51,10 @@ Target:
   --as-client IP            test as this client address: after EHLO send XCLIENT ADDR=IP (Postfix offers it to
                             smtpd_authorized_xclient_hosts), then EHLO again. Tests from inside mynetworks
                             show what an outside client gets; exit 3 when the server offers or allows no XCLIENT
+  --domain DOMAIN           test a mail domain: every address of its MX hosts (or of the domain itself when
+                            it has no MX), each distinct address once; the verdict is the worst host's
+  --parallel N              with --domain: addresses tested at a time (default 4)
+  --resolver HOST[:PORT]    with --domain: the DNS server to ask instead of the system's
   --lab PERSONA             start a practice server on 127.0.0.1 (a free port) and test it instead:
                             ${personaNames.join(', ')}; its certificate is never checked
 
@@ -98,6 +104,9 @@ const relayOptions = {
   tls: { type: 'string' },
   insecure: { type: 'boolean' },
   'as-client': { type: 'string' },
+  domain: { type: 'string' },
+  parallel: { type: 'string' },
+  resolver: { type: 'string' },
   lab: { type: 'string' },
   'local-domain': { type: 'string', multiple: true },
   'local-user': { type: 'string' },
@@ -124,6 +133,9 @@ interface RelayInvocation {
   tls: TlsMode;
   insecure: boolean;
   asClient?: string;
+  domain?: string;
+  parallel: number;
+  resolver?: string;
   lab?: PersonaName;
   localDomains: string[];
   localUser: string;
@@ -154,6 +166,9 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
   if (invocation.save) {
     // Before connecting: a run whose transcript cannot be kept is a usage mistake, not a lost verdict.
     await checkSavePath(invocation.save);
+  }
+  if (invocation.domain !== undefined) {
+    return runDomainCommand(invocation, invocation.domain, context);
   }
   const lab = invocation.lab ? await startLab(invocation) : undefined;
   let catcher: MessageSource | undefined;
@@ -270,8 +285,14 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
   if (lab && (values.host !== undefined || values.port !== undefined)) {
     throw new UsageError('--lab starts its own server on 127.0.0.1: leave out --host and --port');
   }
-  if (!lab && !values.host) {
-    throw new UsageError('relay needs --host HOST (or --lab PERSONA to test a practice server)');
+  if (values.domain !== undefined && (values.host !== undefined || lab)) {
+    throw new UsageError('--domain tests the MX hosts of a domain: leave out --host and --lab');
+  }
+  if (values.domain === undefined && (values.parallel !== undefined || values.resolver !== undefined)) {
+    throw new UsageError('--parallel and --resolver go with --domain');
+  }
+  if (!lab && !values.host && !values.domain) {
+    throw new UsageError('relay needs --host HOST (or --domain DOMAIN, or --lab PERSONA to test a practice server)');
   }
   let tests: RelayTestDefinition[];
   try {
@@ -298,6 +319,9 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
     tls: choiceValue('--tls', values.tls, ['none', 'starttls', 'implicit'] as const, relayDefaults.tls),
     insecure: values.insecure === true,
     asClient: ipValue('--as-client', values['as-client']),
+    domain: nonEmpty('--domain', values.domain)?.replace(/\.$/, ''),
+    parallel: parallelValue(values.parallel),
+    resolver: nonEmpty('--resolver', values.resolver),
     lab,
     localDomains: listValues(values['local-domain']),
     localUser: nonEmpty('--local-user', values['local-user']) ?? relayDefaults.localUser,
@@ -369,6 +393,17 @@ function catcherValues(
     throw new UsageError(describeError(error));
   }
   return { catcher, confirmTimeoutMs, ...(mailFrom === undefined ? {} : { mailFrom }) };
+}
+
+function parallelValue(value: string | undefined): number {
+  if (value === undefined) {
+    return 4;
+  }
+  const parallel = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) {
+    throw new UsageError(`--parallel must be a number from 1 to 64, not "${value}"`);
+  }
+  return parallel;
 }
 
 function ipValue(flag: string, value: string | undefined): string | undefined {
@@ -444,4 +479,47 @@ async function saveTranscript(file: string, report: RelayReport, invocation: Rel
   } catch (error) {
     throw new CliRuntimeError(`cannot write the transcript to ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/** relay --domain: resolve the MX hosts, test each distinct address once, judge by the worst. */
+async function runDomainCommand(invocation: RelayInvocation, domain: string, context: CliContext): Promise<number> {
+  let resolution;
+  try {
+    resolution = await resolveMailDomain(domain, invocation.resolver === undefined ? {} : { resolver: invocation.resolver });
+  } catch (error) {
+    if (error instanceof MailDomainError) {
+      throw new CliRuntimeError(error.message);
+    }
+    throw error;
+  }
+  const report = await runDomain(resolution, invocation.port, invocation.parallel, async (address) => {
+    const hostReport = await runRelaySuite({
+      session: { ...sessionOptions({ ...invocation, host: address }, undefined), servername: resolution.addresses.find((host) => host.address === address)?.names[0] },
+      parameters: {
+        localDomains: invocation.localDomains.length > 0 ? invocation.localDomains : [domain],
+        localUser: invocation.localUser,
+        remoteDomain: invocation.remoteDomain,
+        remoteUser: invocation.remoteUser,
+        serverAddress: '',
+        heloName: invocation.helo,
+        addressForm: invocation.addressForm,
+      },
+      testIds: invocation.tests.map((test) => test.id),
+      confirmByDelivery: invocation.confirmByDelivery,
+      ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),
+      greylistRetry: invocation.greylistRetry,
+      signal: context.signal,
+    });
+    const unreachable = connectionFailure(hostReport);
+    return unreachable === undefined ? { report: hostReport } : { report: hostReport, unreachable };
+  });
+  if (invocation.json) {
+    context.out(`${JSON.stringify(domainReportToJson(report, (host) => relayReportToJson(host, toolLabel)), null, 2)}\n`);
+  } else {
+    context.out(renderDomainReport(report, (host) => renderRelayReport(host)));
+  }
+  if (context.signal.aborted) {
+    return exitCodes.interrupted;
+  }
+  return exitCodes[report.verdict];
 }
