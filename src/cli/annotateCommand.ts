@@ -76,10 +76,13 @@ export async function runAnnotateCommand(args: string[], context: CliContext): P
     context.err(`no SMTP replies found in ${displayText(file)}\n`);
   } else if (annotation.tests.length > 0) {
     // A saved run marks its tests (=== test kb1: …): each is decided by the runner's own rule, as it was live.
-    const idWidth = Math.max(...annotation.tests.map((test) => test.id.length));
+    const idWidth = annotation.tests.reduce((width, test) => Math.max(width, test.id.length), 0);
     context.out('\nTests (decided as the live run decides them):\n');
     for (const test of annotation.tests) {
       context.out(`  ${displayText(test.id).padEnd(idWidth)}  ${test.outcome.padEnd(18)} ${displayText(test.reason)}\n`);
+    }
+    if (annotation.testsNotKept !== undefined) {
+      context.out(`  … and ${annotation.testsNotKept} more tests, not listed\n`);
     }
   }
   // Like relay: 1 when the transcript shows the server relaying (a remote recipient accepted).

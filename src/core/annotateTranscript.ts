@@ -88,6 +88,8 @@ export interface TranscriptAnnotation {
   localDomainsInferred: boolean;
   /** The domains came from the transcript's `=== local-domains:` header. */
   localDomainsFromHeader: boolean;
+  /** Streaming only: tests past the first maxKeptTests, counted and not kept in `tests`. */
+  testsNotKept?: number;
 }
 
 /**
@@ -159,6 +161,8 @@ export async function annotateTranscriptLines(
 
 /** Streaming only: how many pairs and notes may wait for the greeting and EHLO reply that settle the local domains. */
 const maxWaitingItems = 10_000;
+/** Streaming only: how many tests the result keeps (a run has dozens; a hostile file could mark millions). */
+const maxKeptTests = 10_000;
 
 /** Pairs the events of a transcript, in order, and annotates each reply as soon as it is paired. */
 class EventAnnotator {
@@ -226,6 +230,7 @@ class PairAnnotator {
 
   /** Streaming: replies go here when final instead of into `replies` (see annotateTranscriptLines). */
   private readonly emit: ((reply: AnnotatedReply) => void) | undefined;
+  private testsNotKept = 0;
 
   constructor(configured: readonly string[], emit?: (reply: AnnotatedReply) => void) {
     this.emit = emit;
@@ -278,6 +283,7 @@ class PairAnnotator {
       localDomains: this.localDomains ?? [],
       localDomainsInferred: this.configured.length === 0,
       localDomainsFromHeader: this.headerDomains,
+      ...(this.testsNotKept > 0 ? { testsNotKept: this.testsNotKept } : {}),
     };
   }
 
@@ -367,7 +373,12 @@ class PairAnnotator {
     if (group === 'control') {
       this.control = controlStateOfOutcome(annotatedTest.outcome);
     }
-    this.tests.push(annotatedTest);
+    if (this.emit === undefined || this.tests.length < maxKeptTests) {
+      this.tests.push(annotatedTest);
+    } else {
+      // Streaming a file that marks more tests than any run makes: the rest are counted, not kept.
+      this.testsNotKept += 1;
+    }
     if (this.emit !== undefined) {
       for (const reply of test.all) {
         this.emit(reply);
