@@ -44,3 +44,22 @@ describe('displayText: server text made safe to show (issue 8)', () => {
     assert.ok(markdown.includes('\\<img src=x\\>'));
   });
 });
+
+describe('the editor faces escape through displayText (issue 8, item 2)', () => {
+  test('verdict Markdown, hover Markdown and code spans show no raw hostile character, and a backtick flood does not overflow', async () => {
+    const { escapeMarkdown, inlineCode } = await import('../../src/extension/verdict/verdictMarkdown');
+    const { codeSpan, escapeMarkdown: escapeHoverMarkdown } = await import('../../src/extension/diagnostics/replyExplanation');
+    const { terminalSafe } = await import('../../src/extension/terminal/terminalText');
+    const hostile = `550 ${hostileClasses.map((entry) => entry.raw).join(' ')}`;
+    for (const shown of [escapeMarkdown(hostile), inlineCode(hostile), codeSpan(hostile), escapeHoverMarkdown(hostile), terminalSafe(hostile)]) {
+      for (const { raw } of hostileClasses) {
+        for (const character of raw) {
+          assert.equal(shown.includes(character) && !/[\x20-\x7e]/.test(character), false, `U+${character.codePointAt(0)!.toString(16)} in ${shown}`);
+        }
+      }
+    }
+    const flood = '`a'.repeat(300_000);
+    assert.ok(inlineCode(flood).startsWith('``'));
+    assert.ok(codeSpan(flood).startsWith('``'));
+  });
+});

@@ -1,3 +1,4 @@
+import { displayText } from '../../core/displayText';
 import type { AnnotatedReply } from '../../core/annotateTranscript';
 import type { ReplyClass } from '../../core/classification';
 import { describeEnhancedCode } from '../../core/enhancedCodes';
@@ -80,8 +81,10 @@ function answeredCommand(reply: AnnotatedReply): string {
 }
 
 /** A Markdown code span that survives backticks inside the text (CommonMark §6.1). */
-export function codeSpan(text: string): string {
-  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+export function codeSpan(serverText: string): string {
+  // Server text: shown escaped (core/displayText.ts); a reduce, not Math.max(...runs), which overflows the stack on many runs.
+  const text = displayText(serverText);
+  const longestRun = (text.match(/`+/g) ?? []).reduce((longest, run) => Math.max(longest, run.length), 0);
   const fence = '`'.repeat(longestRun + 1);
   const padding = text.startsWith('`') || text.endsWith('`') || text === '' ? ' ' : '';
   return `${fence}${padding}${text}${padding}${fence}`;
@@ -89,5 +92,5 @@ export function codeSpan(text: string): string {
 
 /** Server text is untrusted: a reply must not be able to inject links, images or HTML into the hover. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (character) => `\\${character}`);
+  return displayText(text).replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (character) => `\\${character}`);
 }

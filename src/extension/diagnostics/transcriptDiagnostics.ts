@@ -1,3 +1,4 @@
+import { displayText } from '../../core/displayText';
 import * as vscode from 'vscode';
 import { annotateImportedTranscript, type AnnotatedReply } from '../../core/annotateTranscript';
 import { parseAnyTranscript } from '../../core/transcriptImport';
@@ -95,7 +96,7 @@ export class TranscriptDiagnostics implements vscode.Disposable {
         continue;
       }
       const range = new vscode.Range(reply.line - 1, reply.startColumn, reply.line - 1, reply.endColumn);
-      const diagnostic = new vscode.Diagnostic(range, finding.message, severities[finding.severity]);
+      const diagnostic = new vscode.Diagnostic(range, displayText(finding.message), severities[finding.severity]);
       diagnostic.code = finding.code;
       diagnostic.source = diagnosticSource;
       diagnostics.push(diagnostic);

@@ -1,3 +1,4 @@
+import { displayText } from '../../core/displayText';
 import { describeRecord, verdictSummary } from '../../core/relayReport';
 import type { RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relayTypes';
 import { describeTarget } from '../../core/sessionOptions';
@@ -116,8 +117,10 @@ export function renderNoVerdictMarkdown(): string {
 }
 
 /** A code span that holds any text: a fence longer than the longest run of backticks inside. */
-export function inlineCode(text: string): string {
-  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+export function inlineCode(serverText: string): string {
+  // Server text: shown escaped (core/displayText.ts); a reduce, not Math.max(...runs), which overflows the stack on many runs.
+  const text = displayText(serverText);
+  const longestRun = (text.match(/`+/g) ?? []).reduce((longest, run) => Math.max(longest, run.length), 0);
   const fence = '`'.repeat(longestRun + 1);
   const padded = text.startsWith('`') || text.endsWith('`') ? ` ${text} ` : text;
   return `${fence}${padded}${fence}`;
@@ -128,7 +131,7 @@ export function inlineCode(text: string): string {
  * backslash-escaped everywhere, and what would start a block (a heading, a list, a quote) at the start.
  */
 export function escapeMarkdown(text: string): string {
-  const inline = text.replace(/[\\`*_[\]<>|~&]/g, (character) => `\\${character}`);
+  const inline = displayText(text).replace(/[\\`*_[\]<>|~&]/g, (character) => `\\${character}`);
   return inline.replace(/^(\s*)([#>+-]|\d+(?=[.)]))/, (_match, space: string, start: string) =>
     /^\d/.test(start) ? `${space}${start}\\` : `${space}\\${start}`,
   );
