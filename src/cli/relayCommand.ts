@@ -23,7 +23,8 @@ import { startPracticeServer, type PracticeServer } from '../lab/practiceServer'
 import { CliRuntimeError, type CliContext } from './cliContext';
 import { checkSavePath, choiceValue, hostValue, listValues, parseCommandArguments, portValue, secondsValue, UsageError } from './commandLineArguments';
 import { exitCodeHelp, exitCodes } from './exitCodes';
-import { labDeliveryEvidence, labOutboxSummary, labReportSection } from './labReportSection';
+import { labDeliveryEvidence } from '../lab/deliveryEvidence';
+import { labOutboxSummary, labReportSection } from './labReportSection';
 import { toolLabel } from './toolVersion';
 
 export const relayDefaults = {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { DeliveryEvidence } from '../core/relayTypes';
 import { DisposableStore } from './disposableStore';
 import { log } from './log';
 import { AuthPasswords } from './secrets';
@@ -7,6 +8,11 @@ import { ConnectionStatusItem } from './statusBar';
 import { TargetCatalog } from './targets';
 import { RelayVerdicts } from './verdict/relayVerdicts';
 import { TranscriptStore } from './transcripts/transcriptStore';
+
+/** What the practice server's outbox shows for a test's message, when `target` is that server. */
+export type PracticeDeliveryEvidence = (
+  target: { host: string; port: number },
+) => ((test: { id: string }) => DeliveryEvidence | undefined) | undefined;
 
 /**
  * Owns every resource of one activation. Features receive it in `registerX(lab)` and take what they need;
@@ -25,6 +31,12 @@ export class LabContext implements vscode.Disposable {
   readonly relayVerdicts: RelayVerdicts;
   /** Every session's transcript: `lab.transcripts.track(label, target, session)` (see transcriptStore.ts). */
   readonly transcripts: TranscriptStore;
+  /**
+   * Set by the practice-server feature: for a target that is the running practice server, what its outbox
+   * holds for a test's message. Delivery there is safe (nothing leaves the machine), so relay runs against it
+   * confirm by delivery what the replies cannot prove, as the CLI's `relay --lab` does.
+   */
+  practiceDeliveryEvidence: PracticeDeliveryEvidence | undefined;
   /** Set by the Test Explorer face: the run profiles it offers (for the in-VS-Code suite). */
   testExplorer: { readonly profileLabels: string[] } | undefined;
 

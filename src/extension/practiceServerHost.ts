@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { describeError } from '../core/errors';
 import { describeTarget } from '../core/sessionOptions';
+import { labDeliveryEvidence } from '../lab/deliveryEvidence';
 import { startPracticeServer, type PracticeServer } from '../lab/practiceServer';
 import { DisposableStore, toDisposable } from './disposableStore';
 import { commandIds, contextKeys } from './ids';
-import type { LabContext } from './labContext';
+import type { LabContext, PracticeDeliveryEvidence } from './labContext';
 import { pickPracticePersona } from './practicePersonaPick';
 import { newTarget, targetDefaults, type PracticePersona, type Target } from './target';
 
@@ -92,6 +93,18 @@ export function registerPracticeServer(lab: LabContext): vscode.Disposable {
   const store = new DisposableStore();
   const host = store.add(new PracticeServerHost());
   store.add(lab.targets.usePracticeServer(async (persona) => practiceTargetFields(await host.ensure(persona))));
+  const evidence: PracticeDeliveryEvidence = (target) => {
+    const server = host.server;
+    return server && server.host === target.host && server.port === target.port ? labDeliveryEvidence(server) : undefined;
+  };
+  lab.practiceDeliveryEvidence = evidence;
+  store.add(
+    toDisposable(() => {
+      if (lab.practiceDeliveryEvidence === evidence) {
+        lab.practiceDeliveryEvidence = undefined;
+      }
+    }),
+  );
   host.onDidChange(
     (server) => {
       void vscode.commands.executeCommand('setContext', contextKeys.practiceServerRunning, server !== undefined);

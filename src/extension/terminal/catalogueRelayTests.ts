@@ -5,7 +5,7 @@
 import { relayCatalogue, selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalogue';
 import type { ControlState } from '../../core/relayOutcome';
 import { controlStateOf, runRelayTestInSession } from '../../core/relayRunner';
-import type { RelayTestResult } from '../../core/relayTypes';
+import type { DeliveryEvidence, RelayTestResult } from '../../core/relayTypes';
 import type { SessionRelayTests } from './sessionTestRunner';
 
 /** The selection words selectRelayTests understands besides test ids. */
@@ -14,6 +14,11 @@ const selectionGroups = ['kb', 'extended', 'all'] as const;
 export interface CatalogueRelayTestsOptions {
   /** Read at each test: only when the user turned it on is DATA sent to confirm NDR-pending results. */
   confirmByDelivery: () => boolean;
+  /**
+   * When the session is the practice server: what its outbox holds for a test's message. Delivery there is
+   * safe, so what the replies cannot prove is confirmed by delivery, as in the CLI's `relay --lab`.
+   */
+  practiceDeliveryEvidence?: () => ((test: { id: string }) => DeliveryEvidence | undefined) | undefined;
 }
 
 /**
@@ -39,9 +44,11 @@ export class CatalogueRelayTests implements SessionRelayTests {
   }
 
   async run(...[session, test, parameters]: Parameters<SessionRelayTests['run']>): Promise<RelayTestResult> {
+    const practiceEvidence = this.options.practiceDeliveryEvidence?.();
     const result = await runRelayTestInSession(session, test, parameters, {
       control: this.control,
       confirmByDelivery: this.options.confirmByDelivery(),
+      ...(practiceEvidence ? { confirmUnprovenByDelivery: true, deliveryEvidence: practiceEvidence } : {}),
     });
     if (test.group === 'control') {
       this.control = controlStateOf(result);

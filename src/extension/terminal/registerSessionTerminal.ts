@@ -24,7 +24,14 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
   const store = new DisposableStore();
   const registry = store.add(
     new SessionTerminalRegistry(
-      { settings: lab.settings, passwords: lab.passwords, transcripts: lab.transcripts, relayVerdicts: lab.relayVerdicts },
+      {
+        settings: lab.settings,
+        passwords: lab.passwords,
+        transcripts: lab.transcripts,
+        relayVerdicts: lab.relayVerdicts,
+        // Read at each test: the practice server may start after the terminal's feature registered.
+        practiceDeliveryEvidence: (target) => lab.practiceDeliveryEvidence?.(target),
+      },
       lab.connectionStatus,
     ),
   );

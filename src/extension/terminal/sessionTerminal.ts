@@ -6,6 +6,7 @@ import type { RelayReport } from '../../core/relayTypes';
 import type { Transcript } from '../../core/transcriptEvent';
 import { authPromptsFor } from '../authPrompts';
 import { commandIds } from '../ids';
+import type { PracticeDeliveryEvidence } from '../labContext';
 import type { AuthPasswords } from '../secrets';
 import type { LabSettings } from '../settings';
 import { sessionOptionsFor, type Target } from '../target';
@@ -22,6 +23,8 @@ export interface SessionTerminalServices {
   transcripts: TranscriptStore;
   /** The window's last verdict: each /test run publishes the verdict of the tests counted in this terminal. */
   relayVerdicts: Pick<RelayVerdicts, 'publish'>;
+  /** The practice server's outbox, for a terminal connected to it (see LabContext.practiceDeliveryEvidence). */
+  practiceDeliveryEvidence?: PracticeDeliveryEvidence;
 }
 
 /**
@@ -61,7 +64,10 @@ export class SessionTerminal implements vscode.Pseudoterminal {
         target,
         sessionOptions: sessionOptionsFor(target, settings.sessionTimeouts()),
         classify: classifyReply,
-        relayTests: new CatalogueRelayTests({ confirmByDelivery: () => settings.confirmByDelivery.value }),
+        relayTests: new CatalogueRelayTests({
+          confirmByDelivery: () => settings.confirmByDelivery.value,
+          practiceDeliveryEvidence: () => (target.practicePersona ? services.practiceDeliveryEvidence?.(target) : undefined),
+        }),
         addressForm: settings.addressForm.value,
         remoteUser: relayParameterDefaults.remoteUser,
       },

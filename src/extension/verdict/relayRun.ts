@@ -55,6 +55,12 @@ export async function runRelayTestsInWindow(lab: LabContext, request: RelayRunRe
       },
     },
   );
+  // The practice server's own outbox settles what its replies cannot prove (no DATA leaves the machine).
+  const practiceEvidence = target.practicePersona ? lab.practiceDeliveryEvidence?.(target) : undefined;
+  if (practiceEvidence) {
+    options.confirmUnprovenByDelivery = true;
+    options.deliveryEvidence = practiceEvidence;
+  }
   lab.log.info(
     `${request.source}: relay tests ${request.testIds.join(', ')} against ${target.label} (${where})` +
       (request.confirmByDelivery ? ', with delivery confirmation (DATA)' : ''),
