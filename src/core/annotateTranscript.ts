@@ -12,6 +12,7 @@ import {
   controlStateOfOutcome,
   decideTestWithProof,
   groupOfTest,
+  parseDeliveryEvidenceNote,
   parseTestRetryNote,
   parseTestStartNote,
   type TestStep,
@@ -315,6 +316,12 @@ class PairAnnotator {
       if (started !== undefined) {
         this.finishTest();
         this.test = { id: started.id, title: started.title, line: item.line, steps: [], replies: [], all: [] };
+      } else if (this.test !== undefined && parseDeliveryEvidenceNote(item.note)?.id === this.test.id) {
+        // What the runner's delivery check found goes with the end of the message it followed, as live.
+        const endOfMessage = this.test.steps.at(-1);
+        if (endOfMessage !== undefined && commandKindOf(endOfMessage.command) === 'end-of-data') {
+          endOfMessage.delivered = parseDeliveryEvidenceNote(item.note)!.delivered;
+        }
       } else if (this.test !== undefined && parseTestRetryNote(item.note) === this.test.id) {
         // Only the last attempt decides, as in the runner.
         this.test.steps = [];

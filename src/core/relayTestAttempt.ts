@@ -11,7 +11,7 @@ import type { DeliveryEvidence, RelayTestAddresses, RelayTestDefinition, RelayTe
 import type { SmtpReply } from './reply';
 import type { SmtpSession } from './session';
 import { endOfDataCommand } from './smtpCommand';
-import { decideTestOutcome, describeReply, type TestStep } from './testOutcome';
+import { decideTestOutcome, deliveryEvidenceNote, describeReply, type TestStep } from './testOutcome';
 
 /**
  * One pass of one relay test over one open session, as KB 304897 types it: RSET, MAIL FROM, RCPT TO and,
@@ -231,6 +231,9 @@ async function confirmByDelivery(
   );
   // What became of the message (the lab outbox) goes with the end-of-message step, where the decision reads it.
   const delivered = endReply.code >= 200 && endReply.code < 300 ? deliveryEvidence?.(test) : undefined;
+  if (delivered !== undefined) {
+    session.note(deliveryEvidenceNote(test.id, delivered));
+  }
   attempt.steps.push(delivered === undefined ? endOfMessage : { ...endOfMessage, delivered });
   const before = attempt.decision;
   const after = decide() ?? attempt.decision;

@@ -8,7 +8,7 @@ import {
   type ControlState,
   type OutcomeDecision,
 } from './relayOutcome';
-import type { RelayTestDefinition, RelayTestGroup, RelayTestOutcome } from './relayTypes';
+import type { DeliveryEvidence, RelayTestDefinition, RelayTestGroup, RelayTestOutcome } from './relayTypes';
 import type { SmtpReply } from './reply';
 import { commandKindOf } from './smtpCommand';
 
@@ -58,6 +58,29 @@ export function parseTestRetryNote(text: string): string | undefined {
     /^retrying ([A-Za-z0-9][A-Za-z0-9-]{0,63}) on the new connection$/.exec(text) ??
     /^([A-Za-z0-9][A-Za-z0-9-]{0,63}) greylisted \(.*\); retrying with the same sender and recipient in /s.exec(text);
   return match?.[1];
+}
+
+/**
+ * The info event that records what a delivery check found for a test's message (the lab outbox), right
+ * after the reply to the end of the message: the proof travels with the transcript, so annotating the saved
+ * file decides the test as the live run did.
+ */
+export function deliveryEvidenceNote(id: string, delivered: DeliveryEvidence): string {
+  return `delivery ${id}: ${delivered.result} (${delivered.method}): ${delivered.evidence}`;
+}
+
+const deliveryEvidencePattern = /^delivery ([A-Za-z0-9][A-Za-z0-9-]{0,63}): (relayed|bounced|none) \((lab-outbox)\): (.*)$/s;
+
+/** The test and the delivery evidence an info event records, or undefined when it records none. */
+export function parseDeliveryEvidenceNote(text: string): { id: string; delivered: DeliveryEvidence } | undefined {
+  const match = deliveryEvidencePattern.exec(text);
+  if (!match) {
+    return undefined;
+  }
+  return {
+    id: match[1],
+    delivered: { result: match[2] as DeliveryEvidence['result'], method: match[3] as DeliveryEvidence['method'], evidence: match[4] },
+  };
 }
 
 /** The group of a test id: the catalogue's, else "control" for the control and "extended" for anything else. */

@@ -16,6 +16,7 @@ import type { TranscriptEvent } from '../../src/core/transcriptEvent';
 import { writeTranscript } from '../../src/core/transcriptFormat';
 import { localDomainsHeaderEntry } from '../../src/core/transcriptLocalDomains';
 import type { PersonaName } from '../../src/lab/persona';
+import { labDeliveryEvidence } from '../../src/lab/deliveryEvidence';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { startScriptedServer, type ConnectionScript, type ScriptedServer } from '../support/scriptedServer';
 
@@ -113,6 +114,47 @@ describe('a live run and the annotation of its saved transcript agree per test (
     });
   }
 });
+
+describe("the practice server's outbox as proof (relay --lab, and every editor face against the practice server)", () => {
+  for (const persona of ['exchange', 'open'] as const) {
+    test(`${persona}: what the outbox proved is recorded in the transcript, so its annotation decides each test as the live run did`, async () => {
+      const server = await practice(persona);
+      const { report, annotation, text } = await suiteAndAnnotation(server, [], false, {
+        confirmUnprovenByDelivery: true,
+        deliveryEvidence: labDeliveryEvidence(server),
+      });
+      const proven = report.tests.filter((result) => result.proof === 'lab-outbox-ndr' || result.proof === 'lab-outbox-relay');
+      assert.ok(proven.length > 0, 'some acceptances were settled by the outbox');
+      for (const result of proven) {
+        assert.match(text, new RegExp(`=== delivery ${result.id}: (bounced|relayed) \\(lab-outbox\\): `), `${result.id}: the proof is in the saved file`);
+      }
+      compare(report.tests, annotation);
+      if (persona === 'exchange') {
+        assert.equal(report.verdict, 'closed');
+        assert.equal(resultOutcome(report, 'x-percent-ip-literal'), 'passed', 'R%RD@[IP] bounced: proven local');
+      }
+    });
+  }
+
+  test('without the recorded proof the same replies stay unproven: the annotation never takes a bare 250 on trust', async () => {
+    const server = await practice('exchange');
+    const { report, text } = await suiteAndAnnotation(server, [], false, {
+      confirmUnprovenByDelivery: true,
+      deliveryEvidence: labDeliveryEvidence(server),
+    });
+    const stripped = text
+      .split('\n')
+      .filter((line) => !/ === delivery /.test(line))
+      .join('\n');
+    const annotated = annotateTranscriptText(stripped).tests.find((found) => found.id === 'x-percent-ip-literal');
+    assert.equal(resultOutcome(report, 'x-percent-ip-literal'), 'passed');
+    assert.notEqual(annotated?.outcome, 'passed');
+  });
+});
+
+function resultOutcome(report: RelayReport, id: string): string | undefined {
+  return report.tests.find((result) => result.id === id)?.outcome;
+}
 
 /** An open relay as Postfix with the client in mynetworks: every recipient gets a bare 250 Ok, no echo. */
 const bareOkRelay: ConnectionScript = async (peer) => {
