@@ -60,6 +60,11 @@ export interface AnnotatedReply {
   test?: string;
   /** Set on the reply a test's outcome rests on: that outcome, as the runner decided it live. */
   decides?: { id: string; outcome: RelayTestOutcome; reason: string };
+  /**
+   * Set on the replies of a test that delivery settled (the lab outbox recorded in the transcript): the doubt
+   * a bare 250 at RCPT or at the end of the message leaves is answered by that proof.
+   */
+  settledByDelivery?: { id: string; outcome: RelayTestOutcome };
 }
 
 /** A test found in a transcript (its `=== test <id>: <title>` line) and its outcome, by the runner's own rule. */
@@ -375,6 +380,11 @@ class PairAnnotator {
       if (proof !== undefined) {
         annotatedTest.proofLine = proof.line;
         proof.decides = { id: test.id, outcome: annotatedTest.outcome, reason: annotatedTest.reason };
+      }
+      if (decided.step.delivered !== undefined) {
+        for (const reply of test.replies) {
+          reply.settledByDelivery = { id: test.id, outcome: annotatedTest.outcome };
+        }
       }
     }
     if (group === 'control') {

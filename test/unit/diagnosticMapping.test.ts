@@ -278,6 +278,23 @@ describe('a saved run: the Problems follow each test\'s outcome as the live run 
     assert.match(relayed[0].message, /^kb1 failed, the server relays: /);
   });
 
+  test('a bare 250 that the lab outbox proved local is no Warning: the end of the message carries the proof, as the live run decided', () => {
+    const delivered = [
+      savedRun('250 2.1.5 Ok').trimEnd(),
+      '+0.019  -> DATA',
+      '+0.020 <-  354 go ahead',
+      '+0.021  -> Subject: relay test',
+      '+0.021  -> .',
+      '+0.022 <-  250 2.0.0 queued',
+      '+0.023 === delivery x-percent-ip-literal: bounced (lab-outbox): the lab outbox holds the NDR to <postmaster@example.net> (5.1.1)',
+      '',
+    ].join('\n');
+    const settled = findings(delivered, 'relevant');
+    assert.deepEqual(settled.map((finding) => [finding.code, finding.severity]), [], 'passed, proven by delivery: nothing to fix');
+    const unproven = findings(savedRun('250 2.1.5 Ok'), 'relevant');
+    assert.deepEqual(unproven.map((finding) => finding.severity), ['warning'], 'the same RCPT without the proof stays a Warning');
+  });
+
   test('an IP-literal routing form of the server itself is never "relayed to [127.0.0.1]"', () => {
     const found = findings(savedRun('250 2.1.5 Ok'), 'all');
     for (const finding of found) {

@@ -64,6 +64,10 @@ export function findingForReply(reply: AnnotatedReply, level: DiagnosticsLevel):
     return byTest;
   }
   const kind = classifyFinding(reply);
+  if (kind.code === diagnosticCodes.ndrPending && reply.settledByDelivery?.outcome === 'passed') {
+    // Delivery proved this acceptance local (the NDR in the outbox): the reply that proves it says so.
+    return undefined;
+  }
   if (!kind.relevant && level !== 'all') {
     return undefined;
   }
