@@ -25,7 +25,15 @@ describe('the hover text of a reply', () => {
     assert.match(text, /Answers: `RCPT TO:someone@example\.net` on line 29\./);
   });
 
-  test('test 6 explains NDR-pending: accepted as local, not relayed, an NDR follows', () => {
+  test('the reason is left out when the reply is shown as a problem, whose message VS Code puts in the same hover', () => {
+    const reply = replyOnLine(30);
+    assert.ok(explainReply(reply).includes(escapeMarkdown(reply.reason)));
+    const withProblem = explainReply(reply, { shownAsProblem: true });
+    assert.ok(!withProblem.includes(escapeMarkdown(reply.reason)));
+    assert.match(withProblem, /Class: rejection\./);
+  });
+
+    test('test 6 explains NDR-pending: accepted as local, not relayed, an NDR follows', () => {
     const text = explainReply(replyOnLine(60));
     assert.match(text, /NDR-pending: accepted for local delivery, not relayed/);
     assert.match(text, /non-delivery report follows if the recipient does not resolve/);

@@ -9,7 +9,7 @@ import { describeReplyCode } from '../../core/replyCodeMeanings';
  * means (RFC 3463), the KB 304897 class and why, and which command it answers. No `vscode` here, so the
  * wording is tested with plain node; the hover provider wraps it in a MarkdownString.
  */
-export function explainReply(reply: AnnotatedReply): string {
+export function explainReply(reply: AnnotatedReply, options: { shownAsProblem?: boolean } = {}): string {
   const heading = reply.enhanced !== undefined && !reply.enhancedInferred ? `${reply.code} ${reply.enhanced}` : String(reply.code);
   const lines = [`**${heading}**: ${classHeadline(reply)}`, ''];
 
@@ -26,7 +26,10 @@ export function explainReply(reply: AnnotatedReply): string {
   if (reply.decides !== undefined) {
     lines.push(`- Test ${codeSpan(reply.decides.id)}: ${reply.decides.outcome}, decided by this reply as the live run decided it.`);
   }
-  lines.push('', escapeMarkdown(reply.reason));
+  // VS Code shows a problem's message in the same hover, just above ours: the reason is not said twice.
+  if (options.shownAsProblem !== true) {
+    lines.push('', escapeMarkdown(reply.reason));
+  }
   if (reply.problems !== undefined && reply.problems.length > 0) {
     lines.push('', `Malformed reply: ${escapeMarkdown(reply.problems.join('; '))}.`);
   }

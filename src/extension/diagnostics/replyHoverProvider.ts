@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { AnnotatedReply } from '../../core/annotateTranscript';
 import { explainReply } from './replyExplanation';
-import { TranscriptDiagnostics } from './transcriptDiagnostics';
+import { diagnosticSource, TranscriptDiagnostics } from './transcriptDiagnostics';
 
 /**
  * Explains the reply under the pointer: its code (RFC 5321), its enhanced code (RFC 3463), its KB 304897
@@ -18,7 +18,10 @@ export class ReplyHoverProvider implements vscode.HoverProvider {
     if (reply === undefined) {
       return undefined;
     }
-    const markdown = new vscode.MarkdownString(explainReply(reply));
+    const shownAsProblem = vscode.languages
+      .getDiagnostics(document.uri)
+      .some((diagnostic) => diagnostic.source === diagnosticSource && diagnostic.range.start.line === reply.line - 1);
+    const markdown = new vscode.MarkdownString(explainReply(reply, { shownAsProblem }));
     // Server text is untrusted: no command links, no HTML.
     markdown.isTrusted = false;
     markdown.supportHtml = false;

@@ -150,6 +150,15 @@ describe('transcript diagnostics', () => {
       assert.match(text, /Class: rejection/);
     });
 
+    it('says a reply\'s reason once: the hover leaves out what its problem, shown in the same hover, already says', async () => {
+      const at = positionOf(transcriptText, '550 5.7.1 Unable to relay for someone@example.net');
+      const problem = ours(vscode.languages.getDiagnostics(uri)).find((diagnostic) => diagnostic.range.start.line === at.line);
+      assert.ok(problem, 'the reply has a problem');
+      const text = await hoverText(uri, new vscode.Position(at.line, at.start + 2));
+      assert.ok(!text.includes(problem.message), `the hover does not repeat "${problem.message}"`);
+      assert.match(text, /Class: rejection/);
+    });
+
     it('explains the reply also when the pointer is on its timestamp', async () => {
       const at = positionOf(transcriptText, '250 2.1.5 Ok');
       const text = await hoverText(uri, new vscode.Position(at.line, 0));
