@@ -2,7 +2,9 @@ import type { MtaName, RecognisedMta } from './mtaRecognition';
 
 /**
  * What to change on the server, in the terms of the software that answered (mtaRecognition.ts). Each
- * text names the settings of that server's own documentation; an unknown server gets generic advice,
+ * text names the settings of that server's own documentation (checked against postconf(5), Exim's spec and
+ * Debian's exim4-config ACLs, smtpd.conf(5) of OpenSMTPD 6.8, the Sendmail book's FEATURE(loose_relay_check),
+ * FEATURE(promiscuous_relay) and BadRcptThrottle, and Exchange's Receive connector permissions); an unknown server gets generic advice,
  * and Exchange-only remedies (TarpitTime, KB 842851) are offered for Exchange only.
  */
 
@@ -57,7 +59,8 @@ const harvestFixes: Record<MtaName, string> = {
     'Exim: in acl_check_rcpt, a "deny !verify = recipient" statement with a "delay = ..." modifier after the condition slows ' +
     'every unknown recipient down; smtp_accept_max_per_host limits parallel tries.',
   sendmail:
-    "Sendmail: define(`confBAD_RCPT_THROTTLE', `3') sleeps one second per refused recipient after the third in a session.",
+    "Sendmail: define(`confBAD_RCPT_THROTTLE', `3') makes it sleep one second before every RCPT reply once a session has " +
+    'had three refused recipients (BadRcptThrottle).',
   opensmtpd:
     'OpenSMTPD has no tarpit of its own: limit such clients in front of it (a packet filter with connection rate limits).',
 };
