@@ -4,12 +4,12 @@
  * is linear (the same cost per line at every size).
  */
 import { performance } from 'node:perf_hooks';
-import { annotateTranscript } from '../../src/core/annotateTranscript';
-import type { ReplyContext } from '../../src/core/classification';
-import { classifyReply } from '../../src/core/classifyReply';
-import type { SmtpReply } from '../../src/core/reply';
-import { ReplyParser } from '../../src/core/replyParser';
-import { commandKindOf } from '../../src/core/smtpCommand';
+import { annotateTranscript } from '../../src/core/transcript/annotateTranscript';
+import type { ReplyContext } from '../../src/core/relay/classification';
+import { classifyReply } from '../../src/core/relay/classifyReply';
+import type { SmtpReply } from '../../src/core/protocol/reply';
+import { ReplyParser } from '../../src/core/protocol/replyParser';
+import { commandKindOf } from '../../src/core/protocol/smtpCommand';
 import { summarise } from '../samples';
 import { syntheticTranscript, type SyntheticTranscript } from './syntheticTranscript';
 

@@ -4,8 +4,8 @@
  * Postfix refusal, an acceptance, an Exchange echo with the local domain appended, a harvest 550 5.1.1
  * and a temporary 454), reconnecting every few hundred lines as the runner does. Deterministic.
  */
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
-import { writeTranscript } from '../../src/core/transcriptFormat';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
+import { writeTranscript } from '../../src/core/transcript/transcriptFormat';
 
 export interface SyntheticTranscript {
   lines: number;

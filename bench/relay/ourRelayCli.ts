@@ -3,7 +3,7 @@
  * as nmap's and swaks's do), on the full catalogue: the control, KB tests 1-7 and every extended variant.
  */
 import path from 'node:path';
-import type { RelayReportJson } from '../../src/core/relayJson';
+import type { RelayReportJson } from '../../src/core/relay/relayJson';
 import { runTimed } from '../externalCommand';
 import type { BenchTarget } from './benchTargets';
 import { benchRelayParameters, type RelayTool, type RelayToolRun } from './relayTool';

@@ -3,7 +3,7 @@
  * smtp-open-relay script and a swaks loop, each `runs` times; then the verdicts compared (and proved by
  * delivery where they differ) and the server probed for a tarpit.
  */
-import { tarpitWarning } from '../../src/core/relayVerdict';
+import { tarpitWarning } from '../../src/core/relay/relayVerdict';
 import type { Prerequisites } from '../prerequisites';
 import { startPersonaTarget, startPostfixTarget, type BenchTarget } from './benchTargets';
 import { nmapRelayScript } from './nmapRelayScript';

@@ -1,4 +1,4 @@
-import type { RelayVerdict } from '../../src/core/relayTypes';
+import type { RelayVerdict } from '../../src/core/relay/relayTypes';
 import type { BenchTarget } from './benchTargets';
 
 /** What one run of one tool against one target concluded, and how long it took. */

@@ -3,8 +3,8 @@
  * after RCPT (--quit-after RCPT, so no DATA). Its verdict is the one a person reading swaks output would
  * give: open as soon as a relay attempt's recipient was accepted.
  */
-import { relayCatalogue } from '../../src/core/relayCatalogue';
-import type { RelayTestParameters } from '../../src/core/relayTypes';
+import { relayCatalogue } from '../../src/core/relay/relayCatalogue';
+import type { RelayTestParameters } from '../../src/core/relay/relayTypes';
 import { runTimed } from '../externalCommand';
 import type { BenchTarget } from './benchTargets';
 import { benchRelayParameters, notRelayAttempts, type RelayTool, type RelayToolRun } from './relayTool';

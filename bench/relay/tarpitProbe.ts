@@ -5,8 +5,8 @@
  * admin (KB 304897 recommends one against directory harvest), not only a cost for the tools.
  */
 import { performance } from 'node:perf_hooks';
-import { detectTarpit, type RcptTiming, type TarpitFinding } from '../../src/core/relayTarpit';
-import { SmtpSession } from '../../src/core/session';
+import { detectTarpit, type RcptTiming, type TarpitFinding } from '../../src/core/relay/relayTarpit';
+import { SmtpSession } from '../../src/core/protocol/session';
 import type { BenchTarget } from './benchTargets';
 import { benchRelayParameters } from './relayTool';
 

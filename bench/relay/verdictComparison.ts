@@ -3,9 +3,9 @@
  * runner is run once more with confirmByDelivery (DATA for the tests left NDR-pending; safe here, since
  * nothing these servers accept can leave the machine), and the target says where the messages went.
  */
-import { selectRelayTests } from '../../src/core/relayCatalogue';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import { trustedNetworkWarning } from '../../src/core/relayVerdict';
+import { selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
 import type { BenchTarget, DeliveryEvidence } from './benchTargets';
 import { benchRelayParameters, type RelayToolRun } from './relayTool';
 

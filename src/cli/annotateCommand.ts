@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { annotateTranscriptLines, type AnnotatedReply } from '../core/annotateTranscript';
-import { displayJson, displayText } from '../core/displayText';
+import { annotateTranscriptLines, type AnnotatedReply } from '../core/transcript/annotateTranscript';
+import { displayJson, displayText } from '../core/protocol/displayText';
 import { CliRuntimeError, type CliContext } from './cliContext';
 import { listValues, parseCommandArguments, UsageError } from './commandLineArguments';
 import { exitCodes } from './exitCodes';

@@ -1,4 +1,4 @@
-import { displayText } from '../core/displayText';
+import { displayText } from '../core/protocol/displayText';
 import { loopbackHosts } from '../lab/loopbackHost';
 import type { PersonaName } from '../lab/persona';
 import { personaNames } from '../lab/personaCatalogue';

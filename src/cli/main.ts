@@ -6,9 +6,9 @@ import { labHelp, runLabCommand } from './labCommand';
 import { relayHelp, runRelayCommand } from './relayCommand';
 import { runHelp, runRunCommand } from './runCommand';
 import { toolLabel } from './toolVersion';
-import { displayText } from '../core/displayText';
-import { describeError } from '../core/errors';
-import { oneLine } from '../core/socketFailure';
+import { displayText } from '../core/protocol/displayText';
+import { describeError } from '../core/protocol/errors';
+import { oneLine } from '../core/protocol/socketFailure';
 
 export const mainHelp = `Usage: smtp-relay-lab COMMAND [options]
 

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { describeTarget } from '../core/sessionOptions';
+import { describeTarget } from '../core/protocol/sessionOptions';
 import { replyInOneLine, textInOneLine } from '../core/smtpFile/expectations';
 import { environmentNames, parseJsonWithComments, readEnvironments, variablesOfEnvironment, type Environments } from '../core/smtpFile/environments';
 import { blockName, blockPassed, junitXml, reportJson, type FileRunReport } from '../core/smtpFile/fileRunReport';
-import { writeTranscript } from '../core/transcriptFormat';
+import { writeTranscript } from '../core/transcript/transcriptFormat';
 import { parseHostPort, type Target } from '../extension/target';
 import { judgeBlocks, pinnedEnvironmentOf, type JudgedBlock } from '../extension/smtpFiles/fileRun';
 import { blocksNeedingConfirmation } from '../extension/smtpFiles/guardRails';

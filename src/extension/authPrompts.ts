@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { AuthPrompts } from '../core/authFlow';
-import { describeTarget } from '../core/sessionOptions';
+import type { AuthPrompts } from '../core/protocol/authFlow';
+import { describeTarget } from '../core/protocol/sessionOptions';
 import type { AuthPasswords } from './secrets';
 import type { Target } from './target';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DeliveryEvidence } from '../core/relayTypes';
+import type { DeliveryEvidence } from '../core/relay/relayTypes';
 import { DisposableStore } from './disposableStore';
 import { log } from './log';
 import { AuthPasswords } from './secrets';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describeError } from '../core/errors';
+import { describeError } from '../core/protocol/errors';
 import { outputChannelName } from './ids';
 
 /**

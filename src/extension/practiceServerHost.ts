@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { describeError } from '../core/errors';
-import { describeTarget } from '../core/sessionOptions';
+import { describeError } from '../core/protocol/errors';
+import { describeTarget } from '../core/protocol/sessionOptions';
 import { labDeliveryEvidence } from '../lab/deliveryEvidence';
 import { startPracticeServer, type PracticeServer } from '../lab/practiceServer';
 import { DisposableStore, toDisposable } from './disposableStore';

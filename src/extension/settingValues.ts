@@ -1,4 +1,4 @@
-import type { RelayTestParameters } from '../core/relayTypes';
+import type { RelayTestParameters } from '../core/relay/relayTypes';
 import type { PracticePersona } from './target';
 
 /**

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { SessionTimeouts } from '../core/sessionOptions';
+import type { SessionTimeouts } from '../core/protocol/sessionOptions';
 import { ConfigValue } from './configValue';
 import { DisposableStore } from './disposableStore';
 import { settingKeys } from './ids';

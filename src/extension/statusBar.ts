@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describeTarget } from '../core/sessionOptions';
+import { describeTarget } from '../core/protocol/sessionOptions';
 import { DisposableStore } from './disposableStore';
 import { commandIds } from './ids';
 import type { Target } from './target';

@@ -1,5 +1,5 @@
-import { relayParameterDefaults } from '../core/relayParameters';
-import { describeTarget, type SessionOptions, type SessionTimeouts, type TlsMode } from '../core/sessionOptions';
+import { relayParameterDefaults } from '../core/relay/relayParameters';
+import { describeTarget, type SessionOptions, type SessionTimeouts, type TlsMode } from '../core/protocol/sessionOptions';
 import type { PersonaName } from '../lab/persona';
 import { personaNames } from '../lab/personaCatalogue';
 import { readBoolean, readNonEmptyString, readOneOf, readStringList } from './settingReaders';

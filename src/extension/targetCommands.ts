@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { describeError } from '../core/errors';
+import { describeError } from '../core/protocol/errors';
 import { resolveMailDomain } from '../core/reach/mxResolution';
-import { describeTarget } from '../core/sessionOptions';
+import { describeTarget } from '../core/protocol/sessionOptions';
 import { DisposableStore } from './disposableStore';
 import { commandIds, settingKeys } from './ids';
 import type { LabContext } from './labContext';

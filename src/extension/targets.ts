@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describeTarget, type TlsMode } from '../core/sessionOptions';
+import { describeTarget, type TlsMode } from '../core/protocol/sessionOptions';
 import { DisposableStore, toDisposable } from './disposableStore';
 import { storageKeys } from './ids';
 import { pickPracticePersona } from './practicePersonaPick';

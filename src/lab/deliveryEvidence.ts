@@ -1,4 +1,4 @@
-import type { DeliveryEvidence } from '../core/relayTypes';
+import type { DeliveryEvidence } from '../core/relay/relayTypes';
 import type { PracticeServer } from './practiceServer';
 
 /**

@@ -5,7 +5,7 @@
  * smtp-server's own parser refuses several of these forms, and the relay tests are about exactly
  * them, so the practice server parses them here.
  */
-import { closingBracketIndex, scanOutsideQuotes } from '../core/quotedScan';
+import { closingBracketIndex, scanOutsideQuotes } from '../core/protocol/quotedScan';
 
 export interface MailPath {
   /** The path as the client wrote it, without angle brackets and parameters. */

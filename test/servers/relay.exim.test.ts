@@ -8,7 +8,7 @@
 // skips, without them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RelayReport } from '../../src/core/relayTypes';
+import type { RelayReport } from '../../src/core/relay/relayTypes';
 import { startExim, type EximInstance } from '../support/exim';
 import { resultFor } from '../support/relayResults';
 import {

@@ -7,7 +7,7 @@
 // fails, never skips, without them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RelayReport } from '../../src/core/relayTypes';
+import type { RelayReport } from '../../src/core/relay/relayTypes';
 import { startOpenSmtpd, type OpenSmtpdInstance } from '../support/opensmtpd';
 import { resultFor } from '../support/relayResults';
 import {

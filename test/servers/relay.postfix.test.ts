@@ -6,10 +6,10 @@
 // package (scripts/install-debian-deps.sh).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectRelayTests } from '../../src/core/relayCatalogue';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import type { RelayReport, RelayRunOptions, RelayTestResult } from '../../src/core/relayTypes';
-import { trustedNetworkWarning } from '../../src/core/relayVerdict';
+import { selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import type { RelayReport, RelayRunOptions, RelayTestResult } from '../../src/core/relay/relayTypes';
+import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
 import { startPostfix, type PostfixInstance } from '../support/postfix';
 import {
   allTestIds,

@@ -4,9 +4,9 @@
 // A Postfix that does not authorise XCLIENT makes --as-client fail with a clear error, exit 3.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectRelayTests } from '../../src/core/relayCatalogue';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import type { RelayReport } from '../../src/core/relayTypes';
+import { selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import type { RelayReport } from '../../src/core/relay/relayTypes';
 import { openFromTrustedPlaceWarning } from '../../src/core/reach/clientPosition';
 import { startPostfix, type PostfixInstance } from '../support/postfix';
 import { resultFor } from '../support/relayResults';

@@ -1,11 +1,11 @@
 // What the real-server suites (Postfix, Exim, OpenSMTPD) assert alike: how a run is started against a lab
 // instance, and the evidence rules of issue 7 that hold on every MTA.
 import assert from 'node:assert/strict';
-import { selectRelayTests } from '../../src/core/relayCatalogue';
-import { relayReportToJson } from '../../src/core/relayJson';
-import { renderRelayReport } from '../../src/core/relayReport';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import type { ClassifiedReplyRecord, RelayReport, RelayRunOptions, RelayTestResult } from '../../src/core/relayTypes';
+import { selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { relayReportToJson } from '../../src/core/relay/relayJson';
+import { renderRelayReport } from '../../src/core/relay/relayReport';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import type { ClassifiedReplyRecord, RelayReport, RelayRunOptions, RelayTestResult } from '../../src/core/relay/relayTypes';
 
 /** Every test of the catalogue: the control, kb1-kb7 and every x- test. */
 export const allTestIds = selectRelayTests('all').map((definition) => definition.id);

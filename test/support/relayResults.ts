@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RelayReport, RelayTestParameters, RelayTestResult } from '../../src/core/relayTypes';
+import type { RelayReport, RelayTestParameters, RelayTestResult } from '../../src/core/relay/relayTypes';
 
 /** Parameters for relay runs against scripted loopback servers (example names only). */
 export const scriptedRelayParameters: RelayTestParameters = {

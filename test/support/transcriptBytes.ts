@@ -1,5 +1,5 @@
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
-import { unescapeWireText } from '../../src/core/wireText';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
+import { unescapeWireText } from '../../src/core/protocol/wireText';
 
 const endingBytes = { crlf: '\r\n', lf: '\n', none: '' } as const;
 

@@ -2,10 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { annotateImportedTranscript, annotateTranscript, type AnnotatedReply } from '../../src/core/annotateTranscript';
-import { parseAnyTranscript } from '../../src/core/transcriptImport';
-import { writeTranscript } from '../../src/core/transcriptFormat';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { annotateImportedTranscript, annotateTranscript, type AnnotatedReply } from '../../src/core/transcript/annotateTranscript';
+import { parseAnyTranscript } from '../../src/core/transcript/transcriptImport';
+import { writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/transcripts');
 

@@ -5,8 +5,8 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authenticateWithPrompts, type AuthMechanism, type AuthPrompts } from '../../src/core/authFlow';
-import { SmtpSession } from '../../src/core/session';
+import { authenticateWithPrompts, type AuthMechanism, type AuthPrompts } from '../../src/core/protocol/authFlow';
+import { SmtpSession } from '../../src/core/protocol/session';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 
 const username = 'alice';

@@ -6,11 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthExchangeRedaction } from '../../src/core/authExchangeRedaction';
-import { TimeoutError } from '../../src/core/errors';
-import { SmtpSession } from '../../src/core/session';
-import { readTranscript, writeTranscript } from '../../src/core/transcriptFormat';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { AuthExchangeRedaction } from '../../src/core/protocol/authExchangeRedaction';
+import { TimeoutError } from '../../src/core/protocol/errors';
+import { SmtpSession } from '../../src/core/protocol/session';
+import { readTranscript, writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { startScriptedServer, type ScriptedServer } from '../support/scriptedServer';
 import { everyTranscriptText } from '../support/transcriptBytes';

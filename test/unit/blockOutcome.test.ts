@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionClosedError } from '../../src/core/errors';
-import type { SmtpReply } from '../../src/core/reply';
+import { ConnectionClosedError } from '../../src/core/protocol/errors';
+import type { SmtpReply } from '../../src/core/protocol/reply';
 import { outcomeOfBlock } from '../../src/extension/smtpFiles/blockOutcome';
 import type { BlockReply, BlockRunResult } from '../../src/extension/smtpFiles/smtpFileConversation';
 import { parseSmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capabilitiesOfHeloReply, parseEhloReply } from '../../src/core/capabilities';
-import type { SmtpReply } from '../../src/core/reply';
+import { capabilitiesOfHeloReply, parseEhloReply } from '../../src/core/protocol/capabilities';
+import type { SmtpReply } from '../../src/core/protocol/reply';
 
 function ehloReply(...lines: string[]): SmtpReply {
   return { code: 250, lines, text: lines.join('\n') };

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import type { Classification, ReplyClass, ReplyContext, ReplySignal } from '../../src/core/classification';
-import { classifyReply } from '../../src/core/classifyReply';
-import type { SmtpReply } from '../../src/core/reply';
-import { ReplyParser } from '../../src/core/replyParser';
-import { commandKindOf } from '../../src/core/smtpCommand';
+import type { Classification, ReplyClass, ReplyContext, ReplySignal } from '../../src/core/relay/classification';
+import { classifyReply } from '../../src/core/relay/classifyReply';
+import type { SmtpReply } from '../../src/core/protocol/reply';
+import { ReplyParser } from '../../src/core/protocol/replyParser';
+import { commandKindOf } from '../../src/core/protocol/smtpCommand';
 
 const corpusDirectory = path.resolve(__dirname, '../../../test/fixtures/fuzz-corpus/classifier');
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ReplyContext } from '../../src/core/classification';
-import { classifyReply } from '../../src/core/classifyReply';
+import type { ReplyContext } from '../../src/core/relay/classification';
+import { classifyReply } from '../../src/core/relay/classifyReply';
 import { wireReply } from './wireReply';
 
 const localDomains = ['example.com', '192.0.2.10'];

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assertSingleLine, encodeMessageBody } from '../../src/core/commandLine';
-import { CommandInjectionError } from '../../src/core/errors';
+import { assertSingleLine, encodeMessageBody } from '../../src/core/protocol/commandLine';
+import { CommandInjectionError } from '../../src/core/protocol/errors';
 
 describe('command line guard', () => {
   test('a single line passes', () => {

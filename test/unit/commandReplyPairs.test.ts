@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandReplyPairer, type CommandReplyPair, type PairedEventRole } from '../../src/core/commandReplyPairs';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { CommandReplyPairer, type CommandReplyPair, type PairedEventRole } from '../../src/core/transcript/commandReplyPairs';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 
 function event(kind: TranscriptEvent['kind'], text: string, ending?: TranscriptEvent['ending']): TranscriptEvent {
   return { kind, at: 0, tls: false, text, ...(ending === undefined ? {} : { ending }) };

@@ -2,9 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { annotateImportedTranscript } from '../../src/core/annotateTranscript';
-import { classifyReply } from '../../src/core/classifyReply';
-import { parseAnyTranscript } from '../../src/core/transcriptImport';
+import { annotateImportedTranscript } from '../../src/core/transcript/annotateTranscript';
+import { classifyReply } from '../../src/core/relay/classifyReply';
+import { parseAnyTranscript } from '../../src/core/transcript/transcriptImport';
 import { ConversationReader, type ConversationItem } from '../../src/extension/terminal/conversationReader';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/transcripts');

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { annotateTranscript, type AnnotatedReply } from '../../src/core/annotateTranscript';
+import { annotateTranscript, type AnnotatedReply } from '../../src/core/transcript/annotateTranscript';
 import { findingForReply, type ReplyFinding } from '../../src/extension/diagnostics/diagnosticMapping';
 import type { DiagnosticsLevel } from '../../src/extension/settingValues';
 

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { displayJson, displayMarkdown, displayText } from '../../src/core/displayText';
+import { displayJson, displayMarkdown, displayText } from '../../src/core/protocol/displayText';
 import { hostileClasses } from '../support/hostileText';
 
 

@@ -4,15 +4,15 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isLocalDomain, parseMailAddress } from '../../src/core/mailAddress';
-import { recogniseMta } from '../../src/core/mtaRecognition';
-import { harvestAdvice, openRelayAdvice } from '../../src/core/relayAdvice';
-import { relayReportToJson } from '../../src/core/relayJson';
-import { remoteDomainConflict, resolveRelayParameters } from '../../src/core/relayParameters';
-import { renderRelayReport } from '../../src/core/relayReport';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import type { RelayReport, RelayTestParameters } from '../../src/core/relayTypes';
-import { trustedNetworkWarning } from '../../src/core/relayVerdict';
+import { isLocalDomain, parseMailAddress } from '../../src/core/protocol/mailAddress';
+import { recogniseMta } from '../../src/core/relay/mtaRecognition';
+import { harvestAdvice, openRelayAdvice } from '../../src/core/relay/relayAdvice';
+import { relayReportToJson } from '../../src/core/relay/relayJson';
+import { remoteDomainConflict, resolveRelayParameters } from '../../src/core/relay/relayParameters';
+import { renderRelayReport } from '../../src/core/relay/relayReport';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import type { RelayReport, RelayTestParameters } from '../../src/core/relay/relayTypes';
+import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
 import { startScriptedServer, type ConnectionScript, type ScriptedServer } from '../support/scriptedServer';
 import { outcomesOf, resultFor } from '../support/relayResults';
 import { wireReply } from './wireReply';
@@ -129,7 +129,7 @@ describe('rule: codes outside 2yz-5yz, 3yz to RCPT and mixed-code replies are pr
   });
 
   test('the reply parser says which codes a mixed reply carried', async () => {
-    const { ReplyParser } = await import('../../src/core/replyParser');
+    const { ReplyParser } = await import('../../src/core/protocol/replyParser');
     const replies: { mixedCodes?: number[] }[] = [];
     const parser = new ReplyParser({
       onLine: () => undefined,
@@ -266,7 +266,7 @@ describe('rule: local domains belong to the user', () => {
 
 describe('rule: the catcher re-judges with the same evidence', () => {
   test('a report whose server claimed the remote domain stays unclosable when its tests are judged again', async () => {
-    const { decideRelayVerdict, runEvidenceOf } = await import('../../src/core/relayVerdict');
+    const { decideRelayVerdict, runEvidenceOf } = await import('../../src/core/relay/relayVerdict');
     const report = await runAgainst({ greeting: '220 mx.example.net ESMTP ready\r\n', ehloName: 'mx.example.net', rcpt: closedRcpt }, kb);
     assert.equal(report.verdict, 'inconclusive');
     assert.equal(decideRelayVerdict(report.tests), 'closed', 'without the evidence the same tests would read closed');

@@ -6,15 +6,15 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { annotateTranscriptText, type TranscriptAnnotation } from '../../src/core/annotateTranscript';
-import { selectRelayTests } from '../../src/core/relayCatalogue';
-import { controlStateOf, runRelaySuite, runRelayTestInSession } from '../../src/core/relayRunner';
-import type { ControlState } from '../../src/core/relayOutcome';
-import type { RelayReport, RelayRunOptions, RelayTestParameters, RelayTestResult } from '../../src/core/relayTypes';
-import { SmtpSession } from '../../src/core/session';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
-import { writeTranscript } from '../../src/core/transcriptFormat';
-import { localDomainsHeaderEntry } from '../../src/core/transcriptLocalDomains';
+import { annotateTranscriptText, type TranscriptAnnotation } from '../../src/core/transcript/annotateTranscript';
+import { selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { controlStateOf, runRelaySuite, runRelayTestInSession } from '../../src/core/relay/relayRunner';
+import type { ControlState } from '../../src/core/relay/relayOutcome';
+import type { RelayReport, RelayRunOptions, RelayTestParameters, RelayTestResult } from '../../src/core/relay/relayTypes';
+import { SmtpSession } from '../../src/core/protocol/session';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
+import { writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import { localDomainsHeaderEntry } from '../../src/core/transcript/transcriptLocalDomains';
 import type { PersonaName } from '../../src/lab/persona';
 import { labDeliveryEvidence } from '../../src/lab/deliveryEvidence';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';

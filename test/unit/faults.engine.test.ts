@@ -5,9 +5,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CancelledError, ConnectionClosedError, InvalidStateError, ProtocolError, SmtpError, TimeoutError, TlsError } from '../../src/core/errors';
-import { replyCapBytes } from '../../src/core/replyParser';
-import { SmtpSession } from '../../src/core/session';
+import { CancelledError, ConnectionClosedError, InvalidStateError, ProtocolError, SmtpError, TimeoutError, TlsError } from '../../src/core/protocol/errors';
+import { replyCapBytes } from '../../src/core/protocol/replyParser';
+import { SmtpSession } from '../../src/core/protocol/session';
 import { handlesBeyond, settledOpenHandles } from '../support/openHandles';
 import { startScriptedServer, type ConnectionScript, type ScriptedPeer } from '../support/scriptedServer';
 import { receivedBytesOf } from '../support/transcriptBytes';

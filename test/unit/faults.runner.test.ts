@@ -7,10 +7,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import type { RelayReport, RelayRunOptions } from '../../src/core/relayTypes';
-import type { TlsMode } from '../../src/core/sessionOptions';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import type { RelayReport, RelayRunOptions } from '../../src/core/relay/relayTypes';
+import type { TlsMode } from '../../src/core/protocol/sessionOptions';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 import { handlesBeyond, settledOpenHandles } from '../support/openHandles';
 import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
 import { receivedBytesOf } from '../support/transcriptBytes';

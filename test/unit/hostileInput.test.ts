@@ -11,22 +11,22 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { annotateTranscript } from '../../src/core/annotateTranscript';
-import { parseEhloReply } from '../../src/core/capabilities';
-import { classifyReply } from '../../src/core/classifyReply';
-import { displayJson, displayMarkdown, displayText } from '../../src/core/displayText';
-import { describeEnhancedCode, describeEnhancedDetail } from '../../src/core/enhancedCodes';
-import { inferLocalDomains, serverNameFromReply } from '../../src/core/localDomains';
-import { ReplyParser } from '../../src/core/replyParser';
-import type { SmtpReply } from '../../src/core/reply';
-import { addressesEchoedIn, enhancedCodeSentIn, textAsksForStartTls, textDeniesRelay, textSaysUnknownUser } from '../../src/core/replyText';
-import { addressArgumentOf, commandKindOf } from '../../src/core/smtpCommand';
-import { oneLine } from '../../src/core/socketFailure';
-import { SwaksOutputReader } from '../../src/core/swaksOutputReader';
-import { TelnetPasteReader } from '../../src/core/telnetPasteReader';
-import { readEventLine } from '../../src/core/transcriptFormat';
-import { parseAnyTranscript } from '../../src/core/transcriptImport';
-import { escapeWireBytes, unescapeWireText } from '../../src/core/wireText';
+import { annotateTranscript } from '../../src/core/transcript/annotateTranscript';
+import { parseEhloReply } from '../../src/core/protocol/capabilities';
+import { classifyReply } from '../../src/core/relay/classifyReply';
+import { displayJson, displayMarkdown, displayText } from '../../src/core/protocol/displayText';
+import { describeEnhancedCode, describeEnhancedDetail } from '../../src/core/protocol/enhancedCodes';
+import { inferLocalDomains, serverNameFromReply } from '../../src/core/relay/localDomains';
+import { ReplyParser } from '../../src/core/protocol/replyParser';
+import type { SmtpReply } from '../../src/core/protocol/reply';
+import { addressesEchoedIn, enhancedCodeSentIn, textAsksForStartTls, textDeniesRelay, textSaysUnknownUser } from '../../src/core/protocol/replyText';
+import { addressArgumentOf, commandKindOf } from '../../src/core/protocol/smtpCommand';
+import { oneLine } from '../../src/core/protocol/socketFailure';
+import { SwaksOutputReader } from '../../src/core/transcript/swaksOutputReader';
+import { TelnetPasteReader } from '../../src/core/transcript/telnetPasteReader';
+import { readEventLine } from '../../src/core/transcript/transcriptFormat';
+import { parseAnyTranscript } from '../../src/core/transcript/transcriptImport';
+import { escapeWireBytes, unescapeWireText } from '../../src/core/protocol/wireText';
 import { renderReply } from '../../src/extension/terminal/replyRendering';
 
 const mebibyte = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressLiteralFor, domainOf, isLocalDomain, parseMailAddress } from '../../src/core/mailAddress';
-import { inferLocalDomains, serverNameFromReply } from '../../src/core/localDomains';
+import { addressLiteralFor, domainOf, isLocalDomain, parseMailAddress } from '../../src/core/protocol/mailAddress';
+import { inferLocalDomains, serverNameFromReply } from '../../src/core/relay/localDomains';
 import { wireReply } from './wireReply';
 
 describe('parseMailAddress: an address as the server splits it', () => {

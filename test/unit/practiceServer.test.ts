@@ -28,7 +28,7 @@ interface RawReply {
 
 /**
  * A deliberately naive client on a raw socket, so that the server is checked without our own
- * engine (src/core/session.ts) in between: one command, then its whole reply.
+ * engine (src/core/protocol/session.ts) in between: one command, then its whole reply.
  */
 class RawDialogue {
   private constructor(

@@ -1,8 +1,8 @@
 /** The one quote-aware scanner behind addressArgumentOf (core) and the practice server's path parser (lab). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closingBracketIndex, scanOutsideQuotes } from '../../src/core/quotedScan';
-import { addressArgumentOf } from '../../src/core/smtpCommand';
+import { closingBracketIndex, scanOutsideQuotes } from '../../src/core/protocol/quotedScan';
+import { addressArgumentOf } from '../../src/core/protocol/smtpCommand';
 import { parseMailPath } from '../../src/lab/mailPath';
 
 describe('scanning SMTP text outside quoted strings', () => {

@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCatcher, parseCatcherAddress, type CaughtMessage } from '../../src/core/reach/catcher';
 import { isDeliveryReport, judgeCaughtMessage, newTestToken } from '../../src/core/reach/deliveryConfirmation';
-import { findRelayTest } from '../../src/core/relayCatalogue';
-import { relayTestMessage } from '../../src/core/relayTestMessage';
-import { SmtpSession } from '../../src/core/session';
+import { findRelayTest } from '../../src/core/relay/relayCatalogue';
+import { relayTestMessage } from '../../src/core/relay/relayTestMessage';
+import { SmtpSession } from '../../src/core/protocol/session';
 import { runCli } from '../support/cliProcess';
 
 function caught(partial: Partial<CaughtMessage> & Pick<CaughtMessage, 'content'>): CaughtMessage {

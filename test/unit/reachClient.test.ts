@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyAddress, describeClientPosition, openFromTrustedPlaceWarning, sameSubnet } from '../../src/core/reach/clientPosition';
 import { xclientAddress } from '../../src/core/reach/xclient';
-import { runRelaySuite } from '../../src/core/relayRunner';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
 import { startScriptedServer, type ScriptedServer } from '../support/scriptedServer';
 import { outcomesOf, scriptedRelayParameters } from '../support/relayResults';
 

@@ -2,9 +2,9 @@
 // is retried with the same sender and recipient and never read as "closed"; every reply keeps its latency.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { relayReportToJson } from '../../src/core/relayJson';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import type { RelayReport, RelayRunOptions } from '../../src/core/relayTypes';
+import { relayReportToJson } from '../../src/core/relay/relayJson';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import type { RelayReport, RelayRunOptions } from '../../src/core/relay/relayTypes';
 import { greylistDelayBeforeRetry, judgeGreylisting, namedDelay } from '../../src/core/reach/greylisting';
 import { pause, RunDeadline } from '../../src/core/reach/runDeadline';
 import { startScriptedServer, type ConnectionScript, type ScriptedServer } from '../support/scriptedServer';

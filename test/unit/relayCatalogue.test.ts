@@ -5,9 +5,9 @@ import {
   relayCatalogue,
   selectRelayTests,
   UnknownRelayTestError,
-} from '../../src/core/relayCatalogue';
+} from '../../src/core/relay/relayCatalogue';
 import { snippetTemplate } from '../../src/extension/smtpFiles/relaySnippets';
-import type { RelayTestParameters } from '../../src/core/relayTypes';
+import type { RelayTestParameters } from '../../src/core/relay/relayTypes';
 
 const parameters: RelayTestParameters = {
   localDomains: ['example.com'],

@@ -5,9 +5,9 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectRelayTests } from '../../src/core/relayCatalogue';
-import { refusalsPerConnection, runRelaySuite } from '../../src/core/relayRunner';
-import { detectTarpit } from '../../src/core/relayTarpit';
+import { selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { refusalsPerConnection, runRelaySuite } from '../../src/core/relay/relayRunner';
+import { detectTarpit } from '../../src/core/relay/relayTarpit';
 import { startScriptedServer, type ScriptedServer } from '../support/scriptedServer';
 import { scriptedRelayParameters } from '../support/relayResults';
 

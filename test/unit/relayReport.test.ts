@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { relayReportToJson } from '../../src/core/relayJson';
-import { renderRelayReport, verdictSummary } from '../../src/core/relayReport';
-import type { RelayReport } from '../../src/core/relayTypes';
-import { readTranscript, transcriptTitle } from '../../src/core/transcriptFormat';
+import { relayReportToJson } from '../../src/core/relay/relayJson';
+import { renderRelayReport, verdictSummary } from '../../src/core/relay/relayReport';
+import type { RelayReport } from '../../src/core/relay/relayTypes';
+import { readTranscript, transcriptTitle } from '../../src/core/transcript/transcriptFormat';
 
 const startedAt = Date.UTC(2026, 10, 28, 22, 30, 0);
 

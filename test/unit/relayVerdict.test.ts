@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectTarpit } from '../../src/core/relayTarpit';
-import type { ClassifiedReplyRecord, RelayTestOutcome, RelayTestResult } from '../../src/core/relayTypes';
-import { decideRelayVerdict, noControlWarning, relayWarnings, trustedNetworkWarning } from '../../src/core/relayVerdict';
+import { detectTarpit } from '../../src/core/relay/relayTarpit';
+import type { ClassifiedReplyRecord, RelayTestOutcome, RelayTestResult } from '../../src/core/relay/relayTypes';
+import { decideRelayVerdict, noControlWarning, relayWarnings, trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
 
 /** A needs-confirmation result proven by the server's echo of its local domain (the KB Exchange case). */
 function proven(id: string): RelayTestResult {

@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { annotateTranscript, type AnnotatedReply } from '../../src/core/annotateTranscript';
-import { describeReplyCode } from '../../src/core/replyCodeMeanings';
+import { annotateTranscript, type AnnotatedReply } from '../../src/core/transcript/annotateTranscript';
+import { describeReplyCode } from '../../src/core/protocol/replyCodeMeanings';
 import { codeSpan, escapeMarkdown, explainReply } from '../../src/extension/diagnostics/replyExplanation';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/transcripts');

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import type { SmtpReply } from '../../src/core/reply';
-import { ReplyParser, type ReceivedLine } from '../../src/core/replyParser';
-import { unescapeWireText } from '../../src/core/wireText';
+import type { SmtpReply } from '../../src/core/protocol/reply';
+import { ReplyParser, type ReceivedLine } from '../../src/core/protocol/replyParser';
+import { unescapeWireText } from '../../src/core/protocol/wireText';
 
 const corpusDirectory = path.resolve(__dirname, '../../../test/fixtures/fuzz-corpus/parser');
 

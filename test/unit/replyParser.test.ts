@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ReplyParser, replyCapBytes, sessionCapBytes, type ParserEnd, type ParserOverflow, type ReceivedLine } from '../../src/core/replyParser';
-import type { SmtpReply } from '../../src/core/reply';
-import { unescapeWireText } from '../../src/core/wireText';
+import { ReplyParser, replyCapBytes, sessionCapBytes, type ParserEnd, type ParserOverflow, type ReceivedLine } from '../../src/core/protocol/replyParser';
+import type { SmtpReply } from '../../src/core/protocol/reply';
+import { unescapeWireText } from '../../src/core/protocol/wireText';
 
 /** Feeds the chunks to a fresh parser and collects what it emits. */
 function parse(chunks: Array<string | Uint8Array>, options: { close?: boolean } = {}) {

@@ -10,11 +10,11 @@ import {
   InvalidStateError,
   TimeoutError,
   TlsError,
-} from '../../src/core/errors';
-import type { EhloCapabilities } from '../../src/core/capabilities';
-import type { SmtpReply } from '../../src/core/reply';
-import { SmtpSession } from '../../src/core/session';
-import type { SessionOptions } from '../../src/core/sessionOptions';
+} from '../../src/core/protocol/errors';
+import type { EhloCapabilities } from '../../src/core/protocol/capabilities';
+import type { SmtpReply } from '../../src/core/protocol/reply';
+import { SmtpSession } from '../../src/core/protocol/session';
+import type { SessionOptions } from '../../src/core/protocol/sessionOptions';
 import { handlesBeyond, settledOpenHandles } from '../support/openHandles';
 import {
   fixtureTlsCredentials,

@@ -1,9 +1,9 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyReply } from '../../src/core/classifyReply';
-import { testStartNote } from '../../src/core/testOutcome';
-import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../../src/core/relayTypes';
-import type { Transcript } from '../../src/core/transcriptEvent';
+import { classifyReply } from '../../src/core/relay/classifyReply';
+import { testStartNote } from '../../src/core/relay/testOutcome';
+import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../../src/core/relay/relayTypes';
+import type { Transcript } from '../../src/core/transcript/transcriptEvent';
 import { newTarget, sessionOptionsFor, type Target } from '../../src/extension/target';
 import {
   SessionConsole,
@@ -14,7 +14,7 @@ import {
 } from '../../src/extension/terminal/sessionConsole';
 import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
 import { startPracticeServer } from '../../src/lab/practiceServer';
-import type { AuthPrompts } from '../../src/core/authFlow';
+import type { AuthPrompts } from '../../src/core/protocol/authFlow';
 import { memoryOnlyRecordingHost, TranscriptRecording } from '../../src/extension/transcripts/transcriptRecording';
 import { CatalogueRelayTests } from '../../src/extension/terminal/catalogueRelayTests';
 

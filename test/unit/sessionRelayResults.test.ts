@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { relayCatalogue } from '../../src/core/relayCatalogue';
-import type { RelayTestOutcome, RelayTestResult } from '../../src/core/relayTypes';
-import { noControlWarning } from '../../src/core/relayVerdict';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { relayCatalogue } from '../../src/core/relay/relayCatalogue';
+import type { RelayTestOutcome, RelayTestResult } from '../../src/core/relay/relayTypes';
+import { noControlWarning } from '../../src/core/relay/relayVerdict';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 import { SessionRelayResults, type SessionRelayReportFacts } from '../../src/extension/terminal/sessionRelayResults';
 
 const catalogueOrder = relayCatalogue.map((test) => test.id);

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandInjectionError } from '../../src/core/errors';
+import { CommandInjectionError } from '../../src/core/protocol/errors';
 import {
   parseSmtpDocument,
   problemsStoppingBlock,

@@ -5,12 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CancelledError } from '../../src/core/errors';
-import { writeTranscript } from '../../src/core/transcriptFormat';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { CancelledError } from '../../src/core/protocol/errors';
+import { writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { diagnosticCodes } from '../../src/extension/ids';
-import type { AuthMechanism, AuthPrompts } from '../../src/core/authFlow';
+import type { AuthMechanism, AuthPrompts } from '../../src/core/protocol/authFlow';
 import { SmtpFileConversation } from '../../src/extension/smtpFiles/smtpFileConversation';
 import { parseSmtpDocument, problemsStoppingBlock, type SmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';
 import { targetOfFile } from '../../src/extension/smtpFiles/smtpFileTarget';

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { SmtpSession } from '../../src/core/session';
-import type { SessionOptions } from '../../src/core/sessionOptions';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { SmtpSession } from '../../src/core/protocol/session';
+import type { SessionOptions } from '../../src/core/protocol/sessionOptions';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { SmtpFileConversation, SmtpFileProblemError } from '../../src/extension/smtpFiles/smtpFileConversation';
 import { parseSmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';

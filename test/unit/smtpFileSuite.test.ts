@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyReply } from '../../src/core/classifyReply';
-import type { SmtpReply } from '../../src/core/reply';
+import { classifyReply } from '../../src/core/relay/classifyReply';
+import type { SmtpReply } from '../../src/core/protocol/reply';
 import { judgeExpectations, missingRsetFindings } from '../../src/core/smtpFile/blockVerdicts';
 import { parseDotenv } from '../../src/core/smtpFile/dotenv';
 import { parseJsonWithComments, readEnvironments, variablesOfEnvironment } from '../../src/core/smtpFile/environments';

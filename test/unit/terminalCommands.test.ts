@@ -4,7 +4,7 @@ import { isMetaCommandLine, metaCommandHelp, parseMetaCommand } from '../../src/
 import { completeCommandLine } from '../../src/extension/terminal/commandCompletion';
 import { classificationTag, reasonAfterTag, renderError, renderReply, replyStyle } from '../../src/extension/terminal/replyRendering';
 import { ansi, terminalSafe } from '../../src/extension/terminal/terminalText';
-import type { Classification } from '../../src/core/classification';
+import type { Classification } from '../../src/core/relay/classification';
 
 describe('meta-commands: which lines are for the terminal', () => {
   test('a line starting with "/" is a meta-command; SMTP verbs never are', () => {

@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { relayCatalogue } from '../../src/core/relayCatalogue';
-import { runRelaySuite } from '../../src/core/relayRunner';
-import type { RelayReport, RelayTestResult } from '../../src/core/relayTypes';
-import { trustedNetworkWarning } from '../../src/core/relayVerdict';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
-import { readEventLine } from '../../src/core/transcriptFormat';
+import { relayCatalogue } from '../../src/core/relay/relayCatalogue';
+import { runRelaySuite } from '../../src/core/relay/relayRunner';
+import type { RelayReport, RelayTestResult } from '../../src/core/relay/relayTypes';
+import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
+import { readEventLine } from '../../src/core/transcript/transcriptFormat';
 import { newTarget, type Target } from '../../src/extension/target';
 import {
   confirmationRequest,

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { annotateTranscript } from '../../src/core/annotateTranscript';
-import { readTranscript, TranscriptParseError, writeTranscript } from '../../src/core/transcriptFormat';
-import { parseAnyTranscript } from '../../src/core/transcriptImport';
-import type { Transcript, TranscriptEvent, TranscriptHeader } from '../../src/core/transcriptEvent';
-import { escapeWireBytes } from '../../src/core/wireText';
+import { annotateTranscript } from '../../src/core/transcript/annotateTranscript';
+import { readTranscript, TranscriptParseError, writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import { parseAnyTranscript } from '../../src/core/transcript/transcriptImport';
+import type { Transcript, TranscriptEvent, TranscriptHeader } from '../../src/core/transcript/transcriptEvent';
+import { escapeWireBytes } from '../../src/core/protocol/wireText';
 
 const corpusDirectory = path.resolve(__dirname, '../../../test/fixtures/fuzz-corpus/transcript');
 

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeOutcomeChanges, outcomeChanges } from '../../src/core/outcomeChanges';
-import { normaliseTranscriptForComparison, previousRunOf } from '../../src/core/transcriptComparison';
-import { writeTranscript } from '../../src/core/transcriptFormat';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { describeOutcomeChanges, outcomeChanges } from '../../src/core/relay/outcomeChanges';
+import { normaliseTranscriptForComparison, previousRunOf } from '../../src/core/transcript/transcriptComparison';
+import { writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 
 function transcript(startedAt: number, events: [TranscriptEvent['kind'], number, string][]): string {
   return writeTranscript({

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readPositionedTranscript, readTranscript, TranscriptParseError, writeTranscript } from '../../src/core/transcriptFormat';
-import type { Transcript, TranscriptEvent } from '../../src/core/transcriptEvent';
+import { readPositionedTranscript, readTranscript, TranscriptParseError, writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import type { Transcript, TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 
 const startedAt = Date.parse('2026-11-28T22:30:00.000Z');
 
@@ -223,7 +223,7 @@ describe('transcript format: line breaks inside remarks (issue 8, item 3)', () =
   });
 
   test('a session records a remark with line breaks in escaped form, so it round-trips exactly', async () => {
-    const { SmtpSession } = await import('../../src/core/session');
+    const { SmtpSession } = await import('../../src/core/protocol/session');
     const session = new SmtpSession({ host: '127.0.0.1', port: 9, tls: 'none' });
     session.note(hostileRemark);
     const recorded = session.transcript[0];

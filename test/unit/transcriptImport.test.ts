@@ -2,9 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseAnyTranscript, type ImportedTranscript } from '../../src/core/transcriptImport';
-import { readTranscript, writeTranscript } from '../../src/core/transcriptFormat';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { parseAnyTranscript, type ImportedTranscript } from '../../src/core/transcript/transcriptImport';
+import { readTranscript, writeTranscript } from '../../src/core/transcript/transcriptFormat';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/transcripts');
 

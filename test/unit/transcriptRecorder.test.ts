@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TranscriptRecorder, type TranscriptEventSource } from '../../src/core/transcriptRecorder';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
+import { TranscriptRecorder, type TranscriptEventSource } from '../../src/core/transcript/transcriptRecorder';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 
 /** Stands in for an SmtpSession: reports events to whoever listens until they unsubscribe. */
 class FakeSession implements TranscriptEventSource {

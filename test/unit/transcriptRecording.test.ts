@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TranscriptEvent } from '../../src/core/transcriptEvent';
-import { readTranscript } from '../../src/core/transcriptFormat';
-import { localDomainsOfHeader } from '../../src/core/transcriptLocalDomains';
+import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
+import { readTranscript } from '../../src/core/transcript/transcriptFormat';
+import { localDomainsOfHeader } from '../../src/core/transcript/transcriptLocalDomains';
 import { TranscriptRecording, type RecordingHost } from '../../src/extension/transcripts/transcriptRecording';
 import { WriteThrottle, type Timers } from '../../src/extension/transcripts/writeThrottle';
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RelayReport, RelayTestResult } from '../../src/core/relayTypes';
-import { trustedNetworkWarning } from '../../src/core/relayVerdict';
+import type { RelayReport, RelayTestResult } from '../../src/core/relay/relayTypes';
+import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
 import { newTarget } from '../../src/extension/target';
 import type { RelayVerdictRecord } from '../../src/extension/verdict/relayVerdictRecord';
 import { escapeMarkdown, inlineCode, renderNoVerdictMarkdown, renderVerdictMarkdown } from '../../src/extension/verdict/verdictMarkdown';

@@ -1,5 +1,5 @@
-import { ReplyParser } from '../../src/core/replyParser';
-import type { SmtpReply } from '../../src/core/reply';
+import { ReplyParser } from '../../src/core/protocol/replyParser';
+import type { SmtpReply } from '../../src/core/protocol/reply';
 
 /** A reply exactly as the engine would deliver it for these wire lines ("550 5.7.1 Unable to relay"). */
 export function wireReply(...lines: string[]): SmtpReply {

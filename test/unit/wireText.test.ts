@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { escapeWireBytes, unescapeWireText } from '../../src/core/wireText';
+import { escapeWireBytes, unescapeWireText } from '../../src/core/protocol/wireText';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const utf8 = (text: string) => new TextEncoder().encode(text);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { describeDuration } from '../socketFailure';
-import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../relayTypes';
-import { decideRelayVerdict, relayWarnings, runEvidenceOf } from '../relayVerdict';
-import { endOfDataCommand } from '../smtpCommand';
+import { describeDuration } from '../protocol/socketFailure';
+import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../relay/relayTypes';
+import { decideRelayVerdict, relayWarnings, runEvidenceOf } from '../relay/relayVerdict';
+import { endOfDataCommand } from '../protocol/smtpCommand';
 import type { CaughtMessage, MessageSource } from './catcher';
 import type { DeliveryConfirmation } from './confirmationTypes';
 

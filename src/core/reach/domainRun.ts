@@ -1,5 +1,5 @@
-import type { RelayReportJson } from '../relayJson';
-import type { RelayReport, RelayVerdict } from '../relayTypes';
+import type { RelayReportJson } from '../relay/relayJson';
+import type { RelayReport, RelayVerdict } from '../relay/relayTypes';
 import type { MailDomainResolution } from './mxResolution';
 
 /** One address of a mail domain and what its run found; 'error' when it could not be tested at all. */

@@ -1,5 +1,5 @@
-import type { ReplySignal } from '../classification';
-import type { SmtpReply } from '../reply';
+import type { ReplySignal } from '../relay/classification';
+import type { SmtpReply } from '../protocol/reply';
 
 /**
  * Greylisting (postgrey, Postfix's postscreen, rspamd's greylist module): a first attempt from an unknown

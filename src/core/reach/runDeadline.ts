@@ -1,4 +1,4 @@
-import { describeDuration } from '../socketFailure';
+import { describeDuration } from '../protocol/socketFailure';
 
 /**
  * A bound on a whole run (`--deadline`): every wait of the run (connects, replies, greylisting backoff,

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { SmtpError } from '../errors';
-import type { SmtpReply } from '../reply';
-import type { SmtpSession } from '../session';
+import { SmtpError } from '../protocol/errors';
+import type { SmtpReply } from '../protocol/reply';
+import type { SmtpSession } from '../protocol/session';
 
 /**
  * Testing as an outside client through XCLIENT (Postfix's XCLIENT_README; swaks --xclient-addr). Postfix

@@ -3,9 +3,9 @@
  * file (a MAIL refused as nested: a missing RSET). The editor's CodeLens and diagnostics and the CLI's
  * report, JUnit and JSON all read these. No `vscode` here.
  */
-import { classifyReply } from '../classifyReply';
-import type { SmtpReply } from '../reply';
-import { commandKindOf } from '../smtpCommand';
+import { classifyReply } from '../relay/classifyReply';
+import type { SmtpReply } from '../protocol/reply';
+import { commandKindOf } from '../protocol/smtpCommand';
 import { replyInOneLine, replyMeets, type Expectation } from './expectations';
 
 /** One reply a block received (the shape of BlockReply in smtpFileConversation.ts). */

@@ -8,8 +8,8 @@
  *   rejection, acceptance, ndr-pending       the classifier's reply class (KB 304897)
  *   relay-denied, relayed, harvest, ...      a diagnostic code of the README's table (replyFindingCodes)
  */
-import type { Classification } from '../classification';
-import type { SmtpReply } from '../reply';
+import type { Classification } from '../relay/classification';
+import type { SmtpReply } from '../protocol/reply';
 
 /**
  * The codes of the reply diagnostics (the README's table, src/extension/ids.ts diagnosticCodes; a unit test

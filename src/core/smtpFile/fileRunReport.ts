@@ -4,7 +4,7 @@
  * out: XML's forbidden control characters become visible `\uXXXX` text, since XML 1.0 has no way to
  * carry them even as character references.
  */
-import type { SmtpReply } from '../reply';
+import type { SmtpReply } from '../protocol/reply';
 import type { ExpectationVerdict } from './blockVerdicts';
 import { replyInOneLine } from './expectations';
 

@@ -1,8 +1,8 @@
-import type { AnnotatedReply } from '../../core/annotateTranscript';
-import { confirmByDeliveryAdvice } from '../../core/relayOutcome';
-import { parseMailAddress } from '../../core/mailAddress';
-import { addressArgumentOf, commandKindOf } from '../../core/smtpCommand';
-import { groupOfTest } from '../../core/testOutcome';
+import type { AnnotatedReply } from '../../core/transcript/annotateTranscript';
+import { confirmByDeliveryAdvice } from '../../core/relay/relayOutcome';
+import { parseMailAddress } from '../../core/protocol/mailAddress';
+import { addressArgumentOf, commandKindOf } from '../../core/protocol/smtpCommand';
+import { groupOfTest } from '../../core/relay/testOutcome';
 import { diagnosticCodes } from '../ids';
 import type { DiagnosticsLevel } from '../settingValues';
 

@@ -1,8 +1,8 @@
-import { displayText } from '../../core/displayText';
-import type { AnnotatedReply } from '../../core/annotateTranscript';
-import type { ReplyClass } from '../../core/classification';
-import { describeEnhancedCode } from '../../core/enhancedCodes';
-import { describeReplyCode } from '../../core/replyCodeMeanings';
+import { displayText } from '../../core/protocol/displayText';
+import type { AnnotatedReply } from '../../core/transcript/annotateTranscript';
+import type { ReplyClass } from '../../core/relay/classification';
+import { describeEnhancedCode } from '../../core/protocol/enhancedCodes';
+import { describeReplyCode } from '../../core/protocol/replyCodeMeanings';
 
 /**
  * The hover text of one reply, as Markdown: what the basic code means (RFC 5321), what the enhanced code

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AnnotatedReply } from '../../core/annotateTranscript';
+import type { AnnotatedReply } from '../../core/transcript/annotateTranscript';
 import { explainReply } from './replyExplanation';
 import { diagnosticSource, TranscriptDiagnostics } from './transcriptDiagnostics';
 

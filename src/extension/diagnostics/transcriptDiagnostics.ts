@@ -1,8 +1,8 @@
-import { displayText } from '../../core/displayText';
+import { displayText } from '../../core/protocol/displayText';
 import * as vscode from 'vscode';
-import { annotateImportedTranscript, type AnnotatedReply } from '../../core/annotateTranscript';
-import { parseAnyTranscript } from '../../core/transcriptImport';
-import { localDomainsOfHeader } from '../../core/transcriptLocalDomains';
+import { annotateImportedTranscript, type AnnotatedReply } from '../../core/transcript/annotateTranscript';
+import { parseAnyTranscript } from '../../core/transcript/transcriptImport';
+import { localDomainsOfHeader } from '../../core/transcript/transcriptLocalDomains';
 import { DisposableStore, toDisposable } from '../disposableStore';
 import { diagnosticCollectionName, languageIds } from '../ids';
 import { log } from '../log';

@@ -6,8 +6,8 @@
  * transcript, and each line holding a credential gets an Information diagnostic that suggests the safe form.
  * No `vscode` here.
  */
-import type { AuthMechanism } from '../../core/authentication';
-import { commandKindOf } from '../../core/smtpCommand';
+import type { AuthMechanism } from '../../core/protocol/authentication';
+import { commandKindOf } from '../../core/protocol/smtpCommand';
 import { diagnosticCodes } from '../ids';
 import type { SmtpCommandStep, SmtpDocumentProblem, SmtpStep } from './smtpSteps';
 

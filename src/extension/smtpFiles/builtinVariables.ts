@@ -3,9 +3,9 @@
  * They come from the target (settings, the picker or the file's directives) and from the live connection.
  */
 import net from 'node:net';
-import { inferLocalDomains, serverNameFromReply } from '../../core/localDomains';
-import type { SmtpReply } from '../../core/reply';
-import { relayParameterDefaults } from '../../core/relayParameters';
+import { inferLocalDomains, serverNameFromReply } from '../../core/relay/localDomains';
+import type { SmtpReply } from '../../core/protocol/reply';
+import { relayParameterDefaults } from '../../core/relay/relayParameters';
 import type { Target } from '../target';
 
 export const builtinVariableNames = [

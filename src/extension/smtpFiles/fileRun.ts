@@ -3,7 +3,7 @@
  * and the MAILs refused as nested (a missing RSET). The editor's CodeLens and diagnostics and the CLI's
  * report, JUnit and JSON are all made from these reports. No `vscode` here.
  */
-import { inferLocalDomains } from '../../core/localDomains';
+import { inferLocalDomains } from '../../core/relay/localDomains';
 import { judgeExpectations, missingRsetFindings, type MissingRsetFinding } from '../../core/smtpFile/blockVerdicts';
 import type { BlockRunReport } from '../../core/smtpFile/fileRunReport';
 import type { ConnectionFacts } from './builtinVariables';

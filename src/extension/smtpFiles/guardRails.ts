@@ -4,8 +4,8 @@
  * form such as `user%remote@local`). `# @confirm` in the block (or before the first one) is that
  * confirmation; otherwise the editor asks in a modal and the CLI wants --yes. No `vscode` here.
  */
-import { isLocalDomain, parseMailAddress } from '../../core/mailAddress';
-import { addressArgumentOf, commandKindOf } from '../../core/smtpCommand';
+import { isLocalDomain, parseMailAddress } from '../../core/protocol/mailAddress';
+import { addressArgumentOf, commandKindOf } from '../../core/protocol/smtpCommand';
 import type { Target } from '../target';
 import type { SmtpBlock, SmtpDocument } from './smtpDocument';
 import { VariableScope } from './variableReferences';

@@ -4,8 +4,8 @@
  * scripts/generate-snippets.ts writes them to snippets/smtp.json; test/unit/snippets.test.ts checks that
  * the committed file is what this module builds now. No `vscode` here.
  */
-import { relayCatalogue, selectRelayTests } from '../../core/relayCatalogue';
-import type { RelayTestDefinition, RelayTestParameters } from '../../core/relayTypes';
+import { relayCatalogue, selectRelayTests } from '../../core/relay/relayCatalogue';
+import type { RelayTestDefinition, RelayTestParameters } from '../../core/relay/relayTypes';
 import { targetDefaults } from '../target';
 import { snippetPlaceholderValues, type SnippetPlaceholderName } from './snippetPlaceholders';
 

@@ -31,7 +31,7 @@
  * Text before the first `###` is a block only when it holds a command; otherwise it is the file's header.
  * Line numbers are 0-based, as in editors; columns are 0-based UTF-16 offsets, end exclusive.
  */
-import type { TlsMode } from '../../core/sessionOptions';
+import type { TlsMode } from '../../core/protocol/sessionOptions';
 import { diagnosticCodes } from '../ids';
 import { parseHostPort, tlsModes } from '../target';
 import { parseExpectation, type Expectation } from '../../core/smtpFile/expectations';

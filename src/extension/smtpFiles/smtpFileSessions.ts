@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ConnectError, InvalidStateError } from '../../core/errors';
-import { describeTarget } from '../../core/sessionOptions';
+import { ConnectError, InvalidStateError } from '../../core/protocol/errors';
+import { describeTarget } from '../../core/protocol/sessionOptions';
 import { authPromptsFor } from '../authPrompts';
 import { DisposableStore, toDisposable } from '../disposableStore';
 import type { LabContext } from '../labContext';

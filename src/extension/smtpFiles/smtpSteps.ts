@@ -3,7 +3,7 @@
  * file) and authSteps.ts (which reads its AUTH lines) share, in a module of their own so that neither
  * imports the other. No `vscode` here.
  */
-import type { AuthMechanism } from '../../core/authentication';
+import type { AuthMechanism } from '../../core/protocol/authentication';
 import type { diagnosticCodes } from '../ids';
 
 export type SmtpStep = SmtpCommandStep | SmtpDataStep | SmtpAuthStep;

@@ -1,5 +1,5 @@
 /**
- * The placeholders of the relay-test snippets (src/core/relayCatalogue.ts names them) and the variable each
+ * The placeholders of the relay-test snippets (src/core/relay/relayCatalogue.ts names them) and the variable each
  * is prefilled with, so that accepting a snippet as offered sends the file's own values: `# @local-domain`,
  * the target's settings, what the server said. A placeholder left in a line is an error (smtpDocument.ts).
  * No `vscode` here.

@@ -2,10 +2,10 @@
  * The real relay catalogue and runner behind the terminal's /tests and /test: the same definitions and
  * the same outcome rules as the CLI and the Test Explorer, run inside the user's own session.
  */
-import { relayCatalogue, selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalogue';
-import type { ControlState } from '../../core/relayOutcome';
-import { controlStateOf, runRelayTestInSession } from '../../core/relayRunner';
-import type { DeliveryEvidence, RelayTestResult } from '../../core/relayTypes';
+import { relayCatalogue, selectRelayTests, UnknownRelayTestError } from '../../core/relay/relayCatalogue';
+import type { ControlState } from '../../core/relay/relayOutcome';
+import { controlStateOf, runRelayTestInSession } from '../../core/relay/relayRunner';
+import type { DeliveryEvidence, RelayTestResult } from '../../core/relay/relayTypes';
 import type { SessionRelayTests } from './sessionTestRunner';
 
 /** The selection words selectRelayTests understands besides test ids. */

@@ -3,12 +3,12 @@
  * the context the classifier needs. The terminal shows every exchange this way, whoever sent the command
  * (the user, a relay test, /starttls), so one path colours and tags them all.
  */
-import type { Classification, ClassifyReply, ReplyContext } from '../../core/classification';
-import { CommandReplyPairer, type CommandReplyPair } from '../../core/commandReplyPairs';
-import { isNeutralReply, PairedReplyClassifier } from '../../core/pairedReplyClassifier';
-import { commandKindOf } from '../../core/smtpCommand';
-import type { SmtpReply } from '../../core/reply';
-import type { TranscriptEvent } from '../../core/transcriptEvent';
+import type { Classification, ClassifyReply, ReplyContext } from '../../core/relay/classification';
+import { CommandReplyPairer, type CommandReplyPair } from '../../core/transcript/commandReplyPairs';
+import { isNeutralReply, PairedReplyClassifier } from '../../core/transcript/pairedReplyClassifier';
+import { commandKindOf } from '../../core/protocol/smtpCommand';
+import type { SmtpReply } from '../../core/protocol/reply';
+import type { TranscriptEvent } from '../../core/transcript/transcriptEvent';
 
 export type ConversationItem =
   /** `body` is a line of a message after 354, which no reply answers. */

@@ -4,7 +4,7 @@
  * terminal carries them out.
  */
 
-import type { AuthMechanism } from '../../core/authentication';
+import type { AuthMechanism } from '../../core/protocol/authentication';
 
 export type MetaCommand =
   | { name: 'help' }

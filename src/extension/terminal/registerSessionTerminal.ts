@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { relayCatalogue } from '../../core/relayCatalogue';
+import { relayCatalogue } from '../../core/relay/relayCatalogue';
 import { DisposableStore } from '../disposableStore';
 import { commandIds, terminalProfileId } from '../ids';
 import type { LabContext } from '../labContext';

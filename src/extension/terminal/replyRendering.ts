@@ -3,7 +3,7 @@
  * followed by a tag such as `[rejection 5.7.1: relay denied]` and the reason in words, sent lines as typed,
  * and the tool's own remarks in the swaks manner (`===` info, `***` error).
  */
-import type { Classification, ReplySignal } from '../../core/classification';
+import type { Classification, ReplySignal } from '../../core/relay/classification';
 import { styled, terminalLines, terminalSafe, type AnsiStyle } from './terminalText';
 
 /** The few words a signal adds to the tag, most telling first. */

@@ -3,18 +3,18 @@
  * line editor and the SMTP session (a new one on /reconnect), and talks to the editor only through
  * `SessionConsoleHost`. sessionTerminal.ts adapts it to a Pseudoterminal; plain node tests drive it directly.
  */
-import type { AuthMechanism } from '../../core/authentication';
-import { authenticateWithPrompts, type AuthPrompts } from '../../core/authFlow';
-import { describeError, SmtpError } from '../../core/errors';
-import { classificationDomains, resolveRelayParameters } from '../../core/relayParameters';
-import type { ClassifyReply } from '../../core/classification';
-import type { RelayReport, RelayTestParameters } from '../../core/relayTypes';
-import type { SmtpReply } from '../../core/reply';
-import { SmtpSession } from '../../core/session';
-import { describeTarget, type SessionOptions } from '../../core/sessionOptions';
-import { commandKindOf } from '../../core/smtpCommand';
-import { parseTestStartNote } from '../../core/testOutcome';
-import type { Transcript, TranscriptEvent } from '../../core/transcriptEvent';
+import type { AuthMechanism } from '../../core/protocol/authentication';
+import { authenticateWithPrompts, type AuthPrompts } from '../../core/protocol/authFlow';
+import { describeError, SmtpError } from '../../core/protocol/errors';
+import { classificationDomains, resolveRelayParameters } from '../../core/relay/relayParameters';
+import type { ClassifyReply } from '../../core/relay/classification';
+import type { RelayReport, RelayTestParameters } from '../../core/relay/relayTypes';
+import type { SmtpReply } from '../../core/protocol/reply';
+import { SmtpSession } from '../../core/protocol/session';
+import { describeTarget, type SessionOptions } from '../../core/protocol/sessionOptions';
+import { commandKindOf } from '../../core/protocol/smtpCommand';
+import { parseTestStartNote } from '../../core/relay/testOutcome';
+import type { Transcript, TranscriptEvent } from '../../core/transcript/transcriptEvent';
 import type { Target } from '../target';
 import { memoryOnlyRecordingHost, TranscriptRecording, type RecordableSource } from '../transcripts/transcriptRecording';
 import { completeCommandLine } from './commandCompletion';

@@ -6,9 +6,9 @@
  * one target. Tests the user interrupted (Ctrl+C) are not counted (the console does not record them). The
  * verdict and warnings come from core, as in every other face. No `vscode` here.
  */
-import type { RelayReport, RelayTestParameters, RelayTestResult } from '../../core/relayTypes';
-import { decideRelayVerdict, relayWarnings } from '../../core/relayVerdict';
-import type { TranscriptEvent } from '../../core/transcriptEvent';
+import type { RelayReport, RelayTestParameters, RelayTestResult } from '../../core/relay/relayTypes';
+import { decideRelayVerdict, relayWarnings } from '../../core/relay/relayVerdict';
+import type { TranscriptEvent } from '../../core/transcript/transcriptEvent';
 
 interface CountedResult {
   result: RelayTestResult;

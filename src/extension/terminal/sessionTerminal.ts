@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { classifyReply } from '../../core/classifyReply';
-import { relayParameterDefaults } from '../../core/relayParameters';
-import { describeTarget } from '../../core/sessionOptions';
-import type { RelayReport } from '../../core/relayTypes';
-import type { Transcript } from '../../core/transcriptEvent';
+import { classifyReply } from '../../core/relay/classifyReply';
+import { relayParameterDefaults } from '../../core/relay/relayParameters';
+import { describeTarget } from '../../core/protocol/sessionOptions';
+import type { RelayReport } from '../../core/relay/relayTypes';
+import type { Transcript } from '../../core/transcript/transcriptEvent';
 import { authPromptsFor } from '../authPrompts';
 import { commandIds } from '../ids';
 import type { PracticeDeliveryEvidence } from '../labContext';

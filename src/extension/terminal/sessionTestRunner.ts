@@ -3,9 +3,9 @@
  * screen, each outcome as it comes, then the verdict of every test counted in this terminal so far
  * (sessionRelayResults.ts). The console hands it the session and what it knows of the server. No `vscode` here.
  */
-import type { SmtpSession } from '../../core/session';
-import type { RelayReport, RelayTestDefinition, RelayTestParameters, RelayTestResult } from '../../core/relayTypes';
-import type { TranscriptEvent } from '../../core/transcriptEvent';
+import type { SmtpSession } from '../../core/protocol/session';
+import type { RelayReport, RelayTestDefinition, RelayTestParameters, RelayTestResult } from '../../core/relay/relayTypes';
+import type { TranscriptEvent } from '../../core/transcript/transcriptEvent';
 import type { Target } from '../target';
 import { renderError, renderInfo } from './replyRendering';
 import { SessionRelayResults } from './sessionRelayResults';

@@ -2,9 +2,9 @@
  * The terminal's longer answers to meta-commands: /help, /status, /tests, and the outcome of a relay test
  * run in the session. Plain text in, terminal output out.
  */
-import type { EhloCapabilities } from '../../core/capabilities';
-import type { RelayTestDefinition, RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relayTypes';
-import { testStartNote } from '../../core/testOutcome';
+import type { EhloCapabilities } from '../../core/protocol/capabilities';
+import type { RelayTestDefinition, RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relay/relayTypes';
+import { testStartNote } from '../../core/relay/testOutcome';
 import { metaCommandHelp } from './metaCommands';
 import { styled, terminalLines, terminalSafe, type AnsiStyle } from './terminalText';
 

@@ -1,4 +1,4 @@
-import { displayText } from '../../core/displayText';
+import { displayText } from '../../core/protocol/displayText';
 
 /**
  * What may be written to the session terminal, and the few ANSI sequences it uses.

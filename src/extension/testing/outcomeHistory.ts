@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
-import { describeOutcomeChanges, outcomeChanges, type OutcomeChange } from '../../core/outcomeChanges';
-import type { RelayReport } from '../../core/relayTypes';
-import { describeTarget } from '../../core/sessionOptions';
+import { describeOutcomeChanges, outcomeChanges, type OutcomeChange } from '../../core/relay/outcomeChanges';
+import type { RelayReport } from '../../core/relay/relayTypes';
+import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { Target } from '../target';
 import { targetIdentity } from '../target';
 import { asOutput } from './testResultMapping';

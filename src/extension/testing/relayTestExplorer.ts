@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
-import { relayCatalogue } from '../../core/relayCatalogue';
-import type { RelayTestResult } from '../../core/relayTypes';
+import { describeError } from '../../core/protocol/errors';
+import { relayCatalogue } from '../../core/relay/relayCatalogue';
+import type { RelayTestResult } from '../../core/relay/relayTypes';
 import { DisposableStore } from '../disposableStore';
 import { testControllerId } from '../ids';
 import type { LabContext } from '../labContext';

@@ -1,10 +1,10 @@
-import { isNeutralReply } from '../../core/pairedReplyClassifier';
-import { findRelayTest } from '../../core/relayCatalogue';
-import { describeRecord, verdictSummary } from '../../core/relayReport';
-import type { ClassifiedReplyRecord, RelayReport, RelayTestResult } from '../../core/relayTypes';
-import type { TranscriptEvent } from '../../core/transcriptEvent';
-import { commandKindOf } from '../../core/smtpCommand';
-import { writeTranscript } from '../../core/transcriptFormat';
+import { isNeutralReply } from '../../core/transcript/pairedReplyClassifier';
+import { findRelayTest } from '../../core/relay/relayCatalogue';
+import { describeRecord, verdictSummary } from '../../core/relay/relayReport';
+import type { ClassifiedReplyRecord, RelayReport, RelayTestResult } from '../../core/relay/relayTypes';
+import type { TranscriptEvent } from '../../core/transcript/transcriptEvent';
+import { commandKindOf } from '../../core/protocol/smtpCommand';
+import { writeTranscript } from '../../core/transcript/transcriptFormat';
 
 /**
  * How a relay test result shows in the Test Explorer, without `vscode`: the item's state, the message a

@@ -1,5 +1,5 @@
-import { controlTestId, relayCatalogue } from '../../core/relayCatalogue';
-import type { RelayTestDefinition, RelayTestGroup } from '../../core/relayTypes';
+import { controlTestId, relayCatalogue } from '../../core/relay/relayCatalogue';
+import type { RelayTestDefinition, RelayTestGroup } from '../../core/relay/relayTypes';
 
 /**
  * The shape of the Test Explorer tree, without `vscode`: three groups, one item per catalogue test, and

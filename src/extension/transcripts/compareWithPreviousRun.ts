@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
-import { normaliseTranscriptForComparison, previousRunOf } from '../../core/transcriptComparison';
+import { describeError } from '../../core/protocol/errors';
+import { normaliseTranscriptForComparison, previousRunOf } from '../../core/transcript/transcriptComparison';
 import { DisposableStore } from '../disposableStore';
 import { commandIds } from '../ids';
 import type { LabContext } from '../labContext';

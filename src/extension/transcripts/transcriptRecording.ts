@@ -1,7 +1,7 @@
-import type { Transcript, TranscriptEvent, TranscriptHeader } from '../../core/transcriptEvent';
-import { writeTranscript } from '../../core/transcriptFormat';
-import { localDomainsHeaderEntry } from '../../core/transcriptLocalDomains';
-import { TranscriptRecorder } from '../../core/transcriptRecorder';
+import type { Transcript, TranscriptEvent, TranscriptHeader } from '../../core/transcript/transcriptEvent';
+import { writeTranscript } from '../../core/transcript/transcriptFormat';
+import { localDomainsHeaderEntry } from '../../core/transcript/transcriptLocalDomains';
+import { TranscriptRecorder } from '../../core/transcript/transcriptRecorder';
 
 /**
  * Anything that reports transcript events: an SmtpSession, or a face's own emitter. `onClose`, when the

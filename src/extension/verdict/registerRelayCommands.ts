@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
-import { selectRelayTests, UnknownRelayTestError } from '../../core/relayCatalogue';
-import { renderRelayReport, verdictSummary } from '../../core/relayReport';
-import type { RelayVerdict } from '../../core/relayTypes';
+import { describeError } from '../../core/protocol/errors';
+import { selectRelayTests, UnknownRelayTestError } from '../../core/relay/relayCatalogue';
+import { renderRelayReport, verdictSummary } from '../../core/relay/relayReport';
+import type { RelayVerdict } from '../../core/relay/relayTypes';
 import { DisposableStore } from '../disposableStore';
 import { commandIds } from '../ids';
 import type { LabContext } from '../labContext';

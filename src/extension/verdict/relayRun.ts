@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { relayParameterDefaults } from '../../core/relayParameters';
-import { runRelaySuite } from '../../core/relayRunner';
-import type { RelayReport, RelayRunOptions } from '../../core/relayTypes';
-import { describeTarget } from '../../core/sessionOptions';
+import { relayParameterDefaults } from '../../core/relay/relayParameters';
+import { runRelaySuite } from '../../core/relay/relayRunner';
+import type { RelayReport, RelayRunOptions } from '../../core/relay/relayTypes';
+import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { LabContext } from '../labContext';
 import type { Target } from '../target';
 import { relayRunOptionsFor, relayRunTranscript, transcriptExtras } from './relayRunSetup';

@@ -1,6 +1,6 @@
-import type { RelayRunOptions, RelayTestParameters } from '../../core/relayTypes';
-import { describeTarget, type SessionTimeouts } from '../../core/sessionOptions';
-import type { Transcript } from '../../core/transcriptEvent';
+import type { RelayRunOptions, RelayTestParameters } from '../../core/relay/relayTypes';
+import { describeTarget, type SessionTimeouts } from '../../core/protocol/sessionOptions';
+import type { Transcript } from '../../core/transcript/transcriptEvent';
 import { sessionOptionsFor, type Target } from '../target';
 
 /**

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { writeTranscript } from '../../core/transcriptFormat';
-import { describeTarget } from '../../core/sessionOptions';
+import { writeTranscript } from '../../core/transcript/transcriptFormat';
+import { describeTarget } from '../../core/protocol/sessionOptions';
 import { suggestedTranscriptFileName } from '../transcripts/transcriptFileNames';
 import type { RelayVerdictRecord } from './relayVerdictRecord';
 

@@ -1,5 +1,5 @@
-import type { RelayReport } from '../../core/relayTypes';
-import type { Transcript } from '../../core/transcriptEvent';
+import type { RelayReport } from '../../core/relay/relayTypes';
+import type { Transcript } from '../../core/transcript/transcriptEvent';
 import type { Target } from '../target';
 import type { TestItemState } from '../testing/testResultMapping';
 

@@ -1,7 +1,7 @@
-import { displayText } from '../../core/displayText';
-import { describeRecord, verdictSummary } from '../../core/relayReport';
-import type { RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relayTypes';
-import { describeTarget } from '../../core/sessionOptions';
+import { displayText } from '../../core/protocol/displayText';
+import { describeRecord, verdictSummary } from '../../core/relay/relayReport';
+import type { RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relay/relayTypes';
+import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { RelayVerdictRecord } from './relayVerdictRecord';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
-import { writeTranscript } from '../../../src/core/transcriptFormat';
+import { writeTranscript } from '../../../src/core/transcript/transcriptFormat';
 import { commandIds, extensionId, languageIds, settingKeys } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { SmtpFileRun } from '../../../src/extension/smtpFiles/smtpFileSessions';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TranscriptEvent } from '../../../src/core/transcriptEvent';
-import { writeTranscript } from '../../../src/core/transcriptFormat';
+import type { TranscriptEvent } from '../../../src/core/transcript/transcriptEvent';
+import { writeTranscript } from '../../../src/core/transcript/transcriptFormat';
 import { commandIds, extensionId, languageIds, settingKeys } from '../../../src/extension/ids';
 
 /**

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RelayTestResult } from '../../../src/core/relayTypes';
+import type { RelayTestResult } from '../../../src/core/relay/relayTypes';
 import { commandIds, extensionId } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import { diagnosticSource } from '../../../src/extension/diagnostics/transcriptDiagnostics';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeTarget } from '../../../src/core/sessionOptions';
+import { describeTarget } from '../../../src/core/protocol/sessionOptions';
 import { commandIds, extensionId, languageIds } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { SmtpFileRun } from '../../../src/extension/smtpFiles/smtpFileSessions';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { SmtpSession } from '../../../src/core/session';
-import type { TranscriptEvent } from '../../../src/core/transcriptEvent';
-import { readTranscript } from '../../../src/core/transcriptFormat';
-import { localDomainsOfHeader } from '../../../src/core/transcriptLocalDomains';
+import { SmtpSession } from '../../../src/core/protocol/session';
+import type { TranscriptEvent } from '../../../src/core/transcript/transcriptEvent';
+import { readTranscript } from '../../../src/core/transcript/transcriptFormat';
+import { localDomainsOfHeader } from '../../../src/core/transcript/transcriptLocalDomains';
 import { commandIds, extensionId, languageIds, settingKeys } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { StoredTranscriptEntry } from '../../../src/extension/transcripts/transcriptIndex';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findRelayTest } from '../../../src/core/relayCatalogue';
+import { findRelayTest } from '../../../src/core/relay/relayCatalogue';
 import { commandIds, extensionId, testResultContextKey, walkthroughId } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { SessionTerminal } from '../../../src/extension/terminal/sessionTerminal';

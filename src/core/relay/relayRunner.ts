@@ -1,14 +1,14 @@
-import { assertSingleLine } from './commandLine';
-import { CommandInjectionError, describeError, SmtpError } from './errors';
+import { assertSingleLine } from '../protocol/commandLine';
+import { CommandInjectionError, describeError, SmtpError } from '../protocol/errors';
 import { findRelayTest, UnknownRelayTestError } from './relayCatalogue';
 import { RelayConnection, SessionRefusedError } from './relayConnection';
 import { ConnectionErrorPlan } from './relayConnectionPlan';
 import { classifiedRecord, type ClassifiedStep, type ControlState, type OutcomeDecision } from './relayOutcome';
 import { recogniseMta } from './mtaRecognition';
 import { describeLocalDomains, remoteDomainClaimedBy, remoteDomainConflict, resolveRelayParameters, type ServerFacts } from './relayParameters';
-import { describeClientPosition, openFromTrustedPlaceWarning } from './reach/clientPosition';
-import { greylistBackoffMs, greylistDelayBeforeRetry, judgeGreylisting, type GreylistJudgement } from './reach/greylisting';
-import { eitherSignal, pause, RunDeadline } from './reach/runDeadline';
+import { describeClientPosition, openFromTrustedPlaceWarning } from '../reach/clientPosition';
+import { greylistBackoffMs, greylistDelayBeforeRetry, judgeGreylisting, type GreylistJudgement } from '../reach/greylisting';
+import { eitherSignal, pause, RunDeadline } from '../reach/runDeadline';
 import { detectTarpit, type RcptTiming } from './relayTarpit';
 import { attemptRelayTest, type RelayTestContext, type TestAttempt } from './relayTestAttempt';
 import { controlStateOfOutcome, greylistRetryNote, testRetryNote, testStartNote } from './testOutcome';
@@ -24,10 +24,10 @@ import type {
   SenderRetry,
 } from './relayTypes';
 import { decideRelayVerdict, relayWarnings, tarpitWarning } from './relayVerdict';
-import type { SmtpReply } from './reply';
-import type { SmtpSession } from './session';
-import { describeDuration } from './socketFailure';
-import type { TranscriptEvent } from './transcriptEvent';
+import type { SmtpReply } from '../protocol/reply';
+import type { SmtpSession } from '../protocol/session';
+import { describeDuration } from '../protocol/socketFailure';
+import type { TranscriptEvent } from '../transcript/transcriptEvent';
 
 export { refusalsPerConnection } from './relayConnectionPlan';
 export type { RelayTestContext } from './relayTestAttempt';

@@ -1,4 +1,4 @@
-import { judgeGreylisting } from './reach/greylisting';
+import { judgeGreylisting } from '../reach/greylisting';
 import { findRelayTest } from './relayCatalogue';
 import {
   decideAfterDelivery,
@@ -9,8 +9,8 @@ import {
   type OutcomeDecision,
 } from './relayOutcome';
 import type { DeliveryEvidence, RelayTestDefinition, RelayTestGroup, RelayTestOutcome } from './relayTypes';
-import type { SmtpReply } from './reply';
-import { commandKindOf } from './smtpCommand';
+import type { SmtpReply } from '../protocol/reply';
+import { commandKindOf } from '../protocol/smtpCommand';
 
 /**
  * The one place a test's outcome is read from its replies, for every face: the runner (CLI, Test Explorer,

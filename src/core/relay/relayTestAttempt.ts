@@ -1,16 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import type { ReplyContext } from './classification';
 import { classifyReply } from './classifyReply';
-import { CancelledError, CommandInjectionError, describeError, SmtpError } from './errors';
+import { CancelledError, CommandInjectionError, describeError, SmtpError } from '../protocol/errors';
 import type { ClassifiedStep, ControlState, OutcomeDecision } from './relayOutcome';
 import { classificationDomains } from './relayParameters';
 import type { RcptTiming } from './relayTarpit';
 import { relayTestMessage } from './relayTestMessage';
-import { judgeGreylisting } from './reach/greylisting';
+import { judgeGreylisting } from '../reach/greylisting';
 import type { DeliveryEvidence, RelayTestAddresses, RelayTestDefinition, RelayTestParameters, SenderRetry } from './relayTypes';
-import type { SmtpReply } from './reply';
-import type { SmtpSession } from './session';
-import { endOfDataCommand } from './smtpCommand';
+import type { SmtpReply } from '../protocol/reply';
+import type { SmtpSession } from '../protocol/session';
+import { endOfDataCommand } from '../protocol/smtpCommand';
 import { decideTestOutcome, deliveryEvidenceNote, describeReply, type TestStep } from './testOutcome';
 
 /**

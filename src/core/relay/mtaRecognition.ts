@@ -1,4 +1,4 @@
-import type { SmtpReply } from './reply';
+import type { SmtpReply } from '../protocol/reply';
 
 /**
  * Which mail server software answers, from what it says about itself in the banner and the EHLO reply.

@@ -1,8 +1,8 @@
 import type { ReplyClass, ReplySignal } from './classification';
-import type { ClientPosition } from './reach/clientPosition';
-import type { DeliveryConfirmation } from './reach/confirmationTypes';
-import type { SessionOptions } from './sessionOptions';
-import type { TranscriptEvent } from './transcriptEvent';
+import type { ClientPosition } from '../reach/clientPosition';
+import type { DeliveryConfirmation } from '../reach/confirmationTypes';
+import type { SessionOptions } from '../protocol/sessionOptions';
+import type { TranscriptEvent } from '../transcript/transcriptEvent';
 
 export type RelayTestGroup = 'kb' | 'control' | 'extended';
 

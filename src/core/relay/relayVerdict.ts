@@ -1,6 +1,6 @@
 import type { RecognisedMta } from './mtaRecognition';
 import { confirmByDeliveryAdvice, harvestAdvice, openRelayAdvice } from './relayAdvice';
-import { addressArgumentOf } from './smtpCommand';
+import { addressArgumentOf } from '../protocol/smtpCommand';
 import type { LocalDomainsUsed, RelayReport, RelayTestParameters, RelayTestResult, RelayVerdict } from './relayTypes';
 
 /** What the run learnt about the server beyond the test results, for the verdict and the warnings. */

@@ -11,7 +11,7 @@ import {
   type TranscriptSourcePosition,
 } from './transcriptFormat';
 import type { TranscriptEvent, TranscriptHeader } from './transcriptEvent';
-import { unescapeWireText } from './wireText';
+import { unescapeWireText } from '../protocol/wireText';
 
 /** Where a transcript came from: our own file, swaks output, or a raw telnet paste. */
 export type TranscriptSourceFormat = 'smtp-relay-lab' | 'swaks' | 'telnet';

@@ -1,4 +1,4 @@
-import { describeTarget } from './sessionOptions';
+import { describeTarget } from '../protocol/sessionOptions';
 import { provenLocal } from './relayVerdict';
 import type { ClassifiedReplyRecord, RelayProof, RelayReport, RelayTestResult } from './relayTypes';
 

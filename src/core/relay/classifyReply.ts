@@ -1,16 +1,16 @@
 import type { Classification, ClassifyReply, ReplyContext, ReplySignal } from './classification';
-import { describeEnhancedCode, describeEnhancedDetail } from './enhancedCodes';
-import { isLocalDomain, parseMailAddress } from './mailAddress';
+import { describeEnhancedCode, describeEnhancedDetail } from '../protocol/enhancedCodes';
+import { isLocalDomain, parseMailAddress } from '../protocol/mailAddress';
 import { confirmByDeliveryAdvice } from './relayAdvice';
-import type { SmtpReply } from './reply';
+import type { SmtpReply } from '../protocol/reply';
 import {
   addressesEchoedIn,
   enhancedCodeSentIn,
   textAsksForStartTls,
   textDeniesRelay,
   textSaysUnknownUser,
-} from './replyText';
-import { addressArgumentOf, commandKindOf, type SmtpCommandKind } from './smtpCommand';
+} from '../protocol/replyText';
+import { addressArgumentOf, commandKindOf, type SmtpCommandKind } from '../protocol/smtpCommand';
 
 /**
  * Every reply gets exactly one class, in the terms of KB 304897 and relay-reference.md. The evidence

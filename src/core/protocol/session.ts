@@ -18,7 +18,7 @@ import type { SmtpReply } from './reply';
 import { ReplyParser, type ParserOverflow, type ReceivedLine } from './replyParser';
 import { defaultTimeouts, describeTarget, type SessionOptions, type SessionTimeouts } from './sessionOptions';
 import { describeDuration, describeSocketError, tlsFailure } from './socketFailure';
-import type { TranscriptEvent, TranscriptEventKind } from './transcriptEvent';
+import type { TranscriptEvent, TranscriptEventKind } from '../transcript/transcriptEvent';
 import { escapeWireBytes } from './wireText';
 
 export type SessionState = 'new' | 'connecting' | 'ready' | 'closed';

@@ -1,8 +1,8 @@
-import type { Classification, ClassifyReply, ReplyContext } from './classification';
+import type { Classification, ClassifyReply, ReplyContext } from '../relay/classification';
 import type { CommandReplyPair } from './commandReplyPairs';
-import type { SmtpReply } from './reply';
-import { addressArgumentOf, commandKindOf, type SmtpCommandKind } from './smtpCommand';
-import { unescapeWireText } from './wireText';
+import type { SmtpReply } from '../protocol/reply';
+import { addressArgumentOf, commandKindOf, type SmtpCommandKind } from '../protocol/smtpCommand';
+import { unescapeWireText } from '../protocol/wireText';
 
 /** A paired reply with what it means, texts as they were on the wire. */
 export interface ClassifiedPair {

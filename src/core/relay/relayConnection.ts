@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { becomeClient } from './reach/xclient';
+import { becomeClient } from '../reach/xclient';
 import type { RelayConnectionRecord } from './relayTypes';
-import { SmtpSession } from './session';
-import type { SmtpReply } from './reply';
-import { TlsError } from './errors';
-import { describeTarget, type SessionOptions } from './sessionOptions';
-import type { TranscriptEvent } from './transcriptEvent';
+import { SmtpSession } from '../protocol/session';
+import type { SmtpReply } from '../protocol/reply';
+import { TlsError } from '../protocol/errors';
+import { describeTarget, type SessionOptions } from '../protocol/sessionOptions';
+import type { TranscriptEvent } from '../transcript/transcriptEvent';
 
 /**
  * The connection a relay run works over, as the KB does it: connect, EHLO (and STARTTLS plus a second

@@ -1,4 +1,4 @@
-import type { SmtpReply } from './reply';
+import type { SmtpReply } from '../protocol/reply';
 
 /** The three outcomes of KB 304897 for a server reply. */
 export type ReplyClass = 'rejection' | 'acceptance' | 'ndr-pending';

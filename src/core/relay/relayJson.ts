@@ -1,6 +1,6 @@
 import type { ReplyClass } from './classification';
-import type { ClientPosition } from './reach/clientPosition';
-import type { DeliveryConfirmation } from './reach/confirmationTypes';
+import type { ClientPosition } from '../reach/clientPosition';
+import type { DeliveryConfirmation } from '../reach/confirmationTypes';
 import type {
   GreylistRecord,
   LocalDomainsUsed,
@@ -11,8 +11,8 @@ import type {
   RelayVerdict,
   SenderRetry,
 } from './relayTypes';
-import { describeTarget } from './sessionOptions';
-import { writeTranscript } from './transcriptFormat';
+import { describeTarget } from '../protocol/sessionOptions';
+import { writeTranscript } from '../transcript/transcriptFormat';
 
 /** The JSON document `smtp-relay-lab relay --json` prints: stable keys, for scripts and tickets. */
 export interface RelayReportJson {

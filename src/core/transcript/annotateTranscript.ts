@@ -1,13 +1,13 @@
 import { isIP } from 'node:net';
-import type { ReplyClass, ReplySignal } from './classification';
-import { classifyReply } from './classifyReply';
+import type { ReplyClass, ReplySignal } from '../relay/classification';
+import { classifyReply } from '../relay/classifyReply';
 import { CommandReplyPairer, type CommandReplyPair } from './commandReplyPairs';
 import { isNeutralReply, PairedReplyClassifier, wireReply, type ClassifiedPair } from './pairedReplyClassifier';
-import type { ControlState } from './relayOutcome';
-import { classificationDomains, resolveRelayParameters } from './relayParameters';
-import type { RelayTestGroup, RelayTestOutcome } from './relayTypes';
-import type { SmtpReply } from './reply';
-import { commandKindOf } from './smtpCommand';
+import type { ControlState } from '../relay/relayOutcome';
+import { classificationDomains, resolveRelayParameters } from '../relay/relayParameters';
+import type { RelayTestGroup, RelayTestOutcome } from '../relay/relayTypes';
+import type { SmtpReply } from '../protocol/reply';
+import { commandKindOf } from '../protocol/smtpCommand';
 import {
   controlStateOfOutcome,
   decideTestWithProof,
@@ -16,7 +16,7 @@ import {
   parseTestRetryNote,
   parseTestStartNote,
   type TestStep,
-} from './testOutcome';
+} from '../relay/testOutcome';
 import type { TranscriptSourcePosition } from './transcriptFormat';
 import type { TranscriptEvent, TranscriptHeader } from './transcriptEvent';
 import { visitAnyTranscript, visitAnyTranscriptLines, type ImportedTranscript, type TranscriptLineSource } from './transcriptImport';

@@ -1,4 +1,4 @@
-import { escapeWireBytes } from './wireText';
+import { escapeWireBytes } from '../protocol/wireText';
 
 /**
  * The escaped event text of a line pasted from a terminal (telnet, swaks). The paste is already decoded

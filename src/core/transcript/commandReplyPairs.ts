@@ -1,6 +1,6 @@
-import type { SmtpReply } from './reply';
+import type { SmtpReply } from '../protocol/reply';
 import { startsWithReplyCode } from './pastedLine';
-import { commandKindOf, endOfDataCommand } from './smtpCommand';
+import { commandKindOf, endOfDataCommand } from '../protocol/smtpCommand';
 import type { TranscriptSourcePosition } from './transcriptFormat';
 import type { TranscriptEvent } from './transcriptEvent';
 

@@ -1,6 +1,6 @@
 import type { Classification } from './classification';
 import { confirmByDeliveryAdvice } from './relayAdvice';
-import type { SmtpReply } from './reply';
+import type { SmtpReply } from '../protocol/reply';
 import type { ClassifiedReplyRecord, DeliveryEvidence, RelayProof, RelayTestOutcome } from './relayTypes';
 
 /**

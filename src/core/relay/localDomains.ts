@@ -1,4 +1,4 @@
-import type { SmtpReply } from './reply';
+import type { SmtpReply } from '../protocol/reply';
 
 /**
  * When the user names no local domain, the server's own words are the best guess: the name in its

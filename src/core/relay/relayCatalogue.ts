@@ -1,4 +1,4 @@
-import { addressLiteralFor } from './mailAddress';
+import { addressLiteralFor } from '../protocol/mailAddress';
 import type { RelayTestAddresses, RelayTestDefinition, RelayTestParameters } from './relayTypes';
 
 /**

@@ -1,5 +1,5 @@
 import { localDomainsOfServerNames, serverNameFromReply } from './localDomains';
-import type { SmtpReply } from './reply';
+import type { SmtpReply } from '../protocol/reply';
 import type { LocalDomainsUsed, RelayTestParameters } from './relayTypes';
 
 /**

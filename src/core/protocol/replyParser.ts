@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { SmtpReply } from './reply';
-import type { LineEnding } from './transcriptEvent';
+import type { LineEnding } from '../transcript/transcriptEvent';
 import { escapeWireBytes } from './wireText';
 
 /** RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; beyond 64 KiB we call it a fault, but keep it. */

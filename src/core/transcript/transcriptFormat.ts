@@ -42,7 +42,7 @@
  * (lines that are valid events stay events, the rest is read as a telnet paste), so nothing is lost.
  */
 import type { LineEnding, Transcript, TranscriptEvent, TranscriptEventKind, TranscriptHeader } from './transcriptEvent';
-import { escapeWireBytes, unescapeWireText } from './wireText';
+import { escapeWireBytes, unescapeWireText } from '../protocol/wireText';
 
 export const transcriptTitle = '=== SMTP Relay Lab transcript v1';
 
