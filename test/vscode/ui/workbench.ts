@@ -32,10 +32,11 @@ export class Workbench {
     for (;;) {
       await this.page.keyboard.press('Control+Shift+P');
       const input = this.quickInput.locator('input.input');
-      await input.waitFor({ timeout: uiTimeoutMs });
-      await input.fill(`>${title}`);
       const row = this.quickItem(title);
       try {
+        // Inside the try: a terminal that takes the focus late (it was just shown) closes the palette
+        // again, and its input is then hidden; the palette is opened once more rather than waited on.
+        await input.fill(`>${title}`, { timeout: 5_000 });
         await row.waitFor({ timeout: 3_000 });
         await row.click();
         return;
