@@ -104,6 +104,8 @@ const DEFAULT_START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const PORT_ATTEMPTS = 5;
 const POLL_INTERVAL_MS = 50;
+/** How long one attempt waits for the 220 once connected. */
+const GREETING_READ_MS = 5_000;
 
 /** Folders of instances not stopped yet, for the exit hook. */
 const running = new Map<string, { postfixCommand: string; configDirectory: string; masterPid?: number }>();
@@ -292,11 +294,19 @@ async function waitForGreeting(port: number, layout: PostfixLayout, timeoutMs: n
   let lastProblem = 'no attempt';
   while (Date.now() < deadline) {
     try {
-      const greeting = await readGreeting(port, Math.max(1, deadline - Date.now()));
+      // Short reads: a listener that accepts and stays silent is not waited on for the whole start timeout.
+      const greeting = await readGreeting(port, Math.max(1, Math.min(GREETING_READ_MS, deadline - Date.now())));
       if (greeting.startsWith('220 ')) return;
       lastProblem = `greeting ${JSON.stringify(greeting)}`;
     } catch (error) {
       lastProblem = (error as Error).message;
+    }
+    // Between our probe of the port and the master's bind, another test's server (suites run two at a time)
+    // can take the port: the master then logs "Address already in use" and exits, and what answers there is
+    // that other server, silent. startPostfix tries another port when the error says so.
+    const log = await readMaillog(layout);
+    if (/Address already in use/.test(log)) {
+      throw new Error(`Postfix could not bind 127.0.0.1:${port}: Address already in use\nmaillog tail:\n${await maillogTail(layout)}`);
     }
     await delay(POLL_INTERVAL_MS * 2);
   }
