@@ -212,16 +212,7 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
   try {
     report = await runRelaySuite({
       session: sessionOptions(invocation, lab),
-      parameters: {
-        localDomains: invocation.localDomains.length > 0 ? invocation.localDomains : (lab?.localDomains ?? []),
-        localUser: invocation.localUser,
-        remoteDomain: invocation.remoteDomain,
-        remoteUser: invocation.remoteUser,
-        // Empty: the runner takes the address it actually connected to, which IP-literal tests need.
-        serverAddress: '',
-        heloName: invocation.helo,
-        addressForm: invocation.addressForm,
-      },
+      parameters: relayParametersOf(invocation, lab?.localDomains ?? []),
       testIds: invocation.tests.map((test) => test.id),
       confirmByDelivery: invocation.confirmByDelivery,
       ...(catcher ? { confirmRelayed: true, messageToken: tokens.issue } : {}),
@@ -437,6 +428,20 @@ function startLab(invocation: RelayInvocation): Promise<PracticeServer> {
   });
 }
 
+/** What the runner needs to know about the server, from the flags; `inferredDomains` when no --local-domain was given. */
+function relayParametersOf(invocation: RelayInvocation, inferredDomains: string[]): RelayTestParameters {
+  return {
+    localDomains: invocation.localDomains.length > 0 ? invocation.localDomains : inferredDomains,
+    localUser: invocation.localUser,
+    remoteDomain: invocation.remoteDomain,
+    remoteUser: invocation.remoteUser,
+    // Empty: the runner takes the address it actually connected to, which IP-literal tests need.
+    serverAddress: '',
+    heloName: invocation.helo,
+    addressForm: invocation.addressForm,
+  };
+}
+
 function sessionOptions(invocation: RelayInvocation, lab: PracticeServer | undefined): SessionOptions {
   return {
     host: lab?.host ?? invocation.host ?? '',
@@ -496,15 +501,7 @@ async function runDomainCommand(invocation: RelayInvocation, domain: string, con
   const report = await runDomain(resolution, invocation.port, invocation.parallel, async (address) => {
     const hostReport = await runRelaySuite({
       session: { ...sessionOptions({ ...invocation, host: address }, undefined), servername: resolution.addresses.find((host) => host.address === address)?.names[0] },
-      parameters: {
-        localDomains: invocation.localDomains.length > 0 ? invocation.localDomains : [domain],
-        localUser: invocation.localUser,
-        remoteDomain: invocation.remoteDomain,
-        remoteUser: invocation.remoteUser,
-        serverAddress: '',
-        heloName: invocation.helo,
-        addressForm: invocation.addressForm,
-      },
+      parameters: relayParametersOf(invocation, [domain]),
       testIds: invocation.tests.map((test) => test.id),
       confirmByDelivery: invocation.confirmByDelivery,
       ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),

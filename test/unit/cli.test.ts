@@ -6,28 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startPracticeServer } from '../../src/lab/practiceServer';
+import { cliEntry, runCli } from '../support/cliProcess';
 
-/** The CLI as tsc compiles it (npm run compile-tests); dist/cli.js is the same code bundled by esbuild. */
-const cliEntry = path.resolve(__dirname, '../../src/cli/main.js');
 const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { version: string };
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function lines(text: string): string[] {
   return text.split('\n').filter((line) => line.length > 0);

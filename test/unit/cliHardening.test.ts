@@ -12,27 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startPracticeServer } from '../../src/lab/practiceServer';
 import { hostileClasses } from '../support/hostileText';
+import { cliEntry, runCli } from '../support/cliProcess';
 import { ipv6LoopbackAvailable, startScriptedServer, type ConnectionScript, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
-
-const cliEntry = path.resolve(__dirname, '../../src/cli/main.js');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const servers: ScriptedServer[] = [];
 const folders: string[] = [];

@@ -1,32 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
-
-/** The CLI as tsc compiles it (npm run compile-tests). */
-const cliEntry = path.resolve(__dirname, '../../src/cli/main.js');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli } from '../support/cliProcess';
 
 /** A loopback server that counts connections and says nothing: proof that nothing was sent. */
 async function silentListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -277,11 +256,11 @@ describe('smtp-relay-lab run FILE.smtp against the practice server', { concurren
     const missing = await runCli(['run', file, '--var', 'ticket=T-1']);
     assert.equal(missing.code, 64);
     assert.match(missing.stderr, /SMTP_RELAY_LAB_SECRET_TOKEN, which is not set/);
-    const noPrompt = await runCli(['run', file], { SMTP_RELAY_LAB_SECRET_TOKEN: secret });
+    const noPrompt = await runCli(['run', file], { ...process.env, SMTP_RELAY_LAB_SECRET_TOKEN: secret });
     assert.equal(noPrompt.code, 64);
     assert.match(noPrompt.stderr, /--var ticket=VALUE/);
 
-    const run = await runCli(['run', file, '--var', 'ticket=T-1', '--json', '--save', transcript, '--junit', junit], { SMTP_RELAY_LAB_SECRET_TOKEN: secret });
+    const run = await runCli(['run', file, '--var', 'ticket=T-1', '--json', '--save', transcript, '--junit', junit], { ...process.env, SMTP_RELAY_LAB_SECRET_TOKEN: secret });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.ok(postfix.log.commands().includes(`NOOP ${secret} T-1`), 'the server got the secret');
     for (const text of [run.stdout, run.stderr, readFileSync(transcript, 'utf8'), readFileSync(junit, 'utf8')]) {
@@ -296,13 +275,13 @@ describe('smtp-relay-lab run FILE.smtp against the practice server', { concurren
     try {
       const file = write('auth.smtp', [`# @target 127.0.0.1:${withAuth.port}`, '# @tls none', '# @user alice', '### login', 'EHLO client.example.org', '# @expect 235', 'AUTH PLAIN'].join('\n'));
       const transcript = path.join(folder, 'auth.smtp-transcript');
-      const run = await runCli(['run', file, '--json', '--save', transcript], { SMTP_RELAY_LAB_AUTH_PASSWORD: password });
+      const run = await runCli(['run', file, '--json', '--save', transcript], { ...process.env, SMTP_RELAY_LAB_AUTH_PASSWORD: password });
       assert.equal(run.code, 0, run.stdout + run.stderr);
       const blob = Buffer.from(`\0alice\0${password}`).toString('base64');
       for (const text of [run.stdout, run.stderr, readFileSync(transcript, 'utf8')]) {
         assert.ok(!text.includes(password) && !text.includes(blob), text);
       }
-      const without = await runCli(['run', file], { SMTP_RELAY_LAB_AUTH_PASSWORD: '' });
+      const without = await runCli(['run', file], { ...process.env, SMTP_RELAY_LAB_AUTH_PASSWORD: '' });
       assert.equal(without.code, 3, without.stdout + without.stderr);
       assert.match(without.stdout, /no password/);
     } finally {
