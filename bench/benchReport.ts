@@ -16,6 +16,18 @@ export interface BenchFigures {
   /** Costs that could not be measured, and why ("activation: n/a (...)"). */
   unavailableCosts: string[];
   notes: string[];
+  /** The groups of issues 8 and 10 (hostile, domain, catcher), each its own table. */
+  groups: BenchGroup[];
+}
+
+/** One `--only` group's figures: a table of series, with notes and what could not be measured. */
+export interface BenchGroup {
+  /** As --only names it, and as the JSON's key. */
+  id: string;
+  title: string;
+  series: CostSeries[];
+  notes: string[];
+  unavailable: string[];
 }
 
 export interface BenchJson {
@@ -26,6 +38,7 @@ export interface BenchJson {
   verdictNotes: Array<{ target: string; notes: string[] }>;
   tarpits: Array<{ target: string; finding: string; runnerWarned: boolean }>;
   notMeasured: string[];
+  groups: Record<string, { series: Array<{ name: string; median: number; min: number; max: number; runs: number; unit: string }>; notes: string[] }>;
 }
 
 export function describeMachine(): string {
@@ -136,6 +149,20 @@ export function renderBenchTable(figures: BenchFigures): string {
       out.push(`  n/a: ${unavailable}`);
     }
   }
+  for (const group of figures.groups) {
+    out.push('', group.title);
+    const rows = group.series
+      .filter((series) => series.samples.length > 0)
+      .map((series) => {
+        const summary = summarise(series.samples);
+        return [series.name, `${formatValue(summary.median, series.unit)} ${series.unit}`, formatValue(summary.min, series.unit), formatValue(summary.max, series.unit), String(summary.count)];
+      });
+    if (rows.length > 0) {
+      out.push(...table(['figure', 'median', 'min', 'max', 'runs'], rows, new Set([1, 2, 3, 4])));
+    }
+    out.push(...group.notes.map((note) => `  - ${note}`));
+    out.push(...group.unavailable.map((unavailable) => `  n/a: ${unavailable}`));
+  }
   for (const note of figures.notes) {
     out.push(`note: ${note}`);
   }
@@ -184,6 +211,21 @@ export function benchJson(figures: BenchFigures): BenchJson {
     costs: figures.costs.map((series) => ({ name: series.name, value: Number(summarise(series.samples).median.toPrecision(4)), unit: series.unit })),
     verdictNotes: (figures.relay?.verdictNotes ?? []).map(({ targetLabel, notes }) => ({ target: targetLabel, notes })),
     tarpits: (figures.relay?.tarpits ?? []).map((tarpit) => ({ target: tarpit.targetId, finding: tarpit.probe.summary, runnerWarned: tarpit.runnerWarned })),
-    notMeasured: [...(figures.relay?.skipped ?? []), ...figures.unavailableCosts],
+    notMeasured: [...(figures.relay?.skipped ?? []), ...figures.unavailableCosts, ...figures.groups.flatMap((group) => group.unavailable)],
+    groups: Object.fromEntries(
+      figures.groups.map((group) => [
+        group.id,
+        {
+          series: group.series
+            .filter((series) => series.samples.length > 0)
+            .map((series) => {
+              const summary = summarise(series.samples);
+              const round = (value: number): number => Number(value.toPrecision(4));
+              return { name: series.name, median: round(summary.median), min: round(summary.min), max: round(summary.max), runs: summary.count, unit: series.unit };
+            }),
+          notes: group.notes,
+        },
+      ]),
+    ),
   };
 }

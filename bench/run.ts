@@ -5,11 +5,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { benchHelp, BenchUsageError, readBenchOptions } from './benchOptions';
+import { benchHelp, BenchUsageError, readBenchOptions, type BenchGroupName } from './benchOptions';
 import { benchJson, renderBenchTable, type BenchFigures } from './benchReport';
 import { measureActivation } from './costs/activationTime';
 import { measureEngineCosts } from './costs/engineCosts';
 import { measurePackageSizes } from './costs/packageSizes';
+import { measureHostileInput } from './hostile/hostileBench';
 import { ensurePrerequisites } from './prerequisites';
 import { runRelayBench } from './relay/relayBench';
 
@@ -35,16 +36,17 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(benchHelp);
     return 0;
   }
-  const figures: BenchFigures = { date: new Date(), costs: [], unavailableCosts: [], notes: [] };
+  const figures: BenchFigures = { date: new Date(), costs: [], unavailableCosts: [], notes: [], groups: [] };
+  const wanted = (group: BenchGroupName): boolean => options.only === undefined || options.only === group;
 
-  if (options.only !== 'costs') {
+  if (wanted('relay')) {
     const prerequisites = ensurePrerequisites(log);
     figures.notes.push(...prerequisites.notes);
     log(`relay suite, ${options.runs} run(s) per tool and target`);
     figures.relay = await runRelayBench(prerequisites, options.runs, log);
   }
 
-  if (options.only !== 'relay') {
+  if (wanted('costs')) {
     log('engine costs: parser, classifier, annotation on 10k, 100k and 1M lines');
     figures.costs.push(...measureEngineCosts(options.runs, log));
     log('extension activation in code-server');
@@ -65,6 +67,11 @@ async function main(args: string[]): Promise<number> {
         figures.costs.push({ name: `size of ${size.name}`, unit: 'bytes', samples: [size.bytes] });
       }
     }
+  }
+
+  if (wanted('hostile')) {
+    const hostile = await measureHostileInput(options.runs, log);
+    figures.groups.push({ id: 'hostile', title: 'Hostile input (issue 8; peak RSS of the CLI process, reported by the child itself)', series: hostile.costs, notes: hostile.notes, unavailable: [] });
   }
 
   process.stdout.write(renderBenchTable(figures));
