@@ -11,6 +11,7 @@ import { measureActivation } from './costs/activationTime';
 import { measureEngineCosts } from './costs/engineCosts';
 import { measurePackageSizes } from './costs/packageSizes';
 import { measureHostileInput } from './hostile/hostileBench';
+import { measureDomainRun } from './reach/domainBench';
 import { ensurePrerequisites } from './prerequisites';
 import { runRelayBench } from './relay/relayBench';
 
@@ -72,6 +73,16 @@ async function main(args: string[]): Promise<number> {
   if (wanted('hostile')) {
     const hostile = await measureHostileInput(options.runs, log);
     figures.groups.push({ id: 'hostile', title: 'Hostile input (issue 8; peak RSS of the CLI process, reported by the child itself)', series: hostile.costs, notes: hostile.notes, unavailable: [] });
+  }
+
+  if (wanted('domain')) {
+    const title = 'Domain with 8 MX addresses (issue 10 §5; relay --domain, dnsmasq and practice servers on loopback)';
+    try {
+      const domain = await measureDomainRun(options.runs, log);
+      figures.groups.push({ id: 'domain', title, series: domain.series, notes: domain.notes, unavailable: [] });
+    } catch (error) {
+      figures.groups.push({ id: 'domain', title, series: [], notes: [], unavailable: [`domain run: ${(error as Error).message}`] });
+    }
   }
 
   process.stdout.write(renderBenchTable(figures));

@@ -8,7 +8,7 @@ import { runTimed } from '../externalCommand';
 import type { BenchTarget } from './benchTargets';
 import { benchRelayParameters, type RelayTool, type RelayToolRun } from './relayTool';
 
-const cliPath = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+export const ourCliPath = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
 export const ourRelayCli: RelayTool = {
   name: 'smtp-relay-lab',
@@ -18,7 +18,7 @@ export const ourRelayCli: RelayTool = {
 /** `tests` as the CLI's --tests takes it: all, kb, extended or ids. */
 export async function runOurRelayCli(target: BenchTarget, tests: string): Promise<RelayToolRun> {
   const args = [
-    cliPath,
+    ourCliPath,
     'relay',
     '--host', target.host,
     '--port', String(target.port),
