@@ -11,6 +11,7 @@ import { measureActivation } from './costs/activationTime';
 import { measureEngineCosts } from './costs/engineCosts';
 import { measurePackageSizes } from './costs/packageSizes';
 import { measureHostileInput } from './hostile/hostileBench';
+import { measureCatcherRoundTrip } from './reach/catcherBench';
 import { measureDomainRun } from './reach/domainBench';
 import { ensurePrerequisites } from './prerequisites';
 import { runRelayBench } from './relay/relayBench';
@@ -82,6 +83,16 @@ async function main(args: string[]): Promise<number> {
       figures.groups.push({ id: 'domain', title, series: domain.series, notes: domain.notes, unavailable: [] });
     } catch (error) {
       figures.groups.push({ id: 'domain', title, series: [], notes: [], unavailable: [`domain run: ${(error as Error).message}`] });
+    }
+  }
+
+  if (wanted('catcher')) {
+    const title = 'Catcher round trip (issue 10 §5; real Postfix relaying to the catcher only, all on loopback)';
+    try {
+      const catcher = await measureCatcherRoundTrip(options.runs, log);
+      figures.groups.push({ id: 'catcher', title, series: catcher.series, notes: catcher.notes, unavailable: [] });
+    } catch (error) {
+      figures.groups.push({ id: 'catcher', title, series: [], notes: [], unavailable: [`catcher round trip: ${(error as Error).message}`] });
     }
   }
 
