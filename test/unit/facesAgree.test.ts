@@ -7,7 +7,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { annotateTranscriptText, type TranscriptAnnotation } from '../../src/core/transcript/annotateTranscript';
-import { selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { findRelayTest, selectRelayTests } from '../../src/core/relay/relayCatalogue';
+import { CatalogueRelayTests } from '../../src/extension/terminal/catalogueRelayTests';
 import { controlStateOf, runRelaySuite, runRelayTestInSession } from '../../src/core/relay/relayRunner';
 import type { ControlState } from '../../src/core/relay/relayOutcome';
 import type { RelayReport, RelayRunOptions, RelayTestParameters, RelayTestResult } from '../../src/core/relay/relayTypes';
@@ -322,5 +323,20 @@ describe('a server that refuses the KB sender forms (Exim: unqualified and domai
     assert.equal(kb2.senderRetry?.mailFrom, control.mailFrom);
     assert.match(kb2.reason, /^This sender form is refused \(syntax: 501 <[^>]+>: sender address must contain a domain\); with an accepted sender \(<[^>]+>\), the recipient form is refused\. /);
     compare(report.tests, annotation);
+  });
+
+  test("the terminal's /test, one test at a time, also retries a refused sender form with the control's sender", async () => {
+    const server = await scripted(eximLike);
+    const session = new SmtpSession({ host: server.host, port: server.port, tls: 'none', timeouts: { replyMs: 10_000 } });
+    await session.connect();
+    await session.ehlo('client.example.org');
+    const tests = new CatalogueRelayTests({ confirmByDelivery: () => false });
+    const parameters = parametersFor(['corp.example']);
+    const control = await tests.run(session, findRelayTest('control')!, parameters);
+    const kb2 = await tests.run(session, findRelayTest('kb2')!, parameters);
+    await session.quit();
+    assert.equal(kb2.senderRetry?.mailFrom, control.mailFrom);
+    assert.match(kb2.replies.at(-1)?.command ?? '', /^RCPT TO:/, 'kb2 ends with its RCPT answered');
+    assert.equal(kb2.outcome, 'passed');
   });
 });

@@ -93,7 +93,7 @@ export async function runRelayTestInSession(
   session.note(testStartNote(test));
   const attempt = await attemptRelayTest(session, test, addresses, resolved, context);
   const decision = attempt.decision ?? { outcome: 'error', reason: `Interrupted: ${attempt.interruption ?? 'no reply'}.` };
-  return resultOf(test, addresses, decision, attempt.steps, startedAt);
+  return resultOf(test, addresses, decision, attempt.steps, startedAt, attempt.senderRetry);
 }
 
 /** Resolves ids to definitions (control first), refusing unknown ones before anything is sent. */
@@ -146,6 +146,14 @@ function lineBreakInParameters(parameters: RelayTestParameters): OutcomeDecision
 /** What a control result means for the tests after it; also used by the terminal's /test across commands. */
 export function controlStateOf(result: RelayTestResult): ControlState {
   return controlStateOfOutcome(result.outcome);
+}
+
+/**
+ * The sender a test's MAIL FROM got accepted with, as sent (`<user@example.net>`), or undefined: what a test
+ * whose own sender form is refused tries its recipient with (RelayTestContext.acceptedSender).
+ */
+export function acceptedSenderOf(steps: readonly { command: string; code: number }[]): string | undefined {
+  return steps.find((step) => step.command.startsWith('MAIL FROM:') && step.code >= 200 && step.code < 300)?.command.slice('MAIL FROM:'.length);
 }
 
 /**
@@ -469,7 +477,7 @@ class RelaySuiteRun {
     if (attempt.decision) {
       this.senderRetry = attempt.senderRetry;
     }
-    this.acceptedSender ??= attempt.steps.find((step) => step.command.startsWith('MAIL FROM:') && step.reply.code >= 200 && step.reply.code < 300)?.command.slice('MAIL FROM:'.length);
+    this.acceptedSender ??= acceptedSenderOf(attempt.steps.map((step) => ({ command: step.command, code: step.reply.code })));
     const codes = attempt.steps.map((step) => step.reply.code);
     // The reply just before the connection closed: this attempt's last, or the previous test's when the
     // close was only noticed at this attempt's first command.

@@ -4,7 +4,7 @@
  */
 import { relayCatalogue, selectRelayTests, UnknownRelayTestError } from '../../core/relay/relayCatalogue';
 import type { ControlState } from '../../core/relay/relayOutcome';
-import { controlStateOf, runRelayTestInSession } from '../../core/relay/relayRunner';
+import { acceptedSenderOf, controlStateOf, runRelayTestInSession } from '../../core/relay/relayRunner';
 import type { DeliveryEvidence, RelayTestResult } from '../../core/relay/relayTypes';
 import type { SessionRelayTests } from './sessionTestRunner';
 
@@ -29,6 +29,8 @@ export class CatalogueRelayTests implements SessionRelayTests {
   readonly tests = relayCatalogue;
   readonly groups = selectionGroups;
   private control: ControlState = 'not-run';
+  /** The first sender this terminal's tests got accepted (the control's): refused sender forms retry their recipient with it. */
+  private acceptedSender: string | undefined;
 
   constructor(private readonly options: CatalogueRelayTestsOptions) {}
 
@@ -48,11 +50,13 @@ export class CatalogueRelayTests implements SessionRelayTests {
     const result = await runRelayTestInSession(session, test, parameters, {
       control: this.control,
       confirmByDelivery: this.options.confirmByDelivery(),
+      ...(this.acceptedSender === undefined ? {} : { acceptedSender: this.acceptedSender }),
       ...(practiceEvidence ? { confirmUnprovenByDelivery: true, deliveryEvidence: practiceEvidence } : {}),
     });
     if (test.group === 'control') {
       this.control = controlStateOf(result);
     }
+    this.acceptedSender ??= acceptedSenderOf(result.replies);
     return result;
   }
 }
