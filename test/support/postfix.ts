@@ -50,6 +50,7 @@ import {
 } from './postfixConfig';
 import { readDeliveries, type PostfixDelivery } from './postfixDeliveries';
 import { signalGroup, waitUntilGroupGone } from './processGroup';
+import { greetingReadMs, readGreeting } from './greeting';
 
 export type { PostfixMode } from './postfixConfig';
 export type { PostfixDelivery } from './postfixDeliveries';
@@ -104,8 +105,6 @@ const DEFAULT_START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const PORT_ATTEMPTS = 5;
 const POLL_INTERVAL_MS = 50;
-/** How long one attempt waits for the 220 once connected. */
-const GREETING_READ_MS = 5_000;
 
 /** Folders of instances not stopped yet, for the exit hook. */
 const running = new Map<string, { postfixCommand: string; configDirectory: string; masterPid?: number }>();
@@ -295,7 +294,7 @@ async function waitForGreeting(port: number, layout: PostfixLayout, timeoutMs: n
   while (Date.now() < deadline) {
     try {
       // Short reads: a listener that accepts and stays silent is not waited on for the whole start timeout.
-      const greeting = await readGreeting(port, Math.max(1, Math.min(GREETING_READ_MS, deadline - Date.now())));
+      const greeting = await readGreeting(port, Math.max(1, Math.min(greetingReadMs, deadline - Date.now())));
       if (greeting.startsWith('220 ')) return;
       lastProblem = `greeting ${JSON.stringify(greeting)}`;
     } catch (error) {
@@ -316,30 +315,6 @@ async function waitForGreeting(port: number, layout: PostfixLayout, timeoutMs: n
   );
 }
 
-function readGreeting(port: number, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let received = '';
-    const finish = (error?: Error, line?: string): void => {
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(line ?? '');
-    };
-    socket.setTimeout(timeoutMs, () => finish(new Error('timed out waiting for the greeting')));
-    socket.on('error', (error) => finish(error));
-    socket.on('close', () => finish(new Error('closed before a greeting')));
-    socket.on('data', (chunk) => {
-      received += chunk.toString('latin1');
-      const end = received.indexOf('\r\n');
-      if (end >= 0) {
-        socket.write('QUIT\r\n');
-        finish(undefined, received.slice(0, end));
-      }
-    });
-  });
-}
 
 async function stopAndRemove(postfixCommand: string, layout: PostfixLayout, masterPid: number | undefined): Promise<void> {
   if (masterPid === undefined) masterPid = await readMasterPid(layout);
