@@ -49,7 +49,7 @@ import {
   type PostfixMode,
 } from './postfixConfig';
 import { readDeliveries, type PostfixDelivery } from './postfixDeliveries';
-import { signalGroup, waitUntilGroupGone } from './processGroup';
+import { runOnProcessExit, signalGroup, waitUntilGroupGone } from './processGroup';
 import { greetingReadMs, readGreeting } from './greeting';
 
 export type { PostfixMode } from './postfixConfig';
@@ -108,7 +108,6 @@ const POLL_INTERVAL_MS = 50;
 
 /** Folders of instances not stopped yet, for the exit hook. */
 const running = new Map<string, { postfixCommand: string; configDirectory: string; masterPid?: number }>();
-let exitHookInstalled = false;
 
 export async function startPostfix(options: StartPostfixOptions): Promise<PostfixInstance> {
   const postfixCommand = findSystemCommand('postfix');
@@ -119,7 +118,7 @@ export async function startPostfix(options: StartPostfixOptions): Promise<Postfi
         'run the server tests as root, as CI does',
     );
   }
-  installExitHook();
+  runOnProcessExit(stopAllSynchronously);
   const localDomain = options.localDomain ?? DEFAULT_LOCAL_DOMAIN;
   const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
   let lastError: unknown;
@@ -354,25 +353,7 @@ async function readMasterPid(layout: PostfixLayout): Promise<number | undefined>
   }
 }
 
-/**
- * If the test process ends without stop() (a crash, an EPIPE on stdout, Ctrl-C, the runner's SIGTERM),
- * the instances it started must not outlive it. Only synchronous work is possible at that point.
- */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', stopAllSynchronously);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      stopAllSynchronously();
-      process.removeListener(signal, onSignal);
-      // Without our listener the default action applies again: die of the same signal.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
-
+/** Every running instance stopped and removed, synchronously: what runOnProcessExit runs. */
 function stopAllSynchronously(): void {
   for (const [rootDirectory, instance] of running) {
     try {

@@ -55,3 +55,29 @@ export function signalGroup(processGroup: number, signal: NodeJS.Signals | 0): b
     return false;
   }
 }
+
+const exitCallbacks = new Set<() => void>();
+
+/**
+ * Runs `callback` when the test process ends without having stopped what it started (a crash, an EPIPE on
+ * stdout, Ctrl-C, the runner's SIGTERM): only synchronous work is possible then. Lab MTAs register their
+ * stop-everything here, so no instance outlives the tests. Registering the same callback twice is a no-op.
+ */
+export function runOnProcessExit(callback: () => void): void {
+  const first = exitCallbacks.size === 0;
+  exitCallbacks.add(callback);
+  if (!first) return;
+  const runAll = (): void => {
+    for (const registered of exitCallbacks) registered();
+  };
+  process.on('exit', runAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      runAll();
+      process.removeListener(signal, onSignal);
+      // Without our listener the default action applies again: die of the same signal.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}

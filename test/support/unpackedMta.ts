@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { greetingReadMs, readGreeting } from './greeting';
-import { signalGroup, waitUntilGroupGone } from './processGroup';
+import { runOnProcessExit, signalGroup, waitUntilGroupGone } from './processGroup';
 
 /** The repository's .cache/mtas/root (from out/test/support/, where the compiled tests run). */
 export const unpackedRoot = path.resolve(__dirname, '../../../.cache/mtas/root');
@@ -89,7 +89,7 @@ export function spawnDaemon(command: string, args: string[], env: NodeJS.Process
     throw new Error(`could not start ${command}`);
   }
   running.set(child.pid, { directories: [] });
-  installExitHook();
+  runOnProcessExit(stopAllSynchronously);
   return { pid: child.pid, child, output: () => output };
 }
 
@@ -140,21 +140,6 @@ export async function stopDaemon(daemon: Daemon | undefined, directories: readon
 
 /** Daemons not stopped yet, for the exit hook. */
 const running = new Map<number, { directories: string[] }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', stopAllSynchronously);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      stopAllSynchronously();
-      process.removeListener(signal, onSignal);
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
-}
 
 function stopAllSynchronously(): void {
   for (const [pid, instance] of running) {

@@ -14,18 +14,10 @@ import { runRelaySuite } from '../../src/core/relay/relayRunner';
 import type { RelayReport, RelayTestParameters } from '../../src/core/relay/relayTypes';
 import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
 import { startScriptedServer, type ConnectionScript, type ScriptedServer } from '../support/scriptedServer';
-import { outcomesOf, resultFor } from '../support/relayResults';
+import { outcomesOf, resultFor, scriptedRelayParameters } from '../support/relayResults';
 import { wireReply } from './wireReply';
 
-const parameters: RelayTestParameters = {
-  localDomains: ['example.com'],
-  localUser: 'admin',
-  remoteDomain: 'example.net',
-  remoteUser: 'victim',
-  serverAddress: '',
-  heloName: 'client.example.org',
-  addressForm: 'bracketed',
-};
+const parameters: RelayTestParameters = { ...scriptedRelayParameters, localUser: 'admin' };
 
 interface HostileScript {
   greeting?: string;
