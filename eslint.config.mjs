@@ -1,6 +1,8 @@
 // `npm run lint`: ESLint with type information over src, test, bench and scripts (part of `npm test`).
 // The rules that guard the design: no floating promises, no import cycles, and no `vscode` in the
-// vscode-free layers (src/core, src/lab, src/cli), which plain node, the CLI and the tests load.
+// vscode-free layers (src/core, src/lab, src/cli), which plain node, the CLI and the tests load; and no
+// import of src/extension from those layers either: the CLI shares the editor's engine and .smtp parser
+// through src/core, never through the extension's folder (one engine, one parser).
 import eslint from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
@@ -45,7 +47,19 @@ export default tseslint.config(
   },
   {
     files: ['src/core/**/*.ts', 'src/lab/**/*.ts', 'src/cli/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', noVscode] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', noVscode],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: ['cli', 'core', 'lab'].map((layer) => ({
+            target: `./src/${layer}`,
+            from: './src/extension',
+            message: `src/${layer} may not import from src/extension: what the CLI and the editor share lives in src/core (the .smtp parser and runner: src/core/smtpFile).`,
+          })),
+        },
+      ],
+    },
   },
   {
     files: ['**/*.mjs'],

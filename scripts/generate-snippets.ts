@@ -1,11 +1,11 @@
 /**
- * Writes snippets/smtp.json from the relay-test catalogue (src/extension/smtpFiles/relaySnippets.ts).
+ * Writes snippets/smtp.json from the relay-test catalogue (src/core/smtpFile/relaySnippets.ts).
  * Compiled with the tests: `npm run compile-tests && node out/scripts/generate-snippets.js`.
  * `--check` writes nothing and exits 1 when the committed file is not what the catalogue gives now.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { relaySnippetsFileText } from '../src/extension/smtpFiles/relaySnippets';
+import { relaySnippetsFileText } from '../src/core/smtpFile/relaySnippets';
 
 /**
  * The repository root: the nearest folder above this script with tsconfig.json (out/ holds a copy of

@@ -3,6 +3,7 @@
  * these constants and the manifest agree, so a renamed command cannot silently stop working.
  * This module imports nothing from `vscode`, so plain node tests can read it.
  */
+import { smtpFileProblemCodes } from '../core/smtpFile/smtpSteps';
 
 export const extensionId = 'smtp-relay-lab.smtp-relay-lab';
 
@@ -98,20 +99,8 @@ export const diagnosticCodes = {
   inconclusive: 'inconclusive',
   /** Not a valid answer: a code outside 2yz-5yz, a 3yz to RCPT, or reply lines with different codes. */
   protocolViolation: 'protocol-violation',
-  /** In .smtp files: a `# @name` that is not a directive. */
-  unknownDirective: 'unknown-directive',
-  /** In .smtp files: a directive with a bad or repeated value. */
-  invalidDirective: 'invalid-directive',
-  /** In .smtp files: a line starting with @ that is not `@name = value`. */
-  invalidVariable: 'invalid-variable',
-  /** In .smtp files: a `{{name}}` that names nothing, or itself. */
-  undefinedVariable: 'undefined-variable',
-  /** In .smtp files: DATA without the lone "." that ends its message. */
-  unterminatedData: 'unterminated-data',
-  /** In .smtp files: an AUTH credential written in the file (an Information: it is sent, redacted in transcripts). */
-  credentialInFile: 'credential-in-file',
-  /** In .smtp files: a snippet placeholder (`local_user`, `remote_domain`...) left as written. */
-  unfilledPlaceholder: 'unfilled-placeholder',
+  /** In .smtp files, what the parser finds in the text (unknown-directive, undefined-variable...): core/smtpFile/smtpSteps.ts. */
+  ...smtpFileProblemCodes,
   /** In .smtp files, after a run: the reply did not meet the `# @expect` before its command (an Error). */
   expectationFailed: 'expectation-failed',
   /** In .smtp files, after a run: MAIL answered "503 nested MAIL": the earlier transaction is still open; insert RSET. */

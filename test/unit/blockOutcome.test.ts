@@ -2,9 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionClosedError } from '../../src/core/protocol/errors';
 import type { SmtpReply } from '../../src/core/protocol/reply';
-import { outcomeOfBlock } from '../../src/extension/smtpFiles/blockOutcome';
-import type { BlockReply, BlockRunResult } from '../../src/extension/smtpFiles/smtpFileConversation';
-import { parseSmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';
+import { outcomeOfBlock } from '../../src/core/smtpFile/blockOutcome';
+import type { BlockReply, BlockRunResult } from '../../src/core/smtpFile/smtpFileConversation';
+import { parseSmtpDocument } from '../../src/core/smtpFile/smtpDocument';
 
 function reply(code: number, text: string): SmtpReply {
   const enhanced = /^(\d\.\d{1,3}\.\d{1,3})\s/.exec(text)?.[1];

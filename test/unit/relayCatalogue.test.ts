@@ -6,7 +6,7 @@ import {
   selectRelayTests,
   UnknownRelayTestError,
 } from '../../src/core/relay/relayCatalogue';
-import { snippetTemplate } from '../../src/extension/smtpFiles/relaySnippets';
+import { snippetTemplate } from '../../src/core/smtpFile/relaySnippets';
 import type { RelayTestParameters } from '../../src/core/relay/relayTypes';
 
 const parameters: RelayTestParameters = {

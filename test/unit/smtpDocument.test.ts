@@ -6,8 +6,8 @@ import {
   problemsStoppingBlock,
   type SmtpDataStep,
   type SmtpDocument,
-} from '../../src/extension/smtpFiles/smtpDocument';
-import { UnresolvedVariableError, VariableScope } from '../../src/extension/smtpFiles/variableReferences';
+} from '../../src/core/smtpFile/smtpDocument';
+import { UnresolvedVariableError, VariableScope } from '../../src/core/smtpFile/variableReferences';
 
 /** Lines joined with LF, so a test reads like the file it parses. */
 function file(...lines: string[]): string {

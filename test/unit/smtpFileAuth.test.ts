@@ -11,10 +11,10 @@ import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent'
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { diagnosticCodes } from '../../src/extension/ids';
 import type { AuthMechanism, AuthPrompts } from '../../src/core/protocol/authFlow';
-import { SmtpFileConversation } from '../../src/extension/smtpFiles/smtpFileConversation';
-import { parseSmtpDocument, problemsStoppingBlock, type SmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';
-import { targetOfFile } from '../../src/extension/smtpFiles/smtpFileTarget';
-import { newTarget } from '../../src/extension/target';
+import { SmtpFileConversation } from '../../src/core/smtpFile/smtpFileConversation';
+import { parseSmtpDocument, problemsStoppingBlock, type SmtpDocument } from '../../src/core/smtpFile/smtpDocument';
+import { targetOfFile } from '../../src/core/smtpFile/smtpFileTarget';
+import { newTarget } from '../../src/core/relay/target';
 import { everyTranscriptText } from '../support/transcriptBytes';
 
 const username = 'alice';

@@ -5,9 +5,9 @@ import { SmtpSession } from '../../src/core/protocol/session';
 import type { SessionOptions } from '../../src/core/protocol/sessionOptions';
 import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
-import { SmtpFileConversation, SmtpFileProblemError } from '../../src/extension/smtpFiles/smtpFileConversation';
-import { parseSmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';
-import { newTarget, type Target } from '../../src/extension/target';
+import { SmtpFileConversation, SmtpFileProblemError } from '../../src/core/smtpFile/smtpFileConversation';
+import { parseSmtpDocument } from '../../src/core/smtpFile/smtpDocument';
+import { newTarget, type Target } from '../../src/core/relay/target';
 
 /** Lines joined with LF, so a test reads like the file it sends. */
 function file(...lines: string[]): string {

@@ -8,11 +8,11 @@ import { parseJsonWithComments, readEnvironments, variablesOfEnvironment } from 
 import { parseExpectation, replyFindingCodes, replyMeets, type Expectation } from '../../src/core/smtpFile/expectations';
 import { escapeXml, junitXml } from '../../src/core/smtpFile/fileRunReport';
 import { diagnosticCodes } from '../../src/extension/ids';
-import { blocksNeedingConfirmation, isRemoteRecipient } from '../../src/extension/smtpFiles/guardRails';
-import { pinnedEnvironmentOf } from '../../src/extension/smtpFiles/fileRun';
-import { parseSmtpDocument, problemsStoppingBlock, splitDocumentLines } from '../../src/extension/smtpFiles/smtpDocument';
-import { VariableScope } from '../../src/extension/smtpFiles/variableReferences';
-import { newTarget } from '../../src/extension/target';
+import { blocksNeedingConfirmation, isRemoteRecipient } from '../../src/core/smtpFile/guardRails';
+import { pinnedEnvironmentOf } from '../../src/core/smtpFile/fileRun';
+import { parseSmtpDocument, problemsStoppingBlock, splitDocumentLines } from '../../src/core/smtpFile/smtpDocument';
+import { VariableScope } from '../../src/core/smtpFile/variableReferences';
+import { newTarget } from '../../src/core/relay/target';
 
 function file(...lines: string[]): string {
   return lines.join('\n');

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';
-import { connectionKeyOf, targetOfFile } from '../../src/extension/smtpFiles/smtpFileTarget';
-import { newTarget, type Target } from '../../src/extension/target';
+import { parseSmtpDocument } from '../../src/core/smtpFile/smtpDocument';
+import { connectionKeyOf, targetOfFile } from '../../src/core/smtpFile/smtpFileTarget';
+import { newTarget, type Target } from '../../src/core/relay/target';
 
 const configured: Target = {
   ...newTarget('mail.example.com', 25),

@@ -5,18 +5,18 @@ import * as path from 'node:path';
 import { relayCatalogue, selectRelayTests } from '../../src/core/relay/relayCatalogue';
 import type { RelayTestParameters } from '../../src/core/relay/relayTypes';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
-import { judgeBlocks } from '../../src/extension/smtpFiles/fileRun';
-import { SmtpFileConversation } from '../../src/extension/smtpFiles/smtpFileConversation';
-import { targetOfFile } from '../../src/extension/smtpFiles/smtpFileTarget';
-import { parseSmtpDocument, type SmtpDocument } from '../../src/extension/smtpFiles/smtpDocument';
-import { VariableScope } from '../../src/extension/smtpFiles/variableReferences';
-import { snippetPlaceholderValues } from '../../src/extension/smtpFiles/snippetPlaceholders';
+import { judgeBlocks } from '../../src/core/smtpFile/fileRun';
+import { SmtpFileConversation } from '../../src/core/smtpFile/smtpFileConversation';
+import { targetOfFile } from '../../src/core/smtpFile/smtpFileTarget';
+import { parseSmtpDocument, type SmtpDocument } from '../../src/core/smtpFile/smtpDocument';
+import { VariableScope } from '../../src/core/smtpFile/variableReferences';
+import { snippetPlaceholderValues } from '../../src/core/smtpFile/snippetPlaceholders';
 import {
   closedServerExpectation,
   relaySnippetsFileText,
   suiteSnippetPrefix,
   type SnippetDefinition,
-} from '../../src/extension/smtpFiles/relaySnippets';
+} from '../../src/core/smtpFile/relaySnippets';
 
 // Compiled to out/test/unit: the repository root is three levels up.
 const root = path.resolve(__dirname, '../../..');

@@ -3,7 +3,7 @@ import { environmentNames, readEnvironments, sharedEnvironmentName, variablesOfE
 import { ConfigValue } from '../configValue';
 import { DisposableStore } from '../disposableStore';
 import { commandIds, languageIds, settingKeys, storageKeys } from '../ids';
-import { pinnedEnvironmentOf } from './fileRun';
+import { pinnedEnvironmentOf } from '../../core/smtpFile/fileRun';
 
 /**
  * `smtpRelayLab.environments` for .smtp files: the set chosen in the status bar (kept per workspace), or the

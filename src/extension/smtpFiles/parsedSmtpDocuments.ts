@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { parseSmtpDocument, type ParseOptions, type SmtpDocument } from './smtpDocument';
+import { parseSmtpDocument, type ParseOptions, type SmtpDocument } from '../../core/smtpFile/smtpDocument';
 
 /**
  * The parse of each open .smtp document, for its current version and environment: CodeLens, diagnostics and

@@ -5,7 +5,7 @@ import type { LabContext } from '../labContext';
 import { LiveTranscriptDocuments } from './liveTranscripts';
 import { ParsedSmtpDocuments } from './parsedSmtpDocuments';
 import { SmtpCodeLensProvider } from './smtpCodeLens';
-import { blockAtLine } from './smtpDocument';
+import { blockAtLine } from '../../core/smtpFile/smtpDocument';
 import { SmtpFileDiagnostics } from './smtpFileDiagnostics';
 import { SmtpFileEnvironments } from './fileEnvironments';
 import { SmtpFileRunDiagnostics } from './smtpFileRunDiagnostics';

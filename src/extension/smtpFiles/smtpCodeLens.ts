@@ -3,7 +3,7 @@ import { replyInOneLine, textInOneLine } from '../../core/smtpFile/expectations'
 import { DisposableStore } from '../disposableStore';
 import { commandIds } from '../ids';
 import type { ExpectationVerdict } from '../../core/smtpFile/blockVerdicts';
-import type { BlockOutcomeKind } from './blockOutcome';
+import type { BlockOutcomeKind } from '../../core/smtpFile/blockOutcome';
 import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
 import type { SmtpFileSessions } from './smtpFileSessions';
 

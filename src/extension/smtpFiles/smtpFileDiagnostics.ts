@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from '../disposableStore';
 import { diagnosticCollectionName, languageIds } from '../ids';
 import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
-import type { SmtpDocumentProblem } from './smtpDocument';
+import type { SmtpDocumentProblem } from '../../core/smtpFile/smtpDocument';
 
 const severities: Record<SmtpDocumentProblem['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore } from '../disposableStore';
 import { diagnosticCodes, diagnosticCollectionName, languageIds } from '../ids';
-import type { JudgedBlock } from './fileRun';
+import type { JudgedBlock } from '../../core/smtpFile/fileRun';
 
 /**
  * What the last run of a .smtp file found in it: an Error on each command whose reply failed its

@@ -10,15 +10,15 @@ import { settingKeys, storageKeys } from '../ids';
 import { readBoolean } from '../settingReaders';
 import type { Target } from '../target';
 import type { TranscriptRecording } from '../transcripts/transcriptStore';
-import { outcomeOfBlock, type BlockOutcome } from './blockOutcome';
-import { judgeBlocks, type JudgedBlock } from './fileRun';
-import { blocksNeedingConfirmation } from './guardRails';
+import { outcomeOfBlock, type BlockOutcome } from '../../core/smtpFile/blockOutcome';
+import { judgeBlocks, type JudgedBlock } from '../../core/smtpFile/fileRun';
+import { blocksNeedingConfirmation } from '../../core/smtpFile/guardRails';
 import { LiveTranscriptDocuments } from './liveTranscripts';
 import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
-import { askedVariablesOf, SmtpFileConversation, SmtpFileProblemError, type BlockRunResult, type SmtpFileRunValues } from './smtpFileConversation';
+import { askedVariablesOf, SmtpFileConversation, SmtpFileProblemError, type BlockRunResult, type SmtpFileRunValues } from '../../core/smtpFile/smtpFileConversation';
 import type { SmtpFileRunDiagnostics } from './smtpFileRunDiagnostics';
-import { connectionKeyOf, targetOfFile } from './smtpFileTarget';
-import { problemsStoppingBlock, splitDocumentLines, type SmtpDocument } from './smtpDocument';
+import { connectionKeyOf, targetOfFile } from '../../core/smtpFile/smtpFileTarget';
+import { problemsStoppingBlock, splitDocumentLines, type SmtpDocument } from '../../core/smtpFile/smtpDocument';
 
 /** What Send and Run file resolve with: the live transcript beside the file, each block's replies, and what its `# @expect` lines came to. */
 export interface SmtpFileRun {

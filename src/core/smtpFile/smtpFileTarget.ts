@@ -2,8 +2,8 @@
  * Where a .smtp file connects: its `# @target`, or the target the user picked for it, with the file's
  * other directives applied on top. No `vscode` here.
  */
-import { describeTarget } from '../../core/protocol/sessionOptions';
-import { newTarget, type Target } from '../target';
+import { describeTarget } from '../protocol/sessionOptions';
+import { newTarget, type Target } from '../relay/target';
 import type { SmtpDirectives } from './smtpDocument';
 
 /**

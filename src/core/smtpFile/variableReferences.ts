@@ -5,7 +5,7 @@
  * Substitution refuses any value holding a CR or LF: a variable, a setting or a snippet value must never turn
  * one command line into two (SMTP command injection), so the block is refused before anything is sent.
  */
-import { CommandInjectionError } from '../../core/protocol/errors';
+import { CommandInjectionError } from '../protocol/errors';
 
 /** A `{{name}}` in a line: where it is (0-based UTF-16 columns, end exclusive) and what it names. */
 export interface VariableReference {

@@ -4,9 +4,9 @@
  * scripts/generate-snippets.ts writes them to snippets/smtp.json; test/unit/snippets.test.ts checks that
  * the committed file is what this module builds now. No `vscode` here.
  */
-import { relayCatalogue, selectRelayTests } from '../../core/relay/relayCatalogue';
-import type { RelayTestDefinition, RelayTestParameters } from '../../core/relay/relayTypes';
-import { targetDefaults } from '../target';
+import { relayCatalogue, selectRelayTests } from '../relay/relayCatalogue';
+import type { RelayTestDefinition, RelayTestParameters } from '../relay/relayTypes';
+import { targetDefaults } from '../relay/target';
 import { snippetPlaceholderValues, type SnippetPlaceholderName } from './snippetPlaceholders';
 
 /** One entry of a VS Code snippets file. */

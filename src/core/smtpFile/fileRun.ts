@@ -3,9 +3,9 @@
  * and the MAILs refused as nested (a missing RSET). The editor's CodeLens and diagnostics and the CLI's
  * report, JUnit and JSON are all made from these reports. No `vscode` here.
  */
-import { inferLocalDomains } from '../../core/relay/localDomains';
-import { judgeExpectations, missingRsetFindings, type MissingRsetFinding } from '../../core/smtpFile/blockVerdicts';
-import type { BlockRunReport } from '../../core/smtpFile/fileRunReport';
+import { inferLocalDomains } from '../relay/localDomains';
+import { judgeExpectations, missingRsetFindings, type MissingRsetFinding } from './blockVerdicts';
+import type { BlockRunReport } from './fileRunReport';
 import type { ConnectionFacts } from './builtinVariables';
 import type { BlockRunResult } from './smtpFileConversation';
 import type { SmtpDocument } from './smtpDocument';

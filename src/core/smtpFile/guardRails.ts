@@ -4,9 +4,9 @@
  * form such as `user%remote@local`). `# @confirm` in the block (or before the first one) is that
  * confirmation; otherwise the editor asks in a modal and the CLI wants --yes. No `vscode` here.
  */
-import { isLocalDomain, parseMailAddress } from '../../core/protocol/mailAddress';
-import { addressArgumentOf, commandKindOf } from '../../core/protocol/smtpCommand';
-import type { Target } from '../target';
+import { isLocalDomain, parseMailAddress } from '../protocol/mailAddress';
+import { addressArgumentOf, commandKindOf } from '../protocol/smtpCommand';
+import type { Target } from '../relay/target';
 import type { SmtpBlock, SmtpDocument } from './smtpDocument';
 import { VariableScope } from './variableReferences';
 

@@ -3,10 +3,10 @@
  * They come from the target (settings, the picker or the file's directives) and from the live connection.
  */
 import net from 'node:net';
-import { inferLocalDomains, serverNameFromReply } from '../../core/relay/localDomains';
-import type { SmtpReply } from '../../core/protocol/reply';
-import { relayParameterDefaults } from '../../core/relay/relayParameters';
-import type { Target } from '../target';
+import { inferLocalDomains, serverNameFromReply } from '../relay/localDomains';
+import type { SmtpReply } from '../protocol/reply';
+import { relayParameterDefaults } from '../relay/relayParameters';
+import type { Target } from '../relay/target';
 
 export const builtinVariableNames = [
   '$target.host',

@@ -2,9 +2,9 @@
  * What a block's last run came to, in one line for the CodeLens above it ("550 5.7.1 rejected: relay
  * denied"), with the classifier's full sentence for the hover. No `vscode` here.
  */
-import type { Classification } from '../../core/relay/classification';
-import { classifyReply } from '../../core/relay/classifyReply';
-import { inferLocalDomains } from '../../core/relay/localDomains';
+import type { Classification } from '../relay/classification';
+import { classifyReply } from '../relay/classifyReply';
+import { inferLocalDomains } from '../relay/localDomains';
 import type { ConnectionFacts } from './builtinVariables';
 import type { BlockReply, BlockRunResult } from './smtpFileConversation';
 

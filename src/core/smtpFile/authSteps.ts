@@ -6,10 +6,9 @@
  * transcript, and each line holding a credential gets an Information diagnostic that suggests the safe form.
  * No `vscode` here.
  */
-import type { AuthMechanism } from '../../core/protocol/authentication';
-import { commandKindOf } from '../../core/protocol/smtpCommand';
-import { diagnosticCodes } from '../ids';
-import type { SmtpCommandStep, SmtpDocumentProblem, SmtpStep } from './smtpSteps';
+import type { AuthMechanism } from '../protocol/authentication';
+import { commandKindOf } from '../protocol/smtpCommand';
+import { smtpFileProblemCodes, type SmtpCommandStep, type SmtpDocumentProblem, type SmtpStep } from './smtpSteps';
 
 const authLinePattern = /^(\s*AUTH\s+(\S+))(?:(\s+)(\S.*?))?\s*$/i;
 const safeFormPattern = /^AUTH\s+(PLAIN|LOGIN)$/i;
@@ -77,7 +76,7 @@ function credentialProblem(line: number, startColumn: number, endColumn: number,
     startColumn,
     endColumn,
     severity: 'information',
-    code: diagnosticCodes.credentialInFile,
+    code: smtpFileProblemCodes.credentialInFile,
     message: `${what} is a credential written in the file: it is sent as written and redacted in transcripts, but anyone who reads the file has it. ${safeFormAdvice}`,
   };
 }

@@ -22,7 +22,7 @@
  * `# @insecure` (no certificate check), `# @helo name`, `# @user name` (who `AUTH PLAIN` / `AUTH LOGIN` alone
  * logs in as; see authSteps.ts), `# @env name` (the environment whose variables the file uses). The value is
  * the first word; the rest is a comment. Two directives belong to a block: `# @expect X` (what the reply to
- * the block's next command must be: ../../core/smtpFile/expectations.ts) and `# @confirm` (the block may
+ * the block's next command must be: expectations.ts) and `# @confirm` (the block may
  * send DATA or name a remote recipient without asking; before the first block, for the whole file).
  *
  * Variables come from the file (`@name = value`), then the environment (`smtpRelayLab.environments`, or the
@@ -31,14 +31,13 @@
  * Text before the first `###` is a block only when it holds a command; otherwise it is the file's header.
  * Line numbers are 0-based, as in editors; columns are 0-based UTF-16 offsets, end exclusive.
  */
-import type { TlsMode } from '../../core/protocol/sessionOptions';
-import { diagnosticCodes } from '../ids';
-import { parseHostPort, tlsModes } from '../target';
-import { parseExpectation, type Expectation } from '../../core/smtpFile/expectations';
+import type { TlsMode } from '../protocol/sessionOptions';
+import { parseHostPort, tlsModes } from '../relay/target';
+import { parseExpectation, type Expectation } from './expectations';
 import { readAuthSteps } from './authSteps';
 import { builtinVariableNames } from './builtinVariables';
 import { snippetPlaceholderNames } from './snippetPlaceholders';
-import type { SmtpDataStep, SmtpDocumentProblem, SmtpDocumentProblemCode, SmtpStep } from './smtpSteps';
+import { smtpFileProblemCodes, type SmtpDataStep, type SmtpDocumentProblem, type SmtpDocumentProblemCode, type SmtpStep } from './smtpSteps';
 import { referencesIn, UnresolvedVariableError, VariableScope } from './variableReferences';
 
 export type { SmtpAuthStep, SmtpCommandStep, SmtpDataStep, SmtpDocumentProblem, SmtpDocumentProblemCode, SmtpStep } from './smtpSteps';
@@ -138,7 +137,7 @@ export function parseSmtpDocument(text: string, options: ParseOptions = {}): Smt
   const orphanExpectations = (): void => {
     for (const pending of pendingExpectations) {
       problems.push(
-        problemAt(pending.line, lines[pending.line], 'error', diagnosticCodes.invalidDirective, '@expect judges the reply to the next command of its block, and no command follows it'),
+        problemAt(pending.line, lines[pending.line], 'error', smtpFileProblemCodes.invalidDirective, '@expect judges the reply to the next command of its block, and no command follows it'),
       );
     }
     pendingExpectations = [];
@@ -185,7 +184,7 @@ export function parseSmtpDocument(text: string, options: ParseOptions = {}): Smt
       if (lowerName === 'expect') {
         const parsed = parseExpectation(rest.trim());
         if ('error' in parsed) {
-          problems.push(problemAt(line, text, 'error', diagnosticCodes.invalidDirective, parsed.error));
+          problems.push(problemAt(line, text, 'error', smtpFileProblemCodes.invalidDirective, parsed.error));
         } else {
           pendingExpectations.push({ line, expectation: parsed });
         }
@@ -213,7 +212,7 @@ export function parseSmtpDocument(text: string, options: ParseOptions = {}): Smt
       continue;
     }
     if (text.trimStart().startsWith('@')) {
-      problems.push(problemAt(line, text, 'error', diagnosticCodes.invalidVariable, 'a variable is defined as "@name = value"'));
+      problems.push(problemAt(line, text, 'error', smtpFileProblemCodes.invalidVariable, 'a variable is defined as "@name = value"'));
       continue;
     }
     current ??= newBlock('', line);
@@ -222,7 +221,7 @@ export function parseSmtpDocument(text: string, options: ParseOptions = {}): Smt
       addStep(current, data);
       if (data.endLine === undefined) {
         problems.push(
-          problemAt(line, text, 'error', diagnosticCodes.unterminatedData, 'DATA has no lone "." line ending its message before the block ends'),
+          problemAt(line, text, 'error', smtpFileProblemCodes.unterminatedData, 'DATA has no lone "." line ending its message before the block ends'),
         );
       }
       line = data.endLine ?? data.bodyStartLine + data.body.length - 1;
@@ -261,7 +260,7 @@ function checkPlaceholders(lines: string[], blocks: SmtpBlock[], directives: { l
         startColumn: match.index,
         endColumn: match.index + match[0].length,
         severity: 'error',
-        code: diagnosticCodes.unfilledPlaceholder,
+        code: smtpFileProblemCodes.unfilledPlaceholder,
         message: `"${match[0]}" is a snippet placeholder that was not filled in: type the real value (or a variable) before sending, or this block is not sent`,
       });
     }
@@ -302,12 +301,12 @@ function readDirectives(
     };
     if (!(knownDirectives as readonly string[]).includes(name)) {
       const known = knownDirectives.map((directive) => `@${directive}`).join(', ');
-      problems.push(problemAt(line, lines[line], 'warning', diagnosticCodes.unknownDirective, `unknown directive @${name}: known are ${known}`));
+      problems.push(problemAt(line, lines[line], 'warning', smtpFileProblemCodes.unknownDirective, `unknown directive @${name}: known are ${known}`));
       continue;
     }
     const first = seen.get(name);
     if (first !== undefined && name !== 'local-domain') {
-      report('warning', diagnosticCodes.invalidDirective, `@${name} is already given on line ${first + 1}; the first one counts`);
+      report('warning', smtpFileProblemCodes.invalidDirective, `@${name} is already given on line ${first + 1}; the first one counts`);
       continue;
     }
     seen.set(name, line);
@@ -316,7 +315,7 @@ function readDirectives(
       continue;
     }
     if (rawValue === '') {
-      report('error', diagnosticCodes.invalidDirective, `@${name} needs a value`);
+      report('error', smtpFileProblemCodes.invalidDirective, `@${name} needs a value`);
       continue;
     }
     let value: string;
@@ -328,7 +327,7 @@ function readDirectives(
     } catch (error) {
       // Undefined references are reported once, by checkReferences; only other failures are said here.
       if (!(error instanceof UnresolvedVariableError) || error.variable === '$') {
-        report('error', diagnosticCodes.invalidDirective, `@${name}: ${(error as Error).message}`);
+        report('error', smtpFileProblemCodes.invalidDirective, `@${name}: ${(error as Error).message}`);
       }
       continue;
     }
@@ -336,7 +335,7 @@ function readDirectives(
       case 'target': {
         const parsed = parseHostPort(value);
         if ('error' in parsed) {
-          report('error', diagnosticCodes.invalidDirective, `@target: ${parsed.error}`);
+          report('error', smtpFileProblemCodes.invalidDirective, `@target: ${parsed.error}`);
         } else {
           directives.target = parsed;
         }
@@ -346,7 +345,7 @@ function readDirectives(
         if ((tlsModes as readonly string[]).includes(value.toLowerCase())) {
           directives.tls = value.toLowerCase() as TlsMode;
         } else {
-          report('error', diagnosticCodes.invalidDirective, `@tls is one of ${tlsModes.join(', ')}, not "${value}"`);
+          report('error', smtpFileProblemCodes.invalidDirective, `@tls is one of ${tlsModes.join(', ')}, not "${value}"`);
         }
         break;
       case 'local-domain':
@@ -398,7 +397,7 @@ function checkReferences(
           startColumn: reference.startColumn,
           endColumn: reference.endColumn,
           severity: 'error',
-          code: diagnosticCodes.undefinedVariable,
+          code: smtpFileProblemCodes.undefinedVariable,
           message,
         });
       }

@@ -3,8 +3,7 @@
  * file) and authSteps.ts (which reads its AUTH lines) share, in a module of their own so that neither
  * imports the other. No `vscode` here.
  */
-import type { AuthMechanism } from '../../core/protocol/authentication';
-import type { diagnosticCodes } from '../ids';
+import type { AuthMechanism } from '../protocol/authentication';
 
 export type SmtpStep = SmtpCommandStep | SmtpDataStep | SmtpAuthStep;
 
@@ -37,15 +36,28 @@ export interface SmtpDataStep {
   endLine?: number;
 }
 
-export type SmtpDocumentProblemCode = (typeof diagnosticCodes)[
-  | 'unknownDirective'
-  | 'invalidDirective'
-  | 'invalidVariable'
-  | 'undefinedVariable'
-  | 'unterminatedData'
-  | 'credentialInFile'
-  | 'unfilledPlaceholder'
-];
+/**
+ * The `code` of each problem the parser finds in a .smtp file's text: diagnostics in the editor (the
+ * extension's diagnosticCodes include these), and what `run` prints. Stable: users filter on them.
+ */
+export const smtpFileProblemCodes = {
+  /** In .smtp files: a `# @name` that is not a directive. */
+  unknownDirective: 'unknown-directive',
+  /** In .smtp files: a directive with a bad or repeated value. */
+  invalidDirective: 'invalid-directive',
+  /** In .smtp files: a line starting with @ that is not `@name = value`. */
+  invalidVariable: 'invalid-variable',
+  /** In .smtp files: a `{{name}}` that names nothing, or itself. */
+  undefinedVariable: 'undefined-variable',
+  /** In .smtp files: DATA without the lone "." that ends its message. */
+  unterminatedData: 'unterminated-data',
+  /** In .smtp files: an AUTH credential written in the file (an Information: it is sent, redacted in transcripts). */
+  credentialInFile: 'credential-in-file',
+  /** In .smtp files: a snippet placeholder (`local_user`, `remote_domain`...) left as written. */
+  unfilledPlaceholder: 'unfilled-placeholder',
+} as const;
+
+export type SmtpDocumentProblemCode = (typeof smtpFileProblemCodes)[keyof typeof smtpFileProblemCodes];
 
 export interface SmtpDocumentProblem {
   line: number;

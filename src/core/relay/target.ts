@@ -1,0 +1,118 @@
+import { describeTarget, type SessionOptions, type SessionTimeouts, type TlsMode } from '../protocol/sessionOptions';
+import { relayParameterDefaults } from './relayParameters';
+import type { PersonaName } from '../../lab/persona';
+
+/**
+ * A server the user wants to talk to, with what the relay tests need to know about it.
+ * No `vscode` here: the terminal, .smtp files (editor and CLI `run`), Test Explorer and unit tests share it.
+ * The settings readers and the target picker's parsing are the editor's: src/extension/target.ts.
+ */
+export interface Target {
+  /** What the user sees in pickers and the status bar. */
+  label: string;
+  host: string;
+  port: number;
+  tls: TlsMode;
+  /** Certificate checking; off only when the user says so (a lab server with a self-signed certificate). */
+  rejectUnauthorized: boolean;
+  /** Domains the server receives mail for; empty means "infer from the banner and EHLO". */
+  localDomains: string[];
+  /** A mailbox that exists on the server (local part), the KB's "LocalUser". */
+  localUser: string;
+  /** A domain the server must not relay to. */
+  remoteDomain: string;
+  heloName: string;
+  /** For AUTH; the password lives in SecretStorage, never here. */
+  username?: string;
+  /** Set when this target is the built-in practice server, which is started on demand. */
+  practicePersona?: PracticePersona;
+}
+
+export const tlsModes: readonly TlsMode[] = ['starttls', 'implicit', 'none'];
+
+/** A practice server persona, as src/lab defines them (the editor lists them: src/extension/target.ts). */
+export type PracticePersona = PersonaName;
+
+/** Defaults use reserved names (RFC 2606), so nothing we send by default can reach a real mailbox. */
+export const targetDefaults = {
+  localUser: relayParameterDefaults.localUser,
+  remoteDomain: relayParameterDefaults.remoteDomain,
+  heloName: relayParameterDefaults.heloName,
+} as const;
+
+/** The TLS mode a port usually speaks: 465 is implicit TLS (RFC 8314), 25/587 offer STARTTLS. */
+export function suggestedTlsMode(port: number): TlsMode {
+  return port === 465 ? 'implicit' : 'starttls';
+}
+
+export function newTarget(host: string, port: number, tls: TlsMode = suggestedTlsMode(port)): Target {
+  return {
+    label: describeTarget({ host, port }),
+    host,
+    port,
+    tls,
+    rejectUnauthorized: true,
+    localDomains: [],
+    localUser: targetDefaults.localUser,
+    remoteDomain: targetDefaults.remoteDomain,
+    heloName: targetDefaults.heloName,
+  };
+}
+
+/**
+ * Parses "host", "host:port", "[v6]:port" or a bare IPv6 address. Returns an error sentence for a person when
+ * the text is not one of those.
+ */
+export function parseHostPort(text: string, defaultPort = 25): { host: string; port: number } | { error: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') {
+    return { error: 'Type a host name or address, optionally with :port.' };
+  }
+  let host: string;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(trimmed);
+  if (bracketed) {
+    host = bracketed[1];
+    portText = bracketed[2];
+  } else if ((trimmed.match(/:/g) ?? []).length > 1) {
+    host = trimmed; // a bare IPv6 address: its colons are not a port separator
+  } else {
+    const colon = trimmed.indexOf(':');
+    host = colon >= 0 ? trimmed.slice(0, colon) : trimmed;
+    portText = colon >= 0 ? trimmed.slice(colon + 1) : undefined;
+  }
+  if (!isPlausibleHost(host)) {
+    return { error: `"${host}" is not a host name or address.` };
+  }
+  if (portText === undefined) {
+    return { host, port: defaultPort };
+  }
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    return { error: `"${portText}" is not a port (1-65535).` };
+  }
+  return { host, port };
+}
+
+/** A name or address we could hand to net.connect; rejects what is clearly a URL, an address or a typo. */
+export function isPlausibleHost(host: string): boolean {
+  return host !== '' && !/[\s/@<>[\]]/.test(host);
+}
+
+/** Identifies "the same server, spoken to the same way", for de-duplicating the recent list. */
+export function targetIdentity(target: Pick<Target, 'host' | 'port' | 'tls' | 'practicePersona'>): string {
+  const where = target.practicePersona ? `practice:${target.practicePersona}` : describeTarget(target);
+  return `${where}/${target.tls}`;
+}
+
+/** What the engine needs to open a session to this target. */
+export function sessionOptionsFor(target: Target, timeouts?: Partial<SessionTimeouts>): SessionOptions {
+  return {
+    host: target.host,
+    port: target.port,
+    tls: target.tls,
+    rejectUnauthorized: target.rejectUnauthorized,
+    ...(timeouts ? { timeouts } : {}),
+  };
+}
+
