@@ -114,7 +114,8 @@ export class LabConnection extends SMTPConnection {
       this.sendReply(persona.replies.recipientSyntax);
       return callback();
     }
-    const decision = persona.rcptTo(path, site);
+    // smtp-server's remoteAddress is the XCLIENT ADDR once one was accepted: the client the server now judges.
+    const decision = persona.rcptTo(path, site, { address: this.session.remoteAddress });
     if (decision.accepted) {
       this.addRecipient({ address: decision.accepted.address, args: false, lab: decision.accepted });
     }

@@ -1,7 +1,7 @@
 import type { MailPath } from './mailPath';
 import type { LabSite } from './site';
 
-export type PersonaName = 'exchange' | 'postfix' | 'open' | 'harvest' | 'tarpit';
+export type PersonaName = 'exchange' | 'postfix' | 'open' | 'harvest' | 'tarpit' | 'trusted-network';
 
 /** One reply line. `text` carries the enhanced status code when the persona sends one ("2.1.5 Ok"). */
 export interface LabReply {
@@ -51,6 +51,11 @@ export interface PersonaReplies {
   nestedMail: LabReply;
 }
 
+/** The client a decision is about: the address the server judges (the XCLIENT ADDR once one was given). */
+export interface LabClient {
+  address: string;
+}
+
 /** How one kind of server talks: its banner, its replies, and its relay and recipient policy. */
 export interface Persona {
   readonly name: PersonaName;
@@ -65,7 +70,12 @@ export interface Persona {
   /** The text of the 250 after end-of-data (smtp-server adds the enhanced code when advertised). */
   queuedText(queueId: string, site: LabSite): string;
   mailFrom(path: MailPath, site: LabSite): SenderDecision;
-  rcptTo(path: MailPath, site: LabSite): RecipientDecision;
+  rcptTo(path: MailPath, site: LabSite, client?: LabClient): RecipientDecision;
+  /**
+   * The clients offered XCLIENT (Postfix's smtpd_authorized_xclient_hosts), by the address they connect
+   * from; after XCLIENT ADDR=<ip> the persona judges <ip>. Without it XCLIENT is neither offered nor allowed.
+   */
+  readonly xclientHosts?: readonly string[];
   /** A tarpit's delay before the reply to the n-th failed recipient of a connection (n starts at 1). */
   rejectionDelayMs?(failedRecipients: number): number;
 }

@@ -4,8 +4,9 @@ import { harvestPersona } from './personas/harvest';
 import { openPersona } from './personas/open';
 import { postfixPersona } from './personas/postfix';
 import { createTarpitPersona, defaultTarpitTiming, type TarpitTiming } from './personas/tarpit';
+import { trustedNetworkPersona } from './personas/trustedNetwork';
 
-export const personaNames: readonly PersonaName[] = ['exchange', 'postfix', 'open', 'harvest', 'tarpit'];
+export const personaNames: readonly PersonaName[] = ['exchange', 'postfix', 'open', 'harvest', 'tarpit', 'trusted-network'];
 
 export function isPersonaName(value: string): value is PersonaName {
   return (personaNames as readonly string[]).includes(value);
@@ -23,5 +24,7 @@ export function createPersona(name: PersonaName, tarpit: Partial<TarpitTiming> =
       return harvestPersona;
     case 'tarpit':
       return createTarpitPersona({ ...defaultTarpitTiming, ...tarpit });
+    case 'trusted-network':
+      return trustedNetworkPersona;
   }
 }

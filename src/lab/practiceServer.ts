@@ -229,6 +229,8 @@ function smtpServerOptions(persona: Persona, site: LabSite, options: PracticeSer
     hide8BITMIME: !features.eightBitMime,
     hideSMTPUTF8: !features.smtpUtf8,
     hideDSN: true,
+    // XCLIENT only for the persona's authorised hosts (smtp-server checks the address the connection came from).
+    useXClient: persona.xclientHosts ? [...persona.xclientHosts] : false,
     // AUTH only when asked for, and never required: relay tests are about what it does for strangers.
     ...(options.auth ? { authMethods: ['PLAIN', 'LOGIN'] } : { disabledCommands: ['AUTH'] }),
     // Loopback only, so nothing crosses a network; clients are free to STARTTLS first all the same.

@@ -347,6 +347,63 @@ describe('practice server: open, harvest and tarpit personas', () => {
   });
 });
 
+describe('practice server: trusted-network persona (mynetworks = loopback, XCLIENT for loopback)', () => {
+  test('offers XCLIENT to loopback and relays for it, as Postfix does for a client in mynetworks', async () => {
+    await withServer({ persona: 'trusted-network' }, async (server) => {
+      const { dialogue, greeting, ehlo } = await greeted(server);
+      assert.match(greeting.last, /^220 mail\.corp\.example ESMTP Postfix$/);
+      assert.ok(ehlo.lines.some((line) => /^250[- ]XCLIENT NAME ADDR/.test(line)), ehlo.lines.join('\n'));
+      assert.deepEqual(await converse(dialogue, ['MAIL FROM:<a@example.org>', 'RCPT TO:<victim@example.net>']), ['250 2.1.0 Ok', '250 2.1.5 Ok']);
+      await dialogue.quit();
+    });
+  });
+
+  test('after XCLIENT ADDR=203.0.113.9 it greets again and refuses relaying with 554 5.7.1 Relay access denied', async () => {
+    await withServer({ persona: 'trusted-network' }, async (server) => {
+      const { dialogue } = await greeted(server);
+      const again = await dialogue.send('XCLIENT ADDR=203.0.113.9 NAME=[UNAVAILABLE]');
+      assert.equal(again.last, '220 mail.corp.example ESMTP Postfix');
+      assert.equal((await dialogue.send('EHLO relay-lab.example.com')).code, 250);
+      assert.deepEqual(
+        await converse(dialogue, ['MAIL FROM:<a@example.org>', 'RCPT TO:<victim@example.net>', 'RCPT TO:R%example.net@corp.example', 'RCPT TO:<admin@corp.example>', 'RCPT TO:<nobody@corp.example>']),
+        [
+          '250 2.1.0 Ok',
+          '554 5.7.1 <victim@example.net>: Relay access denied',
+          '554 5.7.1 <R%example.net@corp.example>: Relay access denied',
+          '250 2.1.5 Ok',
+          '550 5.1.1 <nobody@corp.example>: Recipient address rejected: User unknown in local recipient table',
+        ],
+      );
+      await dialogue.quit();
+      assert.ok(server.log.entries.some((entry) => entry.kind === 'command' && entry.text === 'XCLIENT ADDR=203.0.113.9 NAME=[UNAVAILABLE]'));
+    });
+  });
+
+  test('an IPv6 outside client (ADDR=IPV6:2001:db8::9) is refused too, an IPv6 loopback one is trusted', async () => {
+    for (const [addr, expected] of [
+      ['IPV6:2001:db8::9', '554 5.7.1 <victim@example.net>: Relay access denied'],
+      ['IPV6:::1', '250 2.1.5 Ok'],
+    ] as const) {
+      await withServer({ persona: 'trusted-network' }, async (server) => {
+        const { dialogue } = await greeted(server);
+        assert.equal((await dialogue.send(`XCLIENT ADDR=${addr}`)).code, 220);
+        await dialogue.send('EHLO relay-lab.example.com');
+        assert.deepEqual(await converse(dialogue, ['MAIL FROM:<a@example.org>', 'RCPT TO:<victim@example.net>']), ['250 2.1.0 Ok', expected]);
+        await dialogue.quit();
+      });
+    }
+  });
+
+  test('the other personas neither offer nor allow XCLIENT', async () => {
+    await withServer({ persona: 'postfix' }, async (server) => {
+      const { dialogue, ehlo } = await greeted(server);
+      assert.ok(!ehlo.lines.some((line) => /XCLIENT/.test(line)), ehlo.lines.join('\n'));
+      assert.equal((await dialogue.send('XCLIENT ADDR=203.0.113.9')).code, 550);
+      await dialogue.quit();
+    });
+  });
+});
+
 describe('practice server: transport', () => {
   test('refuses to listen anywhere but loopback', async () => {
     for (const host of ['0.0.0.0', '::', '192.0.2.10', 'localhost', 'mail.example.com']) {
@@ -370,7 +427,7 @@ describe('practice server: transport', () => {
   });
 
   test('refuses an unknown persona and a port out of range in one line', async () => {
-    await assert.rejects(startPracticeServer({ persona: 'sendmail' as never }), /^PracticeServerError: unknown persona "sendmail": choose one of exchange, postfix, open, harvest, tarpit$/);
+    await assert.rejects(startPracticeServer({ persona: 'sendmail' as never }), /^PracticeServerError: unknown persona "sendmail": choose one of exchange, postfix, open, harvest, tarpit, trusted-network$/);
     await assert.rejects(startPracticeServer({ port: 70000 }), /invalid port 70000/);
   });
 

@@ -56,3 +56,29 @@ describe('relay --timeout and --deadline', () => {
     }
   });
 });
+
+describe('relay --lab trusted-network: the practice server for XCLIENT (mynetworks = loopback)', () => {
+  test('from loopback it reads open, with the warning that the client is trusted: exit 1', async () => {
+    const run = await runCli(['relay', '--lab', 'trusted-network', '--tests', 'control,kb1,kb6', '--json']);
+    assert.equal(run.code, 1, run.stderr);
+    const json = JSON.parse(run.stdout);
+    assert.equal(json.verdict, 'open');
+    assert.equal(json.target.asClient, undefined);
+    assert.equal(json.client.kind, 'loopback');
+    assert.ok(json.warnings.some((warning: string) => warning.startsWith('The test ran from 127.0.0.1, a loopback address')), json.warnings.join('\n'));
+  });
+
+  test('--as-client 203.0.113.9: XCLIENT, then every relay attempt is refused with 554 5.7.1: closed, exit 0', async () => {
+    const run = await runCli(['relay', '--lab', 'trusted-network', '--tests', 'control,kb1,kb6', '--as-client', '203.0.113.9', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout);
+    assert.equal(json.verdict, 'closed');
+    assert.equal(json.target.asClient, '203.0.113.9');
+    assert.equal(json.client.judgedAddress, '203.0.113.9');
+    const kb1 = json.tests.find((entry: { id: string }) => entry.id === 'kb1');
+    assert.equal(kb1.outcome, 'passed');
+    assert.match(kb1.replies.at(-1).text, /Relay access denied/);
+    assert.equal(kb1.replies.at(-1).code, 554);
+    assert.ok(json.transcript.includes('XCLIENT ADDR=203.0.113.9 NAME=[UNAVAILABLE]'));
+  });
+});
