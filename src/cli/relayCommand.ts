@@ -4,17 +4,15 @@ import net from 'node:net';
 import { assertSingleLine } from '../core/protocol/commandLine';
 import { describeError } from '../core/protocol/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relay/relayCatalogue';
-import { CatcherError, parseCatcherAddress, startCatcher, type MessageSource } from '../core/reach/catcher';
-import { confirmDeliveries, TokenRegistry } from '../core/reach/deliveryConfirmation';
+import { CatcherSpecError, imapPasswordFromEnvironment, openCatcherSession, planCatcher, type CatcherSession, type CatcherSpec } from '../core/reach/catcherSpec';
 import { domainReportToJson, renderDomainReport, runDomain } from '../core/reach/domainRun';
 import { MailDomainError, resolveMailDomain } from '../core/reach/mxResolution';
-import { ImapCatcherError, imapPasswordVariable, openImapCatcher, parseImapCatcherUrl, type ImapCatcherAddress } from '../core/reach/imapCatcher';
+import { imapPasswordVariable } from '../core/reach/imapCatcher';
 import { relayReportToJson } from '../core/relay/relayJson';
 import { relayParameterDefaults, remoteDomainConflict } from '../core/relay/relayParameters';
 import { renderRelayReport } from '../core/relay/relayReport';
 import { runRelaySuite } from '../core/relay/relayRunner';
 import type { RelayReport, RelayTestDefinition, RelayTestParameters } from '../core/relay/relayTypes';
-import type { TranscriptEvent } from '../core/transcript/transcriptEvent';
 import { describeTarget, type SessionOptions, type TlsMode } from '../core/protocol/sessionOptions';
 import { writeTranscript } from '../core/transcript/transcriptFormat';
 import { personaNames } from '../lab/personaCatalogue';
@@ -149,8 +147,9 @@ interface RelayInvocation {
   timeoutMs?: number;
   deadlineMs?: number;
   greylistRetry: boolean;
-  catcher?: { host: string; port: number };
-  imapCatcher?: ImapCatcherAddress & { password: string };
+  catcher?: CatcherSpec;
+  /** For an IMAP catcher: from SMTP_RELAY_LAB_IMAP_PASSWORD, read when the flags are. */
+  imapPassword?: string;
   confirmTimeoutMs: number;
   mailFrom?: string;
   json: boolean;
@@ -172,42 +171,21 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     return runDomainCommand(invocation, invocation.domain, context);
   }
   const lab = invocation.lab ? await startLab(invocation) : undefined;
-  let catcher: MessageSource | undefined;
-  const catcherEvents: TranscriptEvent[] = [];
-  if (invocation.imapCatcher) {
+  let catcher: CatcherSession | undefined;
+  if (invocation.catcher) {
     try {
-      catcher = await openImapCatcher({ ...invocation.imapCatcher, rejectUnauthorized: !invocation.insecure });
+      catcher = await openCatcherSession(invocation.catcher, {
+        ...(invocation.imapPassword === undefined ? {} : { imapPassword: invocation.imapPassword }),
+        rejectUnauthorized: !invocation.insecure,
+      });
     } catch (error) {
       await lab?.close();
-      if (error instanceof ImapCatcherError) {
-        throw new CliRuntimeError(error.message);
-      }
-      throw error;
-    }
-  } else if (invocation.catcher) {
-    try {
-      const started = await startCatcher({ host: invocation.catcher.host, port: invocation.catcher.port });
-      started.onMessage((message) =>
-        catcherEvents.push({
-          kind: 'info',
-          at: message.receivedAt,
-          tls: false,
-          text: `${started.description}: message from <${message.mailFrom}> to ${message.rcptTo.map((rcpt) => `<${rcpt}>`).join(', ')} (${message.content.length} bytes) from ${message.remoteAddress}`,
-        }),
-      );
-      catcher = started;
-    } catch (error) {
-      await lab?.close();
-      if (error instanceof CatcherError) {
+      if (error instanceof CatcherSpecError) {
         throw new CliRuntimeError(error.message);
       }
       throw error;
     }
   }
-  const tokens = new TokenRegistry();
-  const imapUser = invocation.imapCatcher?.user;
-  const catcherAddress = imapUser?.includes('@') ? imapUser : `relay-lab-ndr@${invocation.remoteDomain}`;
-  const mailFrom = invocation.mailFrom ?? (catcher ? catcherAddress : undefined);
   let report: RelayReport;
   try {
     report = await runRelaySuite({
@@ -215,8 +193,7 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
       parameters: relayParametersOf(invocation, lab?.localDomains ?? []),
       testIds: invocation.tests.map((test) => test.id),
       confirmByDelivery: invocation.confirmByDelivery,
-      ...(catcher ? { confirmRelayed: true, messageToken: tokens.issue } : {}),
-      ...(mailFrom === undefined ? {} : { mailFrom }),
+      ...(catcher ? catcher.runOptions(invocation.remoteDomain, invocation.mailFrom) : invocation.mailFrom === undefined ? {} : { mailFrom: invocation.mailFrom }),
       ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),
       greylistRetry: invocation.greylistRetry,
       // Our own practice server: delivery is safe, so what the replies cannot prove its outbox does.
@@ -230,12 +207,13 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     });
     if (catcher && !context.signal.aborted) {
       if (context.errIsTerminal && !invocation.json) {
-        context.err(`  waiting up to ${invocation.confirmTimeoutMs / 1000} s for copies and NDRs at the ${catcher.description}\n`);
+        context.err(`  waiting up to ${invocation.confirmTimeoutMs / 1000} s for copies and NDRs at the ${catcher.source.description}\n`);
       }
-      report = await confirmDeliveries(report, catcher, tokens.issued, { timeoutMs: invocation.confirmTimeoutMs, signal: context.signal }, {
-        addressForm: invocation.addressForm,
+      report = await catcher.confirm(report, {
+        timeoutMs: invocation.confirmTimeoutMs,
+        signal: context.signal,
+        parameters: { addressForm: invocation.addressForm },
       });
-      report = { ...report, transcript: [...report.transcript, ...catcherEvents].sort((a, b) => a.at - b.at) };
     }
   } finally {
     await lab?.close();
@@ -348,43 +326,37 @@ function refuseLineBreaks(values: Record<string, unknown>): void {
   }
 }
 
+/** The same reading as the editor's relay.catcher / relay.mailFrom / relay.confirmTimeoutSeconds (core/reach/catcherSpec.ts). */
 function catcherValues(
   values: ReturnType<typeof parseCommandArguments<typeof relayOptions>>['values'],
-): Pick<RelayInvocation, 'catcher' | 'imapCatcher' | 'confirmTimeoutMs' | 'mailFrom'> {
-  const confirmTimeoutMs = secondsValue('--confirm-timeout', values['confirm-timeout']) ?? 60_000;
-  const mailFrom = nonEmpty('--mail-from', values['mail-from']);
-  if (mailFrom !== undefined && !/^<?[^\s<>@]+@[^\s<>@]+>?$/.test(mailFrom)) {
-    throw new UsageError(`--mail-from needs an address like user@example.com, not "${mailFrom}"`);
-  }
-  if (values.catcher === undefined) {
-    if (values['confirm-timeout'] !== undefined) {
-      throw new UsageError('--confirm-timeout goes with --catcher');
-    }
-    return { confirmTimeoutMs, ...(mailFrom === undefined ? {} : { mailFrom }) };
-  }
-  if (values['confirm-by-delivery'] !== true) {
-    throw new UsageError('--catcher confirms what DATA delivers: add --confirm-by-delivery (only against a server you own)');
-  }
-  if (/^imaps?:\/\//i.test(values.catcher.trim())) {
-    let address: ImapCatcherAddress;
-    try {
-      address = parseImapCatcherUrl(values.catcher.trim());
-    } catch (error) {
-      throw new UsageError(describeError(error));
-    }
-    const password = process.env[imapPasswordVariable];
-    if (!password) {
-      throw new UsageError(`--catcher ${values.catcher.trim()}: set ${imapPasswordVariable} to the mailbox password`);
-    }
-    return { imapCatcher: { ...address, password }, confirmTimeoutMs, ...(mailFrom === undefined ? {} : { mailFrom }) };
-  }
-  let catcher: { host: string; port: number };
+): Pick<RelayInvocation, 'catcher' | 'imapPassword' | 'confirmTimeoutMs' | 'mailFrom'> {
+  let plan;
   try {
-    catcher = parseCatcherAddress(values.catcher.trim());
+    plan = planCatcher({
+      ...(values.catcher === undefined ? {} : { catcher: values.catcher }),
+      ...(values['mail-from'] === undefined ? {} : { mailFrom: nonEmpty('--mail-from', values['mail-from']) }),
+      ...(values['confirm-timeout'] === undefined ? {} : { confirmTimeoutMs: secondsValue('--confirm-timeout', values['confirm-timeout']) }),
+      confirmByDelivery: values['confirm-by-delivery'] === true,
+    });
   } catch (error) {
-    throw new UsageError(describeError(error));
+    if (error instanceof CatcherSpecError) {
+      throw new UsageError(error.message);
+    }
+    throw error;
   }
-  return { catcher, confirmTimeoutMs, ...(mailFrom === undefined ? {} : { mailFrom }) };
+  if (values.catcher !== undefined && plan.spec === undefined) {
+    throw new UsageError('--catcher needs a non-empty value');
+  }
+  const imapPassword = plan.spec?.kind === 'imap' ? imapPasswordFromEnvironment() : undefined;
+  if (plan.spec?.kind === 'imap' && !imapPassword) {
+    throw new UsageError(`--catcher ${values.catcher!.trim()}: set ${imapPasswordVariable} to the mailbox password`);
+  }
+  return {
+    confirmTimeoutMs: plan.confirmTimeoutMs,
+    ...(plan.spec === undefined ? {} : { catcher: plan.spec }),
+    ...(imapPassword === undefined ? {} : { imapPassword }),
+    ...(plan.mailFrom === undefined ? {} : { mailFrom: plan.mailFrom }),
+  };
 }
 
 function parallelValue(value: string | undefined): number {

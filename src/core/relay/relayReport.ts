@@ -1,6 +1,7 @@
 import { describeTarget } from '../protocol/sessionOptions';
 import { provenLocal } from './relayVerdict';
 import type { ClassifiedReplyRecord, RelayProof, RelayReport, RelayTestResult } from './relayTypes';
+import type { DeliveryConfirmation } from '../reach/confirmationTypes';
 
 /**
  * A RelayReport as plain text for a terminal or an output channel: the verdict first, then a table of
@@ -82,6 +83,19 @@ export function describeRecord(record: ClassifiedReplyRecord): string {
   return `${record.command} -> ${code}${text ? ` ${text}` : ''}`;
 }
 
+/**
+ * What confirmation by delivery found for a test, and when: the CLI's "arrived:" line, the Test Explorer's
+ * output and message, and the verdict page all say it in these words.
+ */
+export function describeArrival(confirmation: DeliveryConfirmation): string {
+  const when =
+    confirmation.arrivedAt === undefined
+      ? ''
+      : ` at ${new Date(confirmation.arrivedAt).toISOString().slice(11, 19)} UTC${confirmation.afterMs === undefined ? '' : ` (${(confirmation.afterMs / 1000).toFixed(1)} s after the test)`}`;
+  const what = confirmation.result === 'relayed' ? `a relayed copy arrived${when}` : confirmation.result === 'bounced' ? `an NDR arrived${when}` : 'nothing arrived';
+  return `${confirmation.result} (${confirmation.method}, token ${confirmation.token}): ${what}; ${confirmation.evidence}`;
+}
+
 export function renderRelayReport(report: RelayReport, options: RelayReportTextOptions = {}): string {
   const width = options.width ?? 100;
   const lines: string[] = [];
@@ -124,14 +138,7 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
     }
     lines.push(...wrapped(`    reason:  `, test.reason, width));
     if (test.confirmation) {
-      const { confirmation } = test;
-      const when =
-        confirmation.arrivedAt === undefined
-          ? ''
-          : ` at ${new Date(confirmation.arrivedAt).toISOString().slice(11, 19)} UTC${confirmation.afterMs === undefined ? '' : ` (${(confirmation.afterMs / 1000).toFixed(1)} s after the test)`}`;
-      const what =
-        confirmation.result === 'relayed' ? `a relayed copy arrived${when}` : confirmation.result === 'bounced' ? `an NDR arrived${when}` : 'nothing arrived';
-      lines.push(...wrapped(`    arrived: `, `${confirmation.result} (${confirmation.method}, token ${confirmation.token}): ${what}; ${confirmation.evidence}`, width));
+      lines.push(...wrapped(`    arrived: `, describeArrival(test.confirmation), width));
     }
     if (test.proof !== undefined) {
       lines.push(`    proof:   ${proofWords[test.proof]}`);
