@@ -25,6 +25,8 @@ export const commandIds = {
   sendBlock: 'smtpRelayLab.sendBlock',
   runFile: 'smtpRelayLab.runFile',
   setPassword: 'smtpRelayLab.setPassword',
+  /** Keeps the password of the IMAP catcher's mailbox (relay.catcher imap://…) in SecretStorage. */
+  setImapCatcherPassword: 'smtpRelayLab.setImapCatcherPassword',
   /** Picks the environment of `smtpRelayLab.environments` .smtp files use (the status-bar item runs it). */
   chooseEnvironment: 'smtpRelayLab.chooseEnvironment',
   /** Opens the diff of the two latest stored transcripts of one target (argument: a stored transcript id, optional). */
@@ -46,6 +48,12 @@ export const settingKeys = {
   practicePersona: 'smtpRelayLab.practiceServer.persona',
   relayTests: 'smtpRelayLab.relay.tests',
   confirmByDelivery: 'smtpRelayLab.relay.confirmByDelivery',
+  /** Where delivery confirmation looks: the built-in catcher's HOST:PORT, or imap://user@host[:port]/MAILBOX. */
+  catcher: 'smtpRelayLab.relay.catcher',
+  /** Every relay test's envelope sender, so that NDRs reach the user. */
+  mailFrom: 'smtpRelayLab.relay.mailFrom',
+  /** How long a catcher run waits for copies and NDRs after the tests. */
+  confirmTimeoutSeconds: 'smtpRelayLab.relay.confirmTimeoutSeconds',
   /** Named sets of variables for .smtp files, with `$shared` (as REST Client's rest-client.environmentVariables). */
   environments: 'smtpRelayLab.environments',
   /** Ask before a .smtp block without `# @confirm` sends DATA or names a remote recipient. */
@@ -64,6 +72,10 @@ export const restrictedSettingKeys: readonly SettingKey[] = [
   // A workspace environment could change a .smtp file's # @target, or turn the guard rails off.
   settingKeys.environments,
   settingKeys.confirmRiskyBlocks,
+  // The catcher listens or logs in where it names, and the sender decides where NDRs go.
+  settingKeys.catcher,
+  settingKeys.mailFrom,
+  settingKeys.confirmTimeoutSeconds,
 ];
 
 export const languageIds = {
@@ -131,6 +143,8 @@ export const storageKeys = {
   authPasswordPrefix: 'smtpRelayLab.authPassword:',
   /** SecretStorage: the value of `{{$secret name}}` in .smtp files, after this prefix. */
   fileSecretPrefix: 'smtpRelayLab.fileSecret:',
+  /** SecretStorage: the IMAP catcher's password, after this prefix and then user@host:port. */
+  imapCatcherPasswordPrefix: 'smtpRelayLab.imapCatcherPassword:',
   /** workspaceState: the environment chosen in the status bar. */
   chosenEnvironment: 'smtpRelayLab.chosenEnvironment',
 } as const;

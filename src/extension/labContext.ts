@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { DeliveryEvidence } from '../core/relay/relayTypes';
 import { DisposableStore } from './disposableStore';
 import { log } from './log';
-import { AuthPasswords } from './secrets';
+import { AuthPasswords, ImapCatcherPasswords } from './secrets';
 import { LabSettings } from './settings';
 import { ConnectionStatusItem } from './statusBar';
 import { TargetCatalog } from './targets';
@@ -25,6 +25,8 @@ export class LabContext implements vscode.Disposable {
   readonly log = log;
   readonly settings: LabSettings;
   readonly passwords: AuthPasswords;
+  /** The IMAP catcher's mailbox password (SMTP: Set IMAP Catcher Password). */
+  readonly imapCatcherPasswords: ImapCatcherPasswords;
   readonly targets: TargetCatalog;
   readonly connectionStatus: ConnectionStatusItem;
   /** The last relay verdict of any face (Test Explorer, Run Relay Suite, session terminal): what Show Relay Verdict shows. */
@@ -37,6 +39,12 @@ export class LabContext implements vscode.Disposable {
    * confirm by delivery what the replies cannot prove, as the CLI's `relay --lab` does.
    */
   practiceDeliveryEvidence: PracticeDeliveryEvidence | undefined;
+  /**
+   * Set by the practice-server feature: while a run with a built-in catcher tests the practice server, its
+   * would-relay copies and NDRs are handed to the catcher on loopback (lab/outboxForwarding.ts). Returns the
+   * stop function, or undefined when `target` is not the running practice server.
+   */
+  practiceForwarding: ((target: { host: string; port: number }, to: { host: string; port: number }) => (() => void) | undefined) | undefined;
   /** Set by the Test Explorer face: the run profiles it offers (for the in-VS-Code suite). */
   testExplorer: { readonly profileLabels: string[] } | undefined;
 
@@ -44,6 +52,7 @@ export class LabContext implements vscode.Disposable {
     this.store.add(log);
     this.settings = this.store.add(new LabSettings());
     this.passwords = new AuthPasswords(extension.secrets);
+    this.imapCatcherPasswords = new ImapCatcherPasswords(extension.secrets);
     this.targets = this.store.add(new TargetCatalog(this.settings, extension.globalState, extension.workspaceState));
     this.connectionStatus = this.store.add(new ConnectionStatusItem(this.targets));
     this.relayVerdicts = this.store.add(new RelayVerdicts());

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { describeError } from '../core/protocol/errors';
 import { describeTarget } from '../core/protocol/sessionOptions';
 import { labDeliveryEvidence } from '../lab/deliveryEvidence';
+import { forwardOutbox } from '../lab/outboxForwarding';
 import { startPracticeServer, type PracticeServer } from '../lab/practiceServer';
 import { DisposableStore, toDisposable } from './disposableStore';
 import { commandIds, contextKeys } from './ids';
@@ -98,10 +99,20 @@ export function registerPracticeServer(lab: LabContext): vscode.Disposable {
     return server && server.host === target.host && server.port === target.port ? labDeliveryEvidence(server) : undefined;
   };
   lab.practiceDeliveryEvidence = evidence;
+  const forwarding: NonNullable<LabContext['practiceForwarding']> = (target, to) => {
+    const server = host.server;
+    return server && server.host === target.host && server.port === target.port
+      ? forwardOutbox(server, to, (problem) => lab.log.warn(`Practice server: could not hand a message to the catcher: ${problem}`))
+      : undefined;
+  };
+  lab.practiceForwarding = forwarding;
   store.add(
     toDisposable(() => {
       if (lab.practiceDeliveryEvidence === evidence) {
         lab.practiceDeliveryEvidence = undefined;
+      }
+      if (lab.practiceForwarding === forwarding) {
+        lab.practiceForwarding = undefined;
       }
     }),
   );

@@ -15,6 +15,11 @@ export function readOneOf<T extends string>(allowed: readonly T[]): (raw: unknow
   return (raw) => (typeof raw === 'string' && (allowed as readonly string[]).includes(raw) ? (raw as T) : undefined);
 }
 
+/** Any string, trimmed (empty means "not set" to the reader's user). */
+export function readString(raw: unknown): string | undefined {
+  return typeof raw === 'string' ? raw.trim() : undefined;
+}
+
 export function readNonEmptyString(raw: unknown): string | undefined {
   return typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
 }

@@ -17,6 +17,9 @@ export const addressForms: readonly AddressForm[] = ['bracketed', 'bare'];
 /** Range of every timeout, in seconds. */
 export const timeoutSecondsRange = { min: 1, max: 600 } as const;
 
+/** Range of relay.confirmTimeoutSeconds: how long a catcher run waits after the tests. */
+export const confirmTimeoutSecondsRange = { min: 1, max: 3600 } as const;
+
 /** Range of transcripts.keepRecent. */
 export const keepRecentRange = { min: 0, max: 500 } as const;
 
@@ -32,4 +35,7 @@ export const settingDefaults = {
   'practiceServer.persona': 'exchange' as PracticePersona,
   'relay.tests': 'kb' as RelayTestSelection,
   'relay.confirmByDelivery': false,
+  'relay.catcher': '',
+  'relay.mailFrom': '',
+  'relay.confirmTimeoutSeconds': 60,
 };

@@ -3,9 +3,10 @@ import type { SessionTimeouts } from '../core/protocol/sessionOptions';
 import { ConfigValue } from './configValue';
 import { DisposableStore } from './disposableStore';
 import { settingKeys } from './ids';
-import { readBoolean, readNumberInRange, readOneOf } from './settingReaders';
+import { readBoolean, readNumberInRange, readOneOf, readString } from './settingReaders';
 import {
   addressForms,
+  confirmTimeoutSecondsRange,
   diagnosticsLevels,
   keepRecentRange,
   relayTestSelections,
@@ -61,6 +62,25 @@ export class LabSettings implements vscode.Disposable {
   readonly confirmByDelivery = this.store.add(
     new ConfigValue<boolean>(settingKeys.confirmByDelivery, settingDefaults['relay.confirmByDelivery'], {
       read: readBoolean,
+      userLevelOnlyWhenUntrusted: true,
+    }),
+  );
+
+  /**
+   * Restricted, as typed: parsed when a run uses it (core/reach/catcherSpec.ts, the CLI's --catcher reading),
+   * so a mistake is said to the user then instead of silently falling back.
+   */
+  readonly catcher = this.store.add(
+    new ConfigValue<string>(settingKeys.catcher, settingDefaults['relay.catcher'], { read: readString, userLevelOnlyWhenUntrusted: true }),
+  );
+  /** Restricted: NDRs go to this sender. */
+  readonly mailFrom = this.store.add(
+    new ConfigValue<string>(settingKeys.mailFrom, settingDefaults['relay.mailFrom'], { read: readString, userLevelOnlyWhenUntrusted: true }),
+  );
+  /** Restricted with the catcher it goes with. */
+  readonly confirmTimeoutSeconds = this.store.add(
+    new ConfigValue<number>(settingKeys.confirmTimeoutSeconds, settingDefaults['relay.confirmTimeoutSeconds'], {
+      read: readNumberInRange(confirmTimeoutSecondsRange.min, confirmTimeoutSecondsRange.max),
       userLevelOnlyWhenUntrusted: true,
     }),
   );

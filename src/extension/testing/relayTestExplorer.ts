@@ -6,7 +6,8 @@ import { DisposableStore } from '../disposableStore';
 import { testControllerId } from '../ids';
 import type { LabContext } from '../labContext';
 import type { Target } from '../target';
-import { confirmDataSending, runRelayTestsInWindow } from '../verdict/relayRun';
+import { prepareDelivery, runRelayTestsInWindow } from '../verdict/relayRun';
+import { describeCatcherSpec } from '../../core/reach/catcherSpec';
 import { groupNodeById, selectTestsForRun, sortTextFor, testGroupNodes, testsInGroup, type RunSelection } from './testTree';
 import {
   asOutput,
@@ -167,9 +168,12 @@ export class RelayTestExplorer implements vscode.Disposable {
       return;
     }
     const confirmByDelivery = mode.delivery || this.lab.settings.confirmByDelivery.value;
-    if (mode.delivery && !(await confirmDataSending(target))) {
+    // The delivery profile always asks before DATA; a configured catcher asks too (it sends DATA for every accepted test).
+    const delivery = await prepareDelivery(this.lab, target, confirmByDelivery, mode.delivery);
+    if (!delivery) {
       return;
     }
+    const catcherSpec = delivery.plan.spec;
     this.resolveAll();
     const selection: RunSelection = selectTestsForRun(
       request.include?.map((item) => item.id),
@@ -191,12 +195,15 @@ export class RelayTestExplorer implements vscode.Disposable {
           run.enqueued(item);
         }
       }
-      run.appendOutput(runIntroduction({ targetLabel: target.label, ...selection, confirmByDelivery }));
+      run.appendOutput(
+        runIntroduction({ targetLabel: target.label, ...selection, confirmByDelivery, ...(catcherSpec ? { catcher: describeCatcherSpec(catcherSpec) } : {}) }),
+      );
       const record = await runRelayTestsInWindow(this.lab, {
         target,
         testIds: selection.testIds,
         confirmByDelivery,
         source: 'Test Explorer',
+        delivery,
         hooks: {
           signal: abort.signal,
           onEvent: (event) => run.appendOutput(transcriptOutputLine(event, startedAt)),
@@ -207,10 +214,18 @@ export class RelayTestExplorer implements vscode.Disposable {
             }
           },
           onTestFinished: (result) => {
-            states[result.id] = this.report(run, result, token.isCancellationRequested);
+            // With a catcher, a test is settled only by what arrives after the tests: reported below.
+            if (!catcherSpec) {
+              states[result.id] = this.report(run, result, token.isCancellationRequested);
+            }
           },
         },
       });
+      if (catcherSpec) {
+        for (const result of record.report.tests) {
+          states[result.id] = this.report(run, result, token.isCancellationRequested);
+        }
+      }
       run.appendOutput(verdictOutput(record.report));
       if (!token.isCancellationRequested) {
         run.appendOutput(await new OutcomeHistory(this.lab.extension.workspaceState).recordAndDescribe(target, record.report));

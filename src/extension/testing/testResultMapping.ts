@@ -1,6 +1,6 @@
 import { isNeutralReply } from '../../core/transcript/pairedReplyClassifier';
 import { findRelayTest } from '../../core/relay/relayCatalogue';
-import { describeRecord, verdictSummary } from '../../core/relay/relayReport';
+import { describeArrival, describeRecord, verdictSummary } from '../../core/relay/relayReport';
 import type { ClassifiedReplyRecord, RelayReport, RelayTestResult } from '../../core/relay/relayTypes';
 import type { TranscriptEvent } from '../../core/transcript/transcriptEvent';
 import { commandKindOf } from '../../core/protocol/smtpCommand';
@@ -40,7 +40,8 @@ export function testItemStateFor(result: RelayTestResult, options: { cancelled?:
       const proof = relayProof(result);
       return {
         state: 'failed',
-        message: result.reason,
+        // A relay proven by delivery: the message says what arrived at the catcher and when.
+        message: result.confirmation ? `${result.reason}\nArrived: ${describeArrival(result.confirmation)}` : result.reason,
         expected: expectedAnswer(result, proof),
         actual: proof ? actualAnswer(proof) : '(no reply recorded)',
       };
@@ -106,6 +107,8 @@ export function runIntroduction(facts: {
   testIds: readonly string[];
   controlAdded: boolean;
   confirmByDelivery: boolean;
+  /** Where a catcher run looks for copies and NDRs ("catcher 127.0.0.1:2526"). */
+  catcher?: string;
 }): string {
   const lines = [`=== Relay tests against ${facts.targetLabel}: ${facts.testIds.join(', ')}`];
   if (facts.controlAdded) {
@@ -115,7 +118,9 @@ export function runIntroduction(facts: {
   }
   lines.push(
     facts.confirmByDelivery
-      ? '=== Delivery confirmation is ON: DATA is sent for tests accepted for local delivery (NDR-pending).'
+      ? facts.catcher
+        ? `=== Delivery confirmation is ON: DATA is sent for every test the server accepts, and the ${facts.catcher} is searched for each message's token.`
+        : '=== Delivery confirmation is ON: DATA is sent for tests accepted for local delivery (NDR-pending).'
       : '=== No DATA is sent: nothing can be relayed by this run.',
   );
   return asOutput(lines.join('\n') + '\n');
@@ -130,6 +135,9 @@ export function testResultOutput(result: RelayTestResult): string {
     lines.push(`    reply:  ${describeRecord(record)}  [${neutral ? 'ok' : record.class}]`);
   }
   lines.push(`    reason: ${result.reason}`);
+  if (result.confirmation) {
+    lines.push(`    arrived: ${describeArrival(result.confirmation)}`);
+  }
   return asOutput(lines.join('\n') + '\n');
 }
 

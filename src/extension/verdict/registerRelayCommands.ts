@@ -7,7 +7,7 @@ import { DisposableStore } from '../disposableStore';
 import { commandIds } from '../ids';
 import type { LabContext } from '../labContext';
 import { readTarget, type Target } from '../target';
-import { runRelayTestsInWindow } from './relayRun';
+import { prepareDelivery, runRelayTestsInWindow } from './relayRun';
 import { RelayReportDocuments } from './relayReportDocuments';
 import { saveRelayTranscript } from './relayTranscriptSaving';
 import type { RelayVerdictRecord } from './relayVerdictRecord';
@@ -92,7 +92,13 @@ async function targetFrom(lab: LabContext, argument: RunRelaySuiteArguments | un
 }
 
 /** Resolves with the run's record, or undefined when the user cancelled (a partial run is no verdict). */
-function runSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]): Thenable<RelayVerdictRecord | undefined> {
+async function runSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]): Promise<RelayVerdictRecord | undefined> {
+  const confirmByDelivery = lab.settings.confirmByDelivery.value;
+  // With a catcher configured, the modal that names the server comes before any connection.
+  const delivery = await prepareDelivery(lab, target, confirmByDelivery, false);
+  if (!delivery) {
+    return undefined;
+  }
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Relay suite on ${target.label}`, cancellable: true },
     async (progress, token) => {
@@ -102,8 +108,9 @@ function runSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]
         const record = await runRelayTestsInWindow(lab, {
           target,
           testIds,
-          confirmByDelivery: lab.settings.confirmByDelivery.value,
+          confirmByDelivery,
           source: 'Run Relay Suite',
+          delivery,
           hooks: {
             signal: abort.signal,
             onTestStarted: (test) => progress.report({ message: `${test.id}: ${test.title}`, increment: 100 / testIds.length }),

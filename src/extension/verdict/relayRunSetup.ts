@@ -1,6 +1,8 @@
+import { planCatcher, type CatcherOptionNames, type CatcherPlan } from '../../core/reach/catcherSpec';
 import type { RelayRunOptions, RelayTestParameters } from '../../core/relay/relayTypes';
 import { describeTarget, type SessionTimeouts } from '../../core/protocol/sessionOptions';
 import type { Transcript } from '../../core/transcript/transcriptEvent';
+import { settingKeys } from '../ids';
 import { sessionOptionsFor, type Target } from '../target';
 
 /**
@@ -62,4 +64,37 @@ export function relayRunTranscript(
     header: { target: describeTarget(target), startedAt: run.startedAt, tool: run.tool, extra: transcriptExtras(target, run.testIds) },
     events: [...run.events],
   };
+}
+
+/** The editor's names for the CLI's --catcher, --mail-from, --confirm-timeout, --confirm-by-delivery. */
+export const catcherSettingNames: CatcherOptionNames = {
+  catcher: settingKeys.catcher,
+  mailFrom: settingKeys.mailFrom,
+  confirmTimeout: settingKeys.confirmTimeoutSeconds,
+  confirmByDelivery: settingKeys.confirmByDelivery,
+};
+
+/** The catcher settings as the window has them (typed values from settings.ts). */
+export interface CatcherSettings {
+  catcher: string;
+  mailFrom: string;
+  confirmTimeoutSeconds: number;
+}
+
+/**
+ * What a run from the editor confirms with, read by the CLI's own code (core/reach/catcherSpec.ts). The
+ * catcher is used only when the run confirms by delivery; the sender applies to every run, as --mail-from
+ * does. Throws CatcherSpecError, naming the setting, for a catcher or sender that cannot be used.
+ */
+export function windowCatcherPlan(settings: CatcherSettings, confirmByDelivery: boolean): CatcherPlan {
+  return planCatcher(
+    {
+      ...(confirmByDelivery && settings.catcher.trim() !== '' ? { catcher: settings.catcher } : {}),
+      ...(settings.mailFrom.trim() === '' ? {} : { mailFrom: settings.mailFrom }),
+      confirmTimeoutMs: settings.confirmTimeoutSeconds * 1000,
+      confirmByDelivery,
+    },
+    catcherSettingNames,
+    false,
+  );
 }

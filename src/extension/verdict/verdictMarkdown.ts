@@ -1,5 +1,5 @@
 import { displayText } from '../../core/protocol/displayText';
-import { describeRecord, verdictSummary } from '../../core/relay/relayReport';
+import { describeArrival, describeRecord, verdictSummary } from '../../core/relay/relayReport';
 import type { RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relay/relayTypes';
 import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { RelayVerdictRecord } from './relayVerdictRecord';
@@ -100,7 +100,11 @@ function testDetails(test: RelayTestResult): string[] {
   for (const record of test.replies) {
     lines.push(`- Reply: ${inlineCode(describeRecord(record))} (${escapeMarkdown(record.class)})`);
   }
-  lines.push(`- Why: ${escapeMarkdown(test.reason)}`, '');
+  lines.push(`- Why: ${escapeMarkdown(test.reason)}`);
+  if (test.confirmation) {
+    lines.push(`- Arrived: ${escapeMarkdown(describeArrival(test.confirmation))}`);
+  }
+  lines.push('');
   return lines;
 }
 
