@@ -80,6 +80,15 @@ describe('catcher: a closed Postfix that accepts an unknown local recipient and 
     assert.match(unknownLocal.reason, /^Not relayed, proven by delivery: an NDR for the test's sender/);
   });
 
+  test('starts with a main.cf that no daemon warns about (startup warnings fill the postlog socket and could deadlock postlogd)', async () => {
+    // The greeting probe's session is logged last of the start: by then every daemon started so far has
+    // logged what it had to say about main.cf.
+    await postfix.waitForMaillogLine(/smtpd\[\d+\]: disconnect from /);
+    const maillog = await postfix.maillog();
+    assert.match(maillog, /master\[\d+\]: daemon started/);
+    assert.deepEqual(maillog.split('\n').filter((line) => / warning: /.test(line)), []);
+  });
+
   test('kb6 is refused at RCPT by the closed server: no DATA, no confirmation needed', async () => {
     const { kb6 } = await relayWithCatcher(postfix, catcherPort);
     assert.equal(kb6.outcome, 'passed', kb6.reason);

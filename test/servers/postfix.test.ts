@@ -157,6 +157,13 @@ describe('starting and stopping a lab Postfix', () => {
     assert.equal(await connectionIsRefused(postfix.port), true);
   });
 
+  test('a main.cf that Postfix warns about is refused before the master starts', async () => {
+    await assert.rejects(
+      startPostfix({ mode: 'closed', extraMainCf: { relay_lab_no_such_setting: 'yes' } }),
+      /main\.cf that Postfix warns about[\s\S]*unused parameter: relay_lab_no_such_setting=yes/,
+    );
+  });
+
   test('a fixed port that is already taken fails with the bind error from the maillog', async () => {
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));

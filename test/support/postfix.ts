@@ -13,6 +13,23 @@
 //   once the listener is bound, and the master stays in the background as its own process group.
 // - No syslog in a container: `maillog_file` sends logs through the postlog service to a file in the
 //   folder (maillog_file_prefixes must allow it). Errors quote its tail.
+// - main.cf must make Postfix warn about nothing (rejectConfigurationWarnings fails the start otherwise),
+//   and so assigns every name once (renderMainCf puts an extraMainCf setting in the place of the default
+//   it replaces). Why: each daemon reads main.cf as it starts and logs each warning through the postlog
+//   socket, a Unix DATAGRAM socket that holds at most net.unix.max_dgram_qlen messages (10 by default)
+//   until postlogd reads them; a send to a full one blocks. postlogd itself, freshly spawned, logs its own
+//   startup warnings into that same socket before it starts reading it ("During process initialization,
+//   the postlogd daemon will log events to the postlog socket", postlogd.c, Postfix 3.7). If qmgr, smtpd
+//   and anvil have filled the socket first, postlogd blocks writing to itself, forever, and everyone else
+//   blocks behind it: smtpd never greets and the maillog keeps only "starting the Postfix mail system"
+//   (the master's "daemon started" waits in the socket). That was the stall of the closed catcher
+//   configurations, which repeated four settings: 1 + 4 warnings of qmgr + 5 lines of smtpd fill the ten
+//   slots whenever postlogd happened to be scheduled last (about one start in 8-20 on a loaded 2-core
+//   machine; the open ones repeat two and cannot reach ten). Found with /proc/PID/wchan of the stalled
+//   instance: postlogd, smtpd and anvil all in unix_wait_for_peer, i.e. sendto() on the full socket;
+//   reproduced every time by adding eight more repeated settings. Without warnings postlogd logs nothing
+//   before it reads, so it always drains the socket. A start that still gets no greeting fails with the
+//   maillog and the state of each process of the instance (describeProcessGroup).
 // - The data directory must belong to the postfix user (master.lock); `postfix start` creates and owns
 //   the queue subdirectories itself. No service is chrooted: the temporary queue has no etc/ copies.
 // - closed: mynetworks is TEST-NET-1 (192.0.2.0/24, RFC 5737), so 127.0.0.1 is an outsider, and
@@ -49,7 +66,7 @@ import {
   type PostfixMode,
 } from './postfixConfig';
 import { readDeliveries, type PostfixDelivery } from './postfixDeliveries';
-import { runOnProcessExit, signalGroup, waitUntilGroupGone } from './processGroup';
+import { describeProcessGroup, runOnProcessExit, signalGroup, waitUntilGroupGone } from './processGroup';
 import { greetingReadMs, readGreeting } from './greeting';
 
 export type { PostfixMode } from './postfixConfig';
@@ -128,10 +145,10 @@ export async function startPostfix(options: StartPostfixOptions): Promise<Postfi
     running.set(layout.rootDirectory, { postfixCommand, configDirectory: layout.configDirectory });
     try {
       await writeInstanceFiles(layout, { ...options, localDomain, port });
-      await rejectUnknownSettings(postconfCommand, layout);
+      await rejectConfigurationWarnings(postconfCommand, layout);
       const masterPid = await startMaster(postfixCommand, layout, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
       running.set(layout.rootDirectory, { postfixCommand, configDirectory: layout.configDirectory, masterPid });
-      await waitForGreeting(port, layout, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+      await waitForGreeting(port, layout, masterPid, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
       return makeInstance({ mode: options.mode, localDomain, port, layout, postfixCommand, postconfCommand, masterPid });
     } catch (error) {
       lastError = error;
@@ -139,13 +156,6 @@ export async function startPostfix(options: StartPostfixOptions): Promise<Postfi
       const message = String((error as Error).message);
       // Someone else may have bound the port between our probe and Postfix's bind: try another.
       if (message.includes('Address already in use')) continue;
-      // Open question, seen in about one CI run in three with suites two at a time: an instance whose
-      // master accepts connections but whose smtpd never greets (the maillog shows only "starting").
-      // The stall is said on stderr with its maillog, and a fresh instance is started once more.
-      if (message.includes('gave no 220 greeting') && attempt < attempts) {
-        process.stderr.write(`[lab postfix] start attempt ${attempt} stalled, trying a fresh instance:\n${message}\n`);
-        continue;
-      }
       break;
     }
   }
@@ -261,14 +271,21 @@ async function writeInstanceFiles(
 }
 
 /**
- * A misspelt extraMainCf name would be ignored silently (Postfix only warns), and the instance would not
- * be the one the test meant to start: postconf names such settings, so they fail here instead.
+ * Whatever postconf warns about, every daemon of the instance warns about too as it starts, into the
+ * postlog socket; enough such lines deadlock postlogd (top of this file), so any warning fails the start.
+ * It also catches a misspelt extraMainCf name, which Postfix would only warn about and ignore, leaving an
+ * instance that is not the one the test meant to start.
  */
-async function rejectUnknownSettings(postconfCommand: string, layout: PostfixLayout): Promise<void> {
+async function rejectConfigurationWarnings(postconfCommand: string, layout: PostfixLayout): Promise<void> {
   const { stderr } = await run(postconfCommand, ['-c', layout.configDirectory, '-n']);
-  const unknown = stderr.split('\n').filter((line) => line.includes('unused parameter'));
-  if (unknown.length > 0) {
-    throw new Error(`main.cf settings this Postfix does not know:\n${unknown.join('\n')}`);
+  const warnings = [...new Set(stderr.split('\n').filter((line) => line.includes('warning:')))];
+  if (warnings.length > 0) {
+    const unknown = warnings.some((line) => line.includes('unused parameter'));
+    throw new Error(
+      (unknown ? 'main.cf settings this Postfix does not know, or ' : '') +
+        'main.cf that Postfix warns about (each daemon would log these at startup into the postlog socket, ' +
+        `which can deadlock postlogd: see postfix.ts):\n${warnings.join('\n')}`,
+    );
   }
 }
 
@@ -296,7 +313,7 @@ async function startMaster(postfixCommand: string, layout: PostfixLayout, timeou
 }
 
 /** Connects until Postfix's smtpd answers with a 220 greeting, then says QUIT. */
-async function waitForGreeting(port: number, layout: PostfixLayout, timeoutMs: number): Promise<void> {
+async function waitForGreeting(port: number, layout: PostfixLayout, masterPid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no attempt';
   while (Date.now() < deadline) {
@@ -319,7 +336,8 @@ async function waitForGreeting(port: number, layout: PostfixLayout, timeoutMs: n
   }
   throw new Error(
     `Postfix on 127.0.0.1:${port} gave no 220 greeting within ${timeoutMs} ms (${lastProblem})\n` +
-      `maillog tail:\n${await maillogTail(layout)}`,
+      `maillog tail:\n${await maillogTail(layout)}\n` +
+      `processes of the instance (unix_wait_for_peer: blocked on the full postlog socket):\n${describeProcessGroup(masterPid)}`,
   );
 }
 

@@ -28,6 +28,29 @@ export function liveProcessesInGroup(processGroup: number): number[] {
   return live;
 }
 
+/**
+ * One line per live process of the group: pid, name, state and the kernel function it sleeps in
+ * (/proc/PID/wchan), for an error about an instance that hangs. "unix_wait_for_peer" there, for example,
+ * is a send() blocked on a full Unix datagram socket.
+ */
+export function describeProcessGroup(processGroup: number): string {
+  const lines = liveProcessesInGroup(processGroup).map((pid) => {
+    const name = readProcText(`/proc/${pid}/comm`).trim();
+    const state = readProcStat(String(pid))?.state ?? '?';
+    const waitingIn = readProcText(`/proc/${pid}/wchan`).trim() || '-';
+    return `${pid} ${name} state ${state} waiting in ${waitingIn}`;
+  });
+  return lines.length > 0 ? lines.join('\n') : `(no live process in group ${processGroup})`;
+}
+
+function readProcText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function readProcEntries(): string[] {
   try {
     return readdirSync('/proc').filter((name) => /^\d+$/.test(name));

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderLocalRecipients, renderMainCf, renderMasterCf, type PostfixLayout } from '../support/postfixConfig';
 import { parseDelivery } from '../support/postfixDeliveries';
+import { catcherRelayPostfixOptions, mailboxRelayPostfixOptions } from '../support/postfixCatcherConfig';
 
 const layout: PostfixLayout = {
   rootDirectory: '/tmp/lab',
@@ -71,16 +72,45 @@ describe('lab Postfix main.cf', () => {
     assert.doesNotMatch(mainCf, /smtpd_(error_sleep_time|soft_error_limit|hard_error_limit)/);
   });
 
-  test('extra settings come last, so they override the lab defaults', () => {
+  test('extra settings override the lab defaults, and every name is assigned once (a repeated name makes each daemon warn at startup)', () => {
     const mainCf = renderMainCf({
       mode: 'closed',
       port: 2525,
       localDomain: 'corp.example',
       layout,
-      extraMainCf: { smtpd_relay_restrictions: 'permit_mynetworks, defer_unauth_destination' },
+      extraMainCf: {
+        smtpd_relay_restrictions: 'permit_mynetworks, defer_unauth_destination',
+        local_recipient_maps: '',
+        local_transport: 'nouser',
+        nouser_destination_recipient_limit: '1',
+      },
     });
-    assert.equal(settings(mainCf).get('smtpd_relay_restrictions'), 'permit_mynetworks, defer_unauth_destination');
+    const main = settings(mainCf);
+    assert.equal(main.get('smtpd_relay_restrictions'), 'permit_mynetworks, defer_unauth_destination');
+    assert.equal(main.get('local_recipient_maps'), '');
+    assert.equal(main.get('local_transport'), 'nouser');
+    assert.equal(main.get('nouser_destination_recipient_limit'), '1');
+    const names = mainCf.split('\n').flatMap((line) => /^(\w+) =/.exec(line)?.[1] ?? []);
+    assert.deepEqual(names.filter((name, index) => names.indexOf(name) !== index), []);
   });
+});
+
+describe('lab Postfix main.cf of the relaying configurations (postfixCatcherConfig.ts)', () => {
+  const configurations = {
+    'open-to-catcher': catcherRelayPostfixOptions('open-to-catcher', 2526),
+    'closed-to-catcher': catcherRelayPostfixOptions('closed-to-catcher', 2526),
+    'open to a mailbox': mailboxRelayPostfixOptions('open', 'tomailbox', 'tomailbox unix - n n - - pipe'),
+    'closed to a mailbox': mailboxRelayPostfixOptions('closed', 'tomailbox', 'tomailbox unix - n n - - pipe'),
+  };
+  for (const [name, options] of Object.entries(configurations)) {
+    test(`${name}: assigns each name once, with the configuration's values winning`, () => {
+      const mainCf = renderMainCf({ mode: options.mode, port: 2525, localDomain: 'corp.example', layout, extraMainCf: options.extraMainCf });
+      const names = mainCf.split('\n').flatMap((line) => /^(\w+) =/.exec(line)?.[1] ?? []);
+      assert.deepEqual(names.filter((entry, index) => names.indexOf(entry) !== index), []);
+      const main = settings(mainCf);
+      for (const [setting, value] of Object.entries(options.extraMainCf ?? {})) assert.equal(main.get(setting), value, setting);
+    });
+  }
 });
 
 describe('lab Postfix master.cf', () => {
