@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { describeDuration } from '../protocol/socketFailure';
 import type { RelayReport, RelayTestDefinition, RelayTestResult } from '../relay/relayTypes';
 import { decideRelayVerdict, relayWarnings, runEvidenceOf } from '../relay/relayVerdict';
@@ -119,6 +120,14 @@ export async function confirmDeliveries(
 ): Promise<RelayReport> {
   const waitUntil = Date.now() + options.timeoutMs;
   const candidates = report.tests.filter((result) => tokens.has(result.id) && deliveredData(result));
+  // Every test waits at once: one listener on the caller's signal, fanned out on our own (no listener-leak warning).
+  const waiting = new AbortController();
+  setMaxListeners(10 + 2 * candidates.length, waiting.signal);
+  const stopWaiting = (): void => waiting.abort();
+  if (options.signal?.aborted) {
+    waiting.abort();
+  }
+  options.signal?.addEventListener('abort', stopWaiting, { once: true });
   const settled = await Promise.all(
     candidates.map(async (result): Promise<[string, DeliveryConfirmation]> => {
       const issued = tokens.get(result.id)!;
@@ -127,7 +136,7 @@ export async function confirmDeliveries(
       const message = await source.waitFor(
         (candidate) => (judged = judgeCaughtMessage(candidate, issued.token, sender)) !== undefined,
         Math.max(0, waitUntil - Date.now()),
-        options.signal,
+        waiting.signal,
       );
       if (message && judged) {
         const found = judged as { result: 'relayed' | 'bounced'; evidence: string };
@@ -153,7 +162,7 @@ export async function confirmDeliveries(
         },
       ];
     }),
-  );
+  ).finally(() => options.signal?.removeEventListener('abort', stopWaiting));
   const confirmations = new Map(settled);
   // The same evidence the run was judged with (MTA, local domains, a claimed remote domain): issue 7's rules.
   const evidence = runEvidenceOf(report);

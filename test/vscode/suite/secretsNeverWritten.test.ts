@@ -12,6 +12,9 @@ import type { SessionTerminal } from '../../../src/extension/terminal/sessionTer
 import type { TranscriptRecording } from '../../../src/extension/transcripts/transcriptStore';
 import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
 import { filesUnder, findInFiles, logFoldersOf } from './writtenFiles';
+import { imapPasswordVariable } from '../../../src/core/reach/imapCatcher';
+import { startDovecot, type DovecotInstance } from '../../support/dovecot';
+import { configureCatcher, nextVerdict } from './catcherSettings';
 
 /** Waits until `read` gives a value; fails with what it waited for. Polls files, which send no events. */
 async function eventually<T>(what: string | (() => string), read: () => Promise<T | undefined>, limitMs = 20_000): Promise<T> {
@@ -47,6 +50,9 @@ describe('AUTH secrets are never written', () => {
   const wrongSecret = `lab-${randomBytes(12).toString('hex')}`;
   /** A .smtp file's {{$secret token}}, from SecretStorage: sent to the server, written nowhere. */
   const fileSecret = `lab-${randomBytes(12).toString('hex')}`;
+  /** The IMAP catcher's mailbox password, kept by "SMTP: Set IMAP Catcher Password" in SecretStorage. */
+  const imapUser = 'relay-test';
+  const imapSecret = `lab-${randomBytes(12).toString('hex')}`;
   const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
   /** What a leak would look like: the secret, as AUTH LOGIN sends it, and as AUTH PLAIN sends it. */
   const secretForms = new Map<string, string>([
@@ -57,6 +63,8 @@ describe('AUTH secrets are never written', () => {
     ['the refused password in base64', base64(wrongSecret)],
     ['the refused AUTH PLAIN blob', base64(`\0${wrongUser}\0${wrongSecret}`)],
     ['the {{$secret token}} value', fileSecret],
+    ['the IMAP catcher password', imapSecret],
+    ['the IMAP catcher password in base64 (AUTHENTICATE PLAIN)', base64(`\0${imapUser}\0${imapSecret}`)],
   ]);
 
   let lab: LabContext;
@@ -64,6 +72,7 @@ describe('AUTH secrets are never written', () => {
   const terminals: SessionTerminal[] = [];
   let smtpFile: vscode.Uri | undefined;
   let smtpFileRun: SmtpFileRun | undefined;
+  let dovecot: DovecotInstance | undefined;
 
   function terminalOf(pty: SessionTerminal): vscode.Terminal | undefined {
     return vscode.window.terminals.find((terminal) => 'pty' in terminal.creationOptions && terminal.creationOptions.pty === pty);
@@ -89,6 +98,10 @@ describe('AUTH secrets are never written', () => {
     await lab.passwords.delete(target, user);
     await lab.passwords.delete(target, wrongUser);
     await withAuth.close();
+    if (dovecot) {
+      await lab.imapCatcherPasswords.delete({ user: imapUser, host: dovecot.host, port: dovecot.imapPort });
+      await dovecot.stop();
+    }
   });
 
   async function openTerminal(): Promise<SessionTerminal> {
@@ -157,6 +170,31 @@ describe('AUTH secrets are never written', () => {
       'the server got the secret; the results show it redacted',
     );
     assert.ok(withAuth.log.commands().includes(`NOOP ${fileSecret}`), 'the server got the value from SecretStorage');
+  });
+
+  it('the IMAP catcher of a Test Explorer run logs in with the password from SecretStorage (SMTP: Set IMAP Catcher Password)', async () => {
+    assert.equal(process.env[imapPasswordVariable], undefined, `${imapPasswordVariable} is not set in the extension host, so SecretStorage is what is used`);
+    dovecot = await startDovecot({ user: imapUser, password: imapSecret });
+    // What the command stores once the user typed the password into its masked box.
+    await lab.imapCatcherPasswords.store({ user: imapUser, host: dovecot.host, port: dovecot.imapPort }, imapSecret);
+    const practice = await vscode.commands.executeCommand<{ host: string }>(commandIds.startPracticeServer, 'open');
+    assert.ok(practice, 'the open practice server started');
+    // The practice server hands mail only to a built-in SMTP catcher, so nothing reaches this mailbox: the
+    // run looks there (which needs the login) and finds nothing within the short timeout.
+    await configureCatcher(lab, `imap://${imapUser}@${dovecot.host}:${dovecot.imapPort}/INBOX`, 2);
+    try {
+      const published = nextVerdict(lab);
+      await vscode.commands.executeCommand('testing.runAll');
+      const record = await published;
+      const kb6 = record.report.tests.find((test) => test.id === 'kb6')!;
+      assert.equal(kb6.confirmation?.method, 'imap', kb6.reason);
+      assert.equal(kb6.confirmation?.result, 'none');
+      assert.match(kb6.confirmation!.evidence, new RegExp(`at the IMAP mailbox ${imapUser}@127\\.0\\.0\\.1:${dovecot.imapPort}/INBOX within 2 s`));
+      assert.match(await dovecot.log(), new RegExp(`imap-login: (Info: )?Login: user=<${imapUser}>`), 'Dovecot let the catcher in with the stored password');
+    } finally {
+      await configureCatcher(lab, undefined, undefined);
+      await vscode.commands.executeCommand(commandIds.stopPracticeServer);
+    }
   });
 
   it('after every login, no file the extension host wrote holds the password in any form, and the log was searched', async () => {
