@@ -7,11 +7,14 @@ import { environmentNames, parseJsonWithComments, readEnvironments, variablesOfE
 import { blockName, blockPassed, junitXml, reportJson, type FileRunReport } from '../core/smtpFile/fileRunReport';
 import { writeTranscript } from '../core/transcript/transcriptFormat';
 import { parseHostPort, type Target } from '../core/relay/target';
-import { judgeBlocks, pinnedEnvironmentOf, type JudgedBlock } from '../core/smtpFile/fileRun';
+import { pinnedEnvironmentOf, runAndJudge, type JudgedBlock } from '../core/smtpFile/fileRun';
 import { blocksNeedingConfirmation } from '../core/smtpFile/guardRails';
 import { askedVariablesOf, SmtpFileConversation } from '../core/smtpFile/smtpFileConversation';
 import { targetOfFile } from '../core/smtpFile/smtpFileTarget';
 import { parseSmtpDocument, splitDocumentLines, type SmtpDocument } from '../core/smtpFile/smtpDocument';
+import { dynamicVariableResolver } from '../core/smtpFile/dynamicVariables';
+import { SecretRedactor } from '../core/smtpFile/secretRedaction';
+import { VariableScope, type DynamicVariableResolver } from '../core/smtpFile/variableReferences';
 import { CliRuntimeError, type CliContext } from './cliContext';
 import { parseCommandArguments, UsageError } from './commandLineArguments';
 import { exitCodes } from './exitCodes';
@@ -77,16 +80,16 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
       `no environment "${environmentName}"${values.env === undefined ? ' (named by the file\'s # @env)' : ''}: ${known.length > 0 ? `known are ${known.join(', ')}` : 'no .vscode/settings.json above the file sets smtpRelayLab.environments'}`,
     );
   }
-  const document = parseSmtpDocument(text, { environment: variablesOfEnvironment(environments, environmentName), overrides });
+  const parseOptions = { environment: variablesOfEnvironment(environments, environmentName), overrides };
+  const written = parseSmtpDocument(text, parseOptions);
   const lines = splitDocumentLines(text);
-  const problems = fileProblems(file, document);
+  const problems = fileProblems(file, written);
   if (problems !== undefined) {
     context.err(problems);
     return exitCodes.usage;
   }
 
-  const target = targetOf(file, document, overrides);
-  const asked = askedVariablesOf(document, document.blocks.map((block) => block.index), lines);
+  const asked = askedVariablesOf(written, written.blocks.map((block) => block.index), lines);
   const prompts = new Map<string, string>();
   for (const name of asked.prompts) {
     const answer = overrides.get(name);
@@ -104,6 +107,20 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
     }
     secrets.set(name, value);
   }
+  // The directives again, now with the run's built-ins ({{$processEnv NAME}}, {{$prompt name}}...), as the
+  // commands get them: an unset environment variable is a problem of the file, with its line and column.
+  const fileDirectory = path.dirname(path.resolve(file));
+  const dynamic = dynamicVariableResolver({ fileDirectory, prompts, secrets });
+  const document = parseSmtpDocument(text, { ...parseOptions, dynamic });
+  const runProblems = fileProblems(file, document);
+  if (runProblems !== undefined) {
+    context.err(runProblems);
+    return exitCodes.usage;
+  }
+  const target = targetOf(file, document, overrides, dynamic);
+  // A secret that says where to connect (# @target {{$secret mx}}) is named nowhere: not in what is printed,
+  // nor in a report or the saved transcript.
+  const shownTarget = new SecretRedactor(secrets.values()).redact(describeTarget(target));
 
   const indices = document.blocks.map((block) => block.index);
   if (indices.length === 0) {
@@ -113,7 +130,7 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   if (risky.length > 0 && !values.yes) {
     const list = risky.map((block) => `  ${blockName({ ...block, line: document.blocks[block.index].startLine + 1 })}:\n${block.reasons.map((reason) => `    ${reason}`).join('\n')}`);
     context.err(
-      `smtp-relay-lab run: ${file} would send to ${describeTarget(target)} what needs a confirmation (these blocks have no "# @confirm"):\n${list.join('\n')}\nNothing was sent. Run again with --yes if that server is yours to test.\n`,
+      `smtp-relay-lab run: ${file} would send to ${shownTarget} what needs a confirmation (these blocks have no "# @confirm"):\n${list.join('\n')}\nNothing was sent. Run again with --yes if that server is yours to test.\n`,
     );
     return exitCodes.usage;
   }
@@ -121,7 +138,7 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   const conversation = new SmtpFileConversation({
     target,
     fileName: path.basename(file),
-    fileDirectory: path.dirname(path.resolve(file)),
+    fileDirectory,
     credentials: {
       // No one to ask in CI: the user is the file's # @user, the password an environment variable.
       askForUsername: () => Promise.resolve(undefined),
@@ -137,14 +154,12 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   context.signal.addEventListener('abort', abort);
   let judged: JudgedBlock[];
   try {
-    const results = await conversation.runBlocks(document, indices, { prompts, secrets });
-    judged = judgeBlocks(document, indices, results, conversation.connectionFacts, target.localDomains);
-    conversation.markVerdicts(judged.flatMap((block) => block.expectations));
+    judged = (await runAndJudge(conversation, document, indices, { prompts, secrets }, target.localDomains)).blocks;
   } finally {
     context.signal.removeEventListener('abort', abort);
     conversation.close();
   }
-  const report: FileRunReport = { file, target: describeTarget(target), blocks: judged };
+  const report: FileRunReport = { file, target: conversation.redact(describeTarget(target)), blocks: judged };
 
   if (values.json) {
     context.out(`${JSON.stringify(reportJson(report), null, 2)}\n`);
@@ -156,7 +171,7 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   }
   if (values.save !== undefined) {
     const transcript = writeTranscript({
-      header: { target: describeTarget(target), startedAt, tool: toolLabel, extra: { file: path.basename(file), tls: target.tls } },
+      header: { target: report.target, startedAt, tool: toolLabel, extra: { file: path.basename(file), tls: target.tls } },
       events: [...conversation.events],
     });
     await writeOutput(values.save, transcript, 'the transcript');
@@ -221,14 +236,20 @@ function fileProblems(file: string, document: SmtpDocument): string | undefined 
   return `smtp-relay-lab run: ${file} has ${blocking.length === 1 ? 'a problem' : `${blocking.length} problems`}; nothing was sent:\n${list.join('\n')}\n`;
 }
 
-function targetOf(file: string, document: SmtpDocument, overrides: ReadonlyMap<string, string>): Target {
+function targetOf(file: string, document: SmtpDocument, overrides: ReadonlyMap<string, string>, dynamic: DynamicVariableResolver): Target {
   let directives = document.directives;
   if (!directives.target) {
     const given = overrides.get('target') ?? document.values.get('target');
     if (given === undefined) {
       throw new UsageError(`${file} has no "# @target host:port" and no --var target=HOST:PORT: say where to connect`);
     }
-    const parsed = parseHostPort(given);
+    let value: string;
+    try {
+      value = new VariableScope(document.values, new Map(), dynamic).substitute(given, 'the target variable');
+    } catch (error) {
+      throw new UsageError(`${file}: target: ${(error as Error).message}`);
+    }
+    const parsed = parseHostPort(value);
     if ('error' in parsed) {
       throw new UsageError(`--var target: ${parsed.error}`);
     }

@@ -245,6 +245,87 @@ describe('smtp-relay-lab run FILE.smtp against the practice server', { concurren
     assert.ok(project);
   });
 
+  test('built-ins resolve in directives as in commands: # @target 127.0.0.1:{{$processEnv LAB_PORT}}, {{$dotenv}}, {{$guid}}, {{$prompt}}', async () => {
+    write('builtins/.env', 'LOCAL_DOMAIN=corp.example\n');
+    const file = write(
+      'builtins/relay.smtp',
+      [
+        '# @target 127.0.0.1:{{$processEnv LAB_PORT}}',
+        '# @tls {{$prompt tls}}',
+        '# @local-domain {{$dotenv LOCAL_DOMAIN}}',
+        '# @helo run-{{$guid}}.example.org',
+        '### control',
+        'MAIL FROM:<relay-test@example.net>',
+        '# @expect 2xx',
+        'RCPT TO:<postmaster@{{$target.localDomain}}>',
+      ].join('\n'),
+    );
+    const run = await runCli(['run', file, '--var', 'tls=none', '--json'], { ...process.env, LAB_PORT: String(postfix.port) });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout) as { target: string; blocks: { expectations: { passed: boolean; actual: string | null }[] }[] };
+    assert.equal(report.target, `127.0.0.1:${postfix.port}`);
+    assert.deepEqual(report.blocks[0].expectations.map((verdict) => verdict.passed), [true]);
+    assert.ok(postfix.log.commands().includes('RCPT TO:<postmaster@corp.example>'), 'the local domain came from .env');
+    assert.ok(
+      postfix.log.commands().some((command) => /^EHLO run-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.example\.org$/.test(command)),
+      `the EHLO name came from {{$guid}}: ${postfix.log.commands().join(' | ')}`,
+    );
+  });
+
+  test('a directive whose environment variable is not set is refused as FILE:line:column with exit 64, before anything connects', async () => {
+    const listener = await silentListener();
+    try {
+      const file = write('unset.smtp', ['# @tls none', `# @target 127.0.0.1:{{$processEnv SMTP_RELAY_LAB_TEST_UNSET_PORT}}`, '### greet', '# @expect 250', 'NOOP'].join('\n'));
+      const env = { ...process.env };
+      delete env.SMTP_RELAY_LAB_TEST_UNSET_PORT;
+      const run = await runCli(['run', file, '--var', `target=127.0.0.1:${listener.port}`], env);
+      assert.equal(run.code, 64, run.stdout + run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(`${file.replace(/[.\\]/g, '\\$&')}:2:11: @target: \\{\\{\\$processEnv SMTP_RELAY_LAB_TEST_UNSET_PORT\\}\\} has no value: that environment variable is not set`),
+      );
+      assert.equal(listener.connections(), 0);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test('# @target {{$secret mx}} connects there, and the secret is in no output, report or saved transcript', async () => {
+    const secret = `127.0.0.1:${postfix.port}`;
+    const file = write('secret-target.smtp', ['# @target {{$secret mx}}', '# @tls none', '### greet', '# @expect 250', 'EHLO client.example.org', '### refused', '# @expect 5xx', 'BDAT'].join('\n'));
+    const transcript = path.join(folder, 'secret-target.smtp-transcript');
+    const junit = path.join(folder, 'secret-target.xml');
+    const env = { ...process.env, SMTP_RELAY_LAB_SECRET_MX: secret };
+    const run = await runCli(['run', file, '--json', '--save', transcript, '--junit', junit], env);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const report = JSON.parse(run.stdout) as { target: string; blocks: { passed: boolean }[] };
+    assert.equal(report.target, '***');
+    assert.deepEqual(report.blocks.map((block) => block.passed), [true, true], 'it talked to the server the secret names');
+    const text = await runCli(['run', file], env);
+    assert.equal(text.code, 0, text.stdout + text.stderr);
+    for (const [what, written] of [
+      ['--json', run.stdout],
+      ['stderr', run.stderr],
+      ['the saved transcript', readFileSync(transcript, 'utf8')],
+      ['the JUnit report', readFileSync(junit, 'utf8')],
+      ['the text output', text.stdout + text.stderr],
+    ]) {
+      assert.ok(!written.includes(secret), `${what} holds the secret:\n${written}`);
+    }
+    assert.match(readFileSync(transcript, 'utf8'), /^=== target: \*\*\*$/m);
+    assert.match(text.stdout, /against \*\*\*/);
+
+    // A server that cannot be reached: the connection error names no secret either.
+    const unreachableSecret = `127.0.0.1:${await closedPort()}`;
+    const unreachableJunit = path.join(folder, 'secret-unreachable.xml');
+    const unreachable = await runCli(['run', file, '--junit', unreachableJunit], { ...process.env, SMTP_RELAY_LAB_SECRET_MX: unreachableSecret });
+    assert.equal(unreachable.code, 3, unreachable.stdout + unreachable.stderr);
+    assert.match(unreachable.stdout, /stopped: /);
+    for (const written of [unreachable.stdout, unreachable.stderr, readFileSync(unreachableJunit, 'utf8')]) {
+      assert.ok(!written.includes(unreachableSecret), written);
+    }
+  });
+
   test('{{$secret name}} comes from SMTP_RELAY_LAB_SECRET_NAME and is in no output, report or saved transcript; {{$prompt name}} from --var', async () => {
     const secret = `s3cret-${process.pid}-${Date.now()}`;
     const file = write(

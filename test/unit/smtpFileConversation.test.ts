@@ -7,6 +7,7 @@ import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent'
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { SmtpFileConversation, SmtpFileProblemError } from '../../src/core/smtpFile/smtpFileConversation';
 import { parseSmtpDocument } from '../../src/core/smtpFile/smtpDocument';
+import { runAndJudge } from '../../src/core/smtpFile/fileRun';
 import { newTarget, type Target } from '../../src/core/relay/target';
 
 /** Lines joined with LF, so a test reads like the file it sends. */
@@ -152,6 +153,31 @@ describe('a .smtp file talking to the practice server', () => {
     assert.equal(results.length, 3);
     assert.equal(connections(conversation.events), 1);
     assert.equal(results[1].replies.at(-1)!.reply.code, 250, 'Exchange accepts test 6 for local delivery');
+  });
+
+  test('each block is judged as it finishes: its @expect marks follow its replies in the transcript, before the next block is sent', async () => {
+    const conversation = conversationWith(exchange);
+    const document = parseSmtpDocument(
+      file('### one', '# @expect 250', 'NOOP', '### two', 'RSET', '# @expect 2xx', 'MAIL FROM:<postmaster@example.net>', '# @expect 250', 'RCPT TO:<relay-test@example.net>'),
+    );
+    const texts = (): string[] => conversation.events.map((event) => event.text);
+    const seen: { index: number; transcript: string[] }[] = [];
+    const run = await runAndJudge(conversation, document, [0, 1], {}, [], (block) => seen.push({ index: block.index, transcript: texts() }));
+
+    assert.deepEqual(seen.map((judged) => judged.index), [0, 1], 'one call per block, in order');
+    const [afterOne] = seen;
+    assert.ok(afterOne.transcript.some((text) => text.startsWith('@expect on line 2 held: 250')), afterOne.transcript.join('\n'));
+    assert.ok(!afterOne.transcript.some((text) => text.startsWith('block 2')), 'block 2 was not sent yet when block 1 was judged');
+    const all = texts();
+    const heldOne = all.findIndex((text) => text.startsWith('@expect on line 2 held'));
+    const startTwo = all.findIndex((text) => text.startsWith('block 2'));
+    const failedTwo = all.findIndex((text) => text.startsWith('@expect on line 8 FAILED: expected 250, got 550'));
+    assert.ok(heldOne >= 0 && heldOne < startTwo && startTwo < failedTwo, all.join('\n'));
+    assert.equal(conversation.events[failedTwo].kind, 'error');
+    assert.deepEqual(
+      run.blocks.map((block) => block.expectations.map((verdict) => verdict.passed)),
+      [[true], [true, false]],
+    );
   });
 
   test('DATA sends the message written as on the wire: ".." in the file arrives as "." and is stuffed again', async () => {

@@ -1,5 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { classifyReply } from '../../src/core/relay/classifyReply';
 import type { SmtpReply } from '../../src/core/protocol/reply';
 import { judgeExpectations, missingRsetFindings } from '../../src/core/smtpFile/blockVerdicts';
@@ -12,6 +15,8 @@ import { blocksNeedingConfirmation, isRemoteRecipient } from '../../src/core/smt
 import { pinnedEnvironmentOf } from '../../src/core/smtpFile/fileRun';
 import { parseSmtpDocument, problemsStoppingBlock, splitDocumentLines } from '../../src/core/smtpFile/smtpDocument';
 import { VariableScope } from '../../src/core/smtpFile/variableReferences';
+import { dynamicVariableResolver } from '../../src/core/smtpFile/dynamicVariables';
+import { askedVariablesOf } from '../../src/core/smtpFile/smtpFileConversation';
 import { newTarget } from '../../src/core/relay/target';
 
 function file(...lines: string[]): string {
@@ -191,6 +196,68 @@ describe('environments and variables', () => {
     const scope = new VariableScope(new Map(), new Map(), (name, argument) => (name === '$processEnv' && argument === 'HOME' ? '/root' : name === '$guid' ? 'g' : undefined));
     assert.equal(scope.substitute('{{$processEnv HOME}} {{$guid}}'), '/root g');
     assert.throws(() => scope.substitute('{{$dotenv NOPE}}'), /\.env file beside the \.smtp file does not set it/);
+  });
+
+  test('built-ins resolve in directives with the run\'s values, as in commands; the parse made while typing leaves them for the run', () => {
+    const text = file(
+      '@mx = 127.0.0.1:{{$processEnv LAB_PORT}}',
+      '# @target {{mx}}',
+      '# @local-domain {{$dotenv DOMAIN}}',
+      '# @helo lab-{{$guid}}.example.org   # a new name for each run',
+      '# @user {{$prompt who}}',
+      '### one',
+      'NOOP',
+    );
+    const typing = parseSmtpDocument(text);
+    assert.deepEqual(typing.problems, []);
+    assert.deepEqual(typing.directives.atRun, ['target', 'local-domain', 'helo', 'user']);
+    assert.equal(typing.directives.target, undefined);
+
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'smtp-dotenv-'));
+    try {
+      writeFileSync(path.join(folder, '.env'), 'DOMAIN=corp.example\n');
+      const dynamic = dynamicVariableResolver({ processEnv: { LAB_PORT: '2525' }, fileDirectory: folder, prompts: new Map([['who', 'alice']]) });
+      const run = parseSmtpDocument(text, { dynamic });
+      assert.deepEqual(run.problems, []);
+      assert.equal(run.directives.atRun, undefined);
+      assert.deepEqual(run.directives.target, { host: '127.0.0.1', port: 2525 });
+      assert.deepEqual(run.directives.localDomains, ['corp.example']);
+      assert.match(run.directives.helo ?? '', /^lab-[0-9a-f-]{36}\.example\.org$/);
+      assert.equal(run.directives.user, 'alice');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test('a directive whose environment variable is not set is an error on its value, with the line and column; a target built-in has no value in a directive', () => {
+    const run = parseSmtpDocument(file('# @tls none', '# @target 127.0.0.1:{{$processEnv LAB_PORT}}', '### one', 'NOOP'), {
+      dynamic: dynamicVariableResolver({ processEnv: {} }),
+    });
+    assert.equal(run.directives.target, undefined);
+    const [problem] = run.problems;
+    assert.deepEqual([problem.line, problem.startColumn, problem.severity, problem.code], [1, 10, 'error', 'invalid-directive']);
+    assert.match(problem.message, /^@target: \{\{\$processEnv LAB_PORT\}\} has no value: that environment variable is not set$/);
+    assert.deepEqual(problemsStoppingBlock(run, run.blocks[0]), [problem]);
+
+    const own = parseSmtpDocument(file('# @helo {{$target.host}}', '### one', 'NOOP'));
+    assert.equal(own.problems.length, 1);
+    assert.match(own.problems[0].message, /@helo: \{\{\$target\.host\}\} has no value in a directive/);
+  });
+
+  test('a directive error never quotes the value of a {{$secret}}', () => {
+    const secret = 'secret-host.example:99999';
+    const run = parseSmtpDocument(file('# @target {{$secret mx}}', '### one', 'NOOP'), {
+      dynamic: dynamicVariableResolver({ secrets: new Map([['mx', secret]]) }),
+    });
+    assert.equal(run.problems.length, 1);
+    assert.match(run.problems[0].message, /@target: \{\{\$secret mx\}\} \(a secret, not shown\) is not host\[:port\]/);
+    assert.ok(!run.problems[0].message.includes('99999') && !run.problems[0].message.includes('secret-host'), run.problems[0].message);
+  });
+
+  test('the {{$prompt}} and {{$secret}} of directives are asked before the run, like those of commands', () => {
+    const text = file('# @target {{$secret mx}}', '# @user {{$prompt who}}', '### one', 'NOOP {{$prompt ticket}}');
+    const document = parseSmtpDocument(text);
+    assert.deepEqual(askedVariablesOf(document, [0], splitDocumentLines(text)), { prompts: ['who', 'ticket'], secrets: ['mx'] });
   });
 
   test('.env and settings.json are read as their tools write them', () => {

@@ -7,7 +7,7 @@ import { inferLocalDomains } from '../relay/localDomains';
 import { judgeExpectations, missingRsetFindings, type MissingRsetFinding } from './blockVerdicts';
 import type { BlockRunReport } from './fileRunReport';
 import type { ConnectionFacts } from './builtinVariables';
-import type { BlockRunResult } from './smtpFileConversation';
+import type { BlockRunResult, SmtpFileConversation, SmtpFileRunValues } from './smtpFileConversation';
 import type { SmtpDocument } from './smtpDocument';
 
 export interface JudgedBlock extends BlockRunReport {
@@ -43,6 +43,40 @@ export function judgeBlocks(
       missingRset: missingRsetFindings(result.replies),
     };
   });
+}
+
+export interface JudgedRun {
+  /** What each block that ran received, in order. */
+  results: BlockRunResult[];
+  /** One per block asked for, in order (judgeBlocks). */
+  blocks: JudgedBlock[];
+}
+
+/**
+ * Runs the blocks on the conversation (runBlocks) and judges each one as soon as it finishes, before the
+ * next is sent: its `# @expect` marks go into the transcript right after its replies, and `onJudged` lets a
+ * face show its ✓/✗ at once (the editor's CodeLens, Problems and live transcript), so a long file shows its
+ * progress. The editor's Run file and Send and the CLI's `run` all run blocks through here.
+ */
+export async function runAndJudge(
+  conversation: SmtpFileConversation,
+  document: SmtpDocument,
+  indices: readonly number[],
+  values: SmtpFileRunValues,
+  configuredLocalDomains: readonly string[],
+  onJudged?: (block: JudgedBlock, result: BlockRunResult) => void,
+): Promise<JudgedRun> {
+  const judged = new Map<number, JudgedBlock>();
+  const results = await conversation.runBlocks(document, indices, values, (result) => {
+    const [block] = judgeBlocks(document, [result.block.index], [result], conversation.connectionFacts, configuredLocalDomains);
+    conversation.markVerdicts(block.expectations);
+    judged.set(block.index, block);
+    onJudged?.(block, result);
+  });
+  return {
+    results,
+    blocks: indices.map((index) => judged.get(index) ?? judgeBlocks(document, [index], [], conversation.connectionFacts, configuredLocalDomains)[0]),
+  };
 }
 
 /** The environment a file pins with `# @env name`, read before the parse that needs its variables. */

@@ -26,7 +26,11 @@
  * send DATA or name a remote recipient without asking; before the first block, for the whole file).
  *
  * Variables come from the file (`@name = value`), then the environment (`smtpRelayLab.environments`, or the
- * CLI's), with `overrides` (the CLI's --var) above both: ParseOptions.
+ * CLI's), with `overrides` (the CLI's --var) above both: ParseOptions. A directive's value may use them and
+ * the dynamic built-ins (`# @target 127.0.0.1:{{$processEnv LAB_PORT}}`, `{{$prompt mx}}`, `{{$secret mx}}`):
+ * those get their values from ParseOptions.dynamic, which the faces give when the file runs (the parse made
+ * while typing leaves such a directive for then: SmtpDirectives.atRun). The target's and the server's
+ * built-ins (`{{$target.host}}`) have no value in a directive: the directives are what say where to connect.
  *
  * Text before the first `###` is a block only when it holds a command; otherwise it is the file's header.
  * Line numbers are 0-based, as in editors; columns are 0-based UTF-16 offsets, end exclusive.
@@ -36,9 +40,9 @@ import { parseHostPort, tlsModes } from '../relay/target';
 import { parseExpectation, type Expectation } from './expectations';
 import { readAuthSteps } from './authSteps';
 import { builtinVariableNames } from './builtinVariables';
+import { isDynamicVariableName, referencesIn, UnresolvedVariableError, VariableScope, type DynamicVariableResolver } from './variableReferences';
 import { snippetPlaceholderNames } from './snippetPlaceholders';
 import { smtpFileProblemCodes, type SmtpDataStep, type SmtpDocumentProblem, type SmtpDocumentProblemCode, type SmtpStep } from './smtpSteps';
-import { referencesIn, UnresolvedVariableError, VariableScope } from './variableReferences';
 
 export type { SmtpAuthStep, SmtpCommandStep, SmtpDataStep, SmtpDocumentProblem, SmtpDocumentProblemCode, SmtpStep } from './smtpSteps';
 
@@ -47,6 +51,11 @@ export interface ParseOptions {
   environment?: ReadonlyMap<string, string>;
   /** The CLI's `--var name=value`: above the file's own variables. */
   overrides?: ReadonlyMap<string, string>;
+  /**
+   * The run's values of `{{$guid}}`, `{{$processEnv NAME}}`, `{{$prompt name}}`... (dynamicVariables.ts), for
+   * the directives. Without it (the parse made while typing), a directive that uses one is left for the run.
+   */
+  dynamic?: DynamicVariableResolver;
 }
 
 export interface SmtpDocument {
@@ -57,6 +66,8 @@ export interface SmtpDocument {
   values: ReadonlyMap<string, string>;
   blocks: SmtpBlock[];
   problems: SmtpDocumentProblem[];
+  /** The lines of the `# @name` directives other than `@expect` and `@confirm`, in order. */
+  directiveLines: number[];
 }
 
 export interface SmtpDirectives {
@@ -73,6 +84,11 @@ export interface SmtpDirectives {
   env?: string;
   /** `# @confirm` before the first block: every block may send without asking. */
   confirmAll: boolean;
+  /**
+   * Directives ("target", "user"...) whose value uses a dynamic built-in and was left for the run, since this
+   * parse had no ParseOptions.dynamic: their fields above are unset. Absent when there are none.
+   */
+  atRun?: string[];
 }
 
 /** `# @expect X` on `line`, for the reply to the command on `commandLine`. */
@@ -198,7 +214,8 @@ export function parseSmtpDocument(text: string, options: ParseOptions = {}): Smt
         }
         continue;
       }
-      const value = rest.trim().split(/\s+/)[0] ?? '';
+      // The first word; a {{reference}} counts as one even with spaces inside ({{$processEnv LAB_PORT}}).
+      const value = /^(?:\{\{[^{}]*\}\}|[^\s{]+|\{)+/.exec(rest.trim())?.[0] ?? '';
       const valueColumn = value === '' ? text.length : lead.length + name.length + rest.indexOf(value);
       directiveLines.push({ line, name: name.toLowerCase(), valueColumn, value });
       continue;
@@ -236,12 +253,12 @@ export function parseSmtpDocument(text: string, options: ParseOptions = {}): Smt
     ...[...variables].map(([name, definition]): [string, string] => [name, definition.value]),
     ...(options.overrides ?? new Map<string, string>()),
   ]);
-  const directives = readDirectives(directiveLines, lines, values, problems);
+  const directives = readDirectives(directiveLines, lines, values, problems, options.dynamic);
   directives.confirmAll = confirmAll;
   checkReferences(lines, blocks, values, variables, directiveLines, problems);
   checkPlaceholders(lines, blocks, directiveLines, problems);
   problems.sort((a, b) => a.line - b.line || a.startColumn - b.startColumn);
-  return { directives, variables, values, blocks, problems };
+  return { directives, variables, values, blocks, problems, directiveLines: directiveLines.map((directive) => directive.line) };
 }
 
 /**
@@ -290,10 +307,20 @@ function readDirectives(
   lines: string[],
   values: ReadonlyMap<string, string>,
   problems: SmtpDocumentProblem[],
+  dynamic: DynamicVariableResolver | undefined,
 ): SmtpDirectives {
   const directives: SmtpDirectives = { localDomains: [], insecure: false, confirmAll: false };
   const seen = new Map<string, number>();
-  const scope = new VariableScope(values);
+  /** Set when the directive being read took a `{{$secret}}`: its messages then never quote its value. */
+  let usesSecret = false;
+  // The target's and the server's built-ins are known (so not "undefined") but have no value here.
+  const scope = new VariableScope(values, new Map(builtinVariableNames.map((builtin) => [builtin, undefined])), (builtin, argument) => {
+    if (!dynamic) {
+      throw new ValueAtRun();
+    }
+    usesSecret ||= builtin === '$secret';
+    return dynamic(builtin, argument);
+  });
   for (const { line, name, valueColumn, value: rawValue } of written) {
     const report = (severity: SmtpDocumentProblem['severity'], code: SmtpDocumentProblemCode, message: string): void => {
       const endColumn = rawValue === '' ? lines[line].length : valueColumn + rawValue.length;
@@ -319,23 +346,32 @@ function readDirectives(
       continue;
     }
     let value: string;
+    usesSecret = false;
     try {
-      if (referencesIn(rawValue).some((reference) => reference.name.startsWith('$'))) {
-        throw new UnresolvedVariableError('$', 'built-in variables have no value before the connection exists');
-      }
       value = scope.substitute(rawValue, `the @${name} directive`);
     } catch (error) {
-      // Undefined references are reported once, by checkReferences; only other failures are said here.
-      if (!(error instanceof UnresolvedVariableError) || error.variable === '$') {
-        report('error', smtpFileProblemCodes.invalidDirective, `@${name}: ${(error as Error).message}`);
+      if (error instanceof ValueAtRun) {
+        (directives.atRun ??= []).push(name);
+        continue;
+      }
+      // Undefined references are reported once, by checkReferences; values missing (an unset environment
+      // variable, a target built-in) and line breaks are said here.
+      if (!(error instanceof UnresolvedVariableError) || error.noValue) {
+        const message =
+          error instanceof UnresolvedVariableError && !isDynamicVariableName(error.variable)
+            ? `{{${error.variable}}} has no value in a directive: the target's and the server's values are known only once the directives have said where to connect`
+            : (error as Error).message;
+        report('error', smtpFileProblemCodes.invalidDirective, `@${name}: ${message}`);
       }
       continue;
     }
+    // A secret's value is never in a message (they are printed and logged): only what the file says.
+    const quoted = (text: string): string => (usesSecret ? `${rawValue} (a secret, not shown)` : text);
     switch (name) {
       case 'target': {
         const parsed = parseHostPort(value);
         if ('error' in parsed) {
-          report('error', smtpFileProblemCodes.invalidDirective, `@target: ${parsed.error}`);
+          report('error', smtpFileProblemCodes.invalidDirective, `@target: ${usesSecret ? `${quoted(value)} is not host[:port]` : parsed.error}`);
         } else {
           directives.target = parsed;
         }
@@ -345,7 +381,7 @@ function readDirectives(
         if ((tlsModes as readonly string[]).includes(value.toLowerCase())) {
           directives.tls = value.toLowerCase() as TlsMode;
         } else {
-          report('error', smtpFileProblemCodes.invalidDirective, `@tls is one of ${tlsModes.join(', ')}, not "${value}"`);
+          report('error', smtpFileProblemCodes.invalidDirective, `@tls is one of ${tlsModes.join(', ')}, not ${usesSecret ? quoted(value) : `"${value}"`}`);
         }
         break;
       case 'local-domain':
@@ -364,6 +400,9 @@ function readDirectives(
   }
   return directives;
 }
+
+/** Thrown by the stand-in resolver of a parse without ParseOptions.dynamic: the directive waits for the run. */
+class ValueAtRun extends Error {}
 
 /** Every {{name}} in commands, messages, directives and variable values must name something. */
 function checkReferences(

@@ -4,12 +4,8 @@
  * connection lands in one transcript, with a line naming each block before what it sends.
  * No `vscode` here: plain node tests drive it against the practice server.
  */
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { authenticateWithPrompts, type AuthPrompts } from '../protocol/authFlow';
 import { CancelledError, InvalidStateError, SmtpError } from '../protocol/errors';
-import { parseDotenv } from './dotenv';
 import type { SmtpReply } from '../protocol/reply';
 import { SmtpSession } from '../protocol/session';
 import type { SessionOptions, SessionTimeouts } from '../protocol/sessionOptions';
@@ -20,7 +16,9 @@ import { escapeWireBytes, unescapeWireText } from '../protocol/wireText';
 import { sessionOptionsFor, type Target } from '../relay/target';
 import { builtinVariables, type ConnectionFacts } from './builtinVariables';
 import { linesSentBy, problemsStoppingBlock, type SmtpAuthStep, type SmtpBlock, type SmtpDocument, type SmtpStep } from './smtpDocument';
-import { VariableScope, type DynamicVariableName } from './variableReferences';
+import { dynamicVariableResolver } from './dynamicVariables';
+import { SecretRedactor } from './secretRedaction';
+import { VariableScope } from './variableReferences';
 
 export interface SmtpFileConversationOptions {
   target: Target;
@@ -52,7 +50,8 @@ export function askedVariablesOf(document: SmtpDocument, indices: readonly numbe
   const prompts = new Set<string>();
   const secrets = new Set<string>();
   const pattern = /\{\{\s*\$(prompt|secret)\s+([^\s{}]+)\s*\}\}/g;
-  const texts = [...document.values.values()];
+  // Directives too: `# @target {{$prompt mx}}` is asked before the run, like a command's.
+  const texts = [...document.values.values(), ...document.directiveLines.map((line) => lines[line] ?? '')];
   for (const index of indices) {
     const block = document.blocks[index];
     if (block) {
@@ -105,8 +104,8 @@ export class SmtpFileConversation {
   private facts: ConnectionFacts = {};
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  /** Secret values as recorded (wire-escaped), longest first; they never leave this object unredacted. */
-  private secretTexts: string[] = [];
+  /** Secret values: they never leave this object unredacted. */
+  private readonly secrets = new SecretRedactor();
   private runValues: SmtpFileRunValues = {};
 
   constructor(private readonly options: SmtpFileConversationOptions) {
@@ -155,12 +154,15 @@ export class SmtpFileConversation {
 
   /**
    * Sends the blocks in order on one connection (reconnecting after a QUIT). Stops at the first block that
-   * could not finish; a problem in any block's text stops the run before anything is sent.
+   * could not finish; a problem in any block's text stops the run before anything is sent. `afterBlock` is
+   * called as each block finishes, before the next one is sent: what it records (the `# @expect` marks,
+   * markVerdicts) follows that block in the transcript, while the run goes on (fileRun.ts runAndJudge).
    */
   runBlocks(
     document: SmtpDocument,
     indices: readonly number[] = document.blocks.map((block) => block.index),
     values: SmtpFileRunValues = {},
+    afterBlock?: (result: BlockRunResult) => void,
   ): Promise<BlockRunResult[]> {
     return this.enqueue(async () => {
       this.useValues(values);
@@ -171,6 +173,7 @@ export class SmtpFileConversation {
       for (const index of indices) {
         const result = await this.sendBlock(document, index);
         results.push(result);
+        afterBlock?.(result);
         if (result.error) {
           break;
         }
@@ -181,7 +184,7 @@ export class SmtpFileConversation {
 
   /**
    * Marks in the transcript what each `# @expect` came to ("@expect on line 12 held: ..." or an error line
-   * "... FAILED: expected ..., got ..."), after the blocks that were judged.
+   * "... FAILED: expected ..., got ..."), after the block that was judged (runAndJudge calls it per block).
    */
   markVerdicts(verdicts: readonly { line: number; passed: boolean; message: string }[]): void {
     for (const verdict of verdicts) {
@@ -202,20 +205,25 @@ export class SmtpFileConversation {
     this.session?.close();
   }
 
-  private useValues(values: SmtpFileRunValues): void {
-    this.runValues = values;
-    const known = new Set(this.secretTexts);
-    for (const secret of values.secrets?.values() ?? []) {
-      if (secret.length > 0) {
-        known.add(escapeWireBytes(Buffer.from(secret, 'utf8')));
-      }
-    }
-    this.secretTexts = [...known].sort((a, b) => b.length - a.length);
+  /**
+   * Values to redact from every event and result from now on, before a run uses them: a face calls this
+   * when a secret decides where the file connects (`# @target {{$secret mx}}`), before it names the target.
+   */
+  addSecrets(secrets: Iterable<string>): void {
+    this.secrets.add(secrets);
   }
 
-  /** The text with every secret value replaced by "***". */
-  private redact(text: string): string {
-    return this.secretTexts.reduce((redacted, secret) => redacted.split(secret).join('***'), text);
+  /**
+   * The text with every secret value replaced by "***": for what a face writes about this conversation
+   * beyond its events (the target in a transcript header or a report).
+   */
+  redact(text: string): string {
+    return this.secrets.redact(text);
+  }
+
+  private useValues(values: SmtpFileRunValues): void {
+    this.runValues = values;
+    this.addSecrets(values.secrets?.values() ?? []);
   }
 
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -266,6 +274,8 @@ export class SmtpFileConversation {
       return { block, replies };
     } catch (error) {
       if (error instanceof SmtpError) {
+        // Results are shown and written (reports, CodeLens): a secret target named in the error is not.
+        error.message = this.redact(error.message);
         this.remark('error', `block ${index + 1} stopped: ${error.message}`);
         return { block, replies, error };
       }
@@ -286,7 +296,7 @@ export class SmtpFileConversation {
     session.onClose(() => [...this.closeListeners].forEach((listener) => listener()));
     const greeting = await session.connect();
     this.facts = { greeting, ...(session.remoteAddress ? { remoteAddress: session.remoteAddress } : {}) };
-    replies.push({ command: '', reply: greeting });
+    replies.push({ command: '', reply: this.secrets.redactReply(greeting) });
     if (greeting.code < 200 || greeting.code >= 300) {
       this.remark('info', `the server did not greet with 2xx (${greeting.code}): the block was not sent`);
       return undefined;
@@ -298,15 +308,21 @@ export class SmtpFileConversation {
       session.note(`new connection: EHLO ${name} first, since block ${block.index + 1} does not say hello`);
       const ehloReply = await session.ehlo(name);
       this.facts = { ...this.facts, ehloReply };
-      replies.push({ command: `EHLO ${name}`, reply: ehloReply });
+      replies.push({ command: this.redact(`EHLO ${name}`), reply: this.secrets.redactReply(ehloReply) });
     }
     return session;
   }
 
   /** Every line of the block with its references replaced, before any is sent: all or nothing. */
   private substitute(document: SmtpDocument, block: SmtpBlock): string[][] {
-    const scope = new VariableScope(document.values, builtinVariables(this.target, this.facts), (name, argument) =>
-      this.dynamicValue(name, argument),
+    const scope = new VariableScope(
+      document.values,
+      builtinVariables(this.target, this.facts),
+      dynamicVariableResolver({
+        ...(this.options.processEnv ? { processEnv: this.options.processEnv } : {}),
+        ...(this.options.fileDirectory ? { fileDirectory: this.options.fileDirectory } : {}),
+        ...this.runValues,
+      }),
     );
     const at = (line: number, text: string): string => {
       try {
@@ -323,37 +339,9 @@ export class SmtpFileConversation {
     );
   }
 
-  private dynamicValue(name: DynamicVariableName, argument: string | undefined): string | undefined {
-    switch (name) {
-      case '$guid':
-        return randomUUID();
-      case '$timestamp':
-        return String(Math.floor(Date.now() / 1000));
-      case '$processEnv':
-        return argument === undefined ? undefined : (this.options.processEnv ?? process.env)[argument];
-      case '$dotenv':
-        return argument === undefined ? undefined : this.dotenv().get(argument);
-      case '$prompt':
-        return argument === undefined ? undefined : this.runValues.prompts?.get(argument);
-      case '$secret':
-        return argument === undefined ? undefined : this.runValues.secrets?.get(argument);
-    }
-  }
-
-  private dotenv(): ReadonlyMap<string, string> {
-    if (!this.options.fileDirectory) {
-      return new Map();
-    }
-    try {
-      return parseDotenv(readFileSync(path.join(this.options.fileDirectory, '.env'), 'utf8'));
-    } catch {
-      return new Map();
-    }
-  }
-
   private async sendStep(session: SmtpSession, step: SmtpStep, [line, ...body]: string[]): Promise<BlockReply[]> {
     const kind = commandKindOf(line);
-    const answered = (reply: SmtpReply, command = line): BlockReply => ({ command: this.redact(command), line: step.line, reply });
+    const answered = (reply: SmtpReply, command = line): BlockReply => ({ command: this.redact(command), line: step.line, reply: this.secrets.redactReply(reply) });
     if (step.kind === 'data') {
       const reply = await session.command(line);
       if (reply.code !== 354) {
@@ -416,7 +404,7 @@ export class SmtpFileConversation {
   }
 
   private record(original: TranscriptEvent): void {
-    const event = this.secretTexts.length > 0 ? { ...original, text: this.redact(original.text) } : original;
+    const event = this.secrets.isEmpty ? original : { ...original, text: this.secrets.redact(original.text) };
     this.recorder.record(event);
     for (const listener of [...this.listeners]) {
       listener(event);

@@ -44,11 +44,15 @@ export function isDynamicVariableName(name: string): name is DynamicVariableName
 /** Gives a dynamic built-in its value; undefined when it has none (an unset environment variable, an unanswered prompt). */
 export type DynamicVariableResolver = (name: DynamicVariableName, argument: string | undefined) => string | undefined;
 
-/** A reference that cannot be replaced: undefined, or defined in terms of itself. */
+/**
+ * A reference that cannot be replaced: undefined, defined in terms of itself, or (`noValue`) a known built-in
+ * that has no value here (an unset environment variable, a target value a directive cannot use).
+ */
 export class UnresolvedVariableError extends Error {
   constructor(
     readonly variable: string,
     message: string,
+    readonly noValue = false,
   ) {
     super(message);
     this.name = 'UnresolvedVariableError';
@@ -97,7 +101,7 @@ export class VariableScope {
       }
       const value = this.builtins.get(name);
       if (value === undefined) {
-        throw new UnresolvedVariableError(name, `{{${name}}} has no value for this target yet`);
+        throw new UnresolvedVariableError(name, `{{${name}}} has no value for this target yet`, true);
       }
       return value;
     }
@@ -117,11 +121,15 @@ export class VariableScope {
       throw new UnresolvedVariableError(name, `${written} needs a name after it: {{${name} NAME}}`);
     }
     if (!this.dynamic) {
-      throw new UnresolvedVariableError(name, `${written} has no value before the file runs`);
+      throw new UnresolvedVariableError(name, `${written} has no value before the file runs`, true);
     }
     const value = this.dynamic(name, argument);
     if (value === undefined) {
-      throw new UnresolvedVariableError(name, `${written} has no value${name === '$processEnv' ? ': that environment variable is not set' : name === '$dotenv' ? ': the .env file beside the .smtp file does not set it' : ''}`);
+      throw new UnresolvedVariableError(
+        name,
+        `${written} has no value${name === '$processEnv' ? ': that environment variable is not set' : name === '$dotenv' ? ': the .env file beside the .smtp file does not set it' : ''}`,
+        true,
+      );
     }
     return value;
   }

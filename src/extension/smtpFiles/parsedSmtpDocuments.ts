@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { parseSmtpDocument, type ParseOptions, type SmtpDocument } from '../../core/smtpFile/smtpDocument';
+import type { DynamicVariableResolver } from '../../core/smtpFile/variableReferences';
 
 /**
  * The parse of each open .smtp document, for its current version and environment: CodeLens, diagnostics and
@@ -22,6 +23,15 @@ export class ParsedSmtpDocuments {
     const parsed = parseSmtpDocument(text, this.optionsFor(text));
     this.parsed.set(key, { version: document.version, generation: this.generation, document: parsed });
     return parsed;
+  }
+
+  /**
+   * The document parsed for a run: as get() parses it, with the run's values of the dynamic built-ins for
+   * its directives (`# @target {{$processEnv MX}}`). Not kept: each run has its own values.
+   */
+  parseForRun(document: vscode.TextDocument, dynamic: DynamicVariableResolver): SmtpDocument {
+    const text = document.getText();
+    return parseSmtpDocument(text, { ...this.optionsFor(text), dynamic });
   }
 
   /** The environments changed: every parse is stale. */

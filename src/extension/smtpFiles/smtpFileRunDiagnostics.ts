@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { DisposableStore } from '../disposableStore';
 import { diagnosticCodes, diagnosticCollectionName, languageIds } from '../ids';
 import type { JudgedBlock } from '../../core/smtpFile/fileRun';
+import type { SmtpDocumentProblem } from '../../core/smtpFile/smtpDocument';
 
 /**
  * What the last run of a .smtp file found in it: an Error on each command whose reply failed its
@@ -12,6 +13,8 @@ export class SmtpFileRunDiagnostics implements vscode.Disposable, vscode.CodeAct
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
   private readonly store = new DisposableStore();
   private readonly collection = this.store.add(vscode.languages.createDiagnosticCollection(`${diagnosticCollectionName}.smtpFileRuns`));
+  /** Problems only a run can find: a directive whose `{{$processEnv NAME}}` is not set, say. */
+  private readonly runProblems = this.store.add(vscode.languages.createDiagnosticCollection(`${diagnosticCollectionName}.smtpFileRunProblems`));
 
   constructor() {
     const listeners = this.store.listenerArray;
@@ -19,12 +22,20 @@ export class SmtpFileRunDiagnostics implements vscode.Disposable, vscode.CodeAct
       (event) => {
         if (event.contentChanges.length > 0) {
           this.collection.delete(event.document.uri);
+          this.runProblems.delete(event.document.uri);
         }
       },
       this,
       listeners,
     );
-    vscode.workspace.onDidCloseTextDocument((document) => this.collection.delete(document.uri), this, listeners);
+    vscode.workspace.onDidCloseTextDocument(
+      (document) => {
+        this.collection.delete(document.uri);
+        this.runProblems.delete(document.uri);
+      },
+      this,
+      listeners,
+    );
     this.store.add(
       vscode.languages.registerCodeActionsProvider({ language: languageIds.smtp }, this, {
         providedCodeActionKinds: SmtpFileRunDiagnostics.providedCodeActionKinds,
@@ -60,6 +71,23 @@ export class SmtpFileRunDiagnostics implements vscode.Disposable, vscode.CodeAct
       }
     }
     this.collection.set(document.uri, [...kept, ...found]);
+  }
+
+  /**
+   * The errors that stopped a run and that the parse made while typing could not see, since they depend on
+   * the run's values (an unset `{{$processEnv NAME}}` in `# @target`): Errors where they are written, until
+   * the next run or edit. An empty list clears them.
+   */
+  showRunProblems(document: vscode.TextDocument, problems: readonly SmtpDocumentProblem[]): void {
+    this.runProblems.set(
+      document.uri,
+      problems.map((problem) => {
+        const diagnostic = new vscode.Diagnostic(new vscode.Range(problem.line, problem.startColumn, problem.line, problem.endColumn), problem.message, vscode.DiagnosticSeverity.Error);
+        diagnostic.code = problem.code;
+        diagnostic.source = 'SMTP Relay Lab';
+        return diagnostic;
+      }),
+    );
   }
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {

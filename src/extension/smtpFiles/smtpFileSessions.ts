@@ -11,7 +11,10 @@ import { readBoolean } from '../settingReaders';
 import type { Target } from '../target';
 import type { TranscriptRecording } from '../transcripts/transcriptStore';
 import { outcomeOfBlock, type BlockOutcome } from '../../core/smtpFile/blockOutcome';
-import { judgeBlocks, type JudgedBlock } from '../../core/smtpFile/fileRun';
+import { runAndJudge, type JudgedBlock } from '../../core/smtpFile/fileRun';
+import { dynamicVariableResolver } from '../../core/smtpFile/dynamicVariables';
+import { SecretRedactor } from '../../core/smtpFile/secretRedaction';
+import type { DynamicVariableResolver } from '../../core/smtpFile/variableReferences';
 import { blocksNeedingConfirmation } from '../../core/smtpFile/guardRails';
 import { LiveTranscriptDocuments } from './liveTranscripts';
 import type { ParsedSmtpDocuments } from './parsedSmtpDocuments';
@@ -44,6 +47,8 @@ class SmtpFileEntry implements SmtpFileState {
   connectionKey: string | undefined;
   /** For a file without `# @target`: what the user picked, asked once per open document. */
   pickedTarget: Target | undefined;
+  /** The last run's prompts and secrets: directives that use them are read again with these after an edit. */
+  lastValues: SmtpFileRunValues | undefined;
   readonly outcomes = new Map<number, BlockOutcome>();
   readonly verdicts = new Map<number, JudgedBlock>();
   blockCount = 0;
@@ -119,62 +124,83 @@ export class SmtpFileSessions implements vscode.Disposable {
    */
   async send(uri: vscode.Uri, blocks: number | 'all'): Promise<SmtpFileRun | undefined> {
     const document = await vscode.workspace.openTextDocument(uri);
-    const parsed = this.parsed.get(document);
+    const written = this.parsed.get(document);
     const fileName = fileNameOf(uri);
-    if (blocks !== 'all' && !parsed.blocks[blocks]) {
-      void vscode.window.showErrorMessage(`${fileName} has no block ${blocks + 1}: it has ${parsed.blocks.length}.`);
+    if (blocks !== 'all' && !written.blocks[blocks]) {
+      void vscode.window.showErrorMessage(`${fileName} has no block ${blocks + 1}: it has ${written.blocks.length}.`);
       return undefined;
     }
-    const indices = blocks === 'all' ? parsed.blocks.map((block) => block.index) : [blocks];
+    const indices = blocks === 'all' ? written.blocks.map((block) => block.index) : [blocks];
     if (indices.length === 0) {
       void vscode.window.showInformationMessage(`${fileName} has nothing to send yet: write SMTP commands, in blocks that start with ###.`);
       return undefined;
     }
-    const [problem] = indices.flatMap((index) => problemsStoppingBlock(parsed, parsed.blocks[index]));
+    const [problem] = indices.flatMap((index) => problemsStoppingBlock(written, written.blocks[index]));
     if (problem) {
       void this.reportProblem(document, problem.line, `line ${problem.line + 1}: ${problem.message}`);
       return undefined;
     }
 
-    if (this.refusesUntrustedTarget(document, parsed)) {
+    const entry = this.entryFor(uri);
+    entry.blockCount = written.blocks.length;
+    // {{$prompt}} and {{$secret}} first: a directive may need them to say where the file connects.
+    const values = await this.askedValues(written, indices, splitDocumentLines(document.getText()));
+    if (!values) {
       return undefined;
     }
-    const entry = this.entryFor(uri);
-    entry.blockCount = parsed.blocks.length;
+    // The directives with the run's built-ins ({{$processEnv NAME}}...), by the resolver the commands use.
+    const parsed = this.parsed.parseForRun(document, this.resolverFor(document, values));
+    const lines = splitDocumentLines(document.getText());
+    if (indices.some((index) => !parsed.blocks[index])) {
+      return undefined; // edited while a prompt was open: the blocks asked for are gone
+    }
+    const runProblems = [...new Set(indices.flatMap((index) => problemsStoppingBlock(parsed, parsed.blocks[index])))];
+    this.runDiagnostics.showRunProblems(document, runProblems);
+    const [runProblem] = runProblems;
+    if (runProblem) {
+      void this.reportProblem(document, runProblem.line, runProblem.message, runProblem.startColumn);
+      return undefined;
+    }
+    const redactor = new SecretRedactor(values.secrets?.values() ?? []);
+    if (this.refusesUntrustedTarget(document, parsed, redactor)) {
+      return undefined;
+    }
     const target = await this.targetFor(entry, parsed);
     if (!target) {
       return undefined;
     }
-    const lines = splitDocumentLines(document.getText());
-    const values = await this.askedValues(parsed, indices, lines);
-    if (!values) {
+    if (!(await this.confirmed(parsed, indices, target, lines, fileName, redactor))) {
       return undefined;
     }
-    if (!(await this.confirmed(parsed, indices, target, lines, fileName))) {
-      return undefined;
-    }
-    const conversation = this.conversationFor(entry, document, target);
+    entry.lastValues = values;
+    const conversation = this.conversationFor(entry, document, target, redactor);
     const transcript = LiveTranscriptDocuments.uriFor(uri);
     await this.live.show(transcript);
 
     entry.markRunning(indices, 1);
+    const finished = new Set<number>();
+    const finish = (index: number): void => {
+      if (!finished.has(index)) {
+        finished.add(index);
+        entry.markRunning([index], -1);
+      }
+    };
     this.changeEmitter.fire(uri);
+    const blockLines = new Map(parsed.blocks.map((block) => [block.index, { startLine: block.startLine, endLine: block.endLine }]));
     try {
       const what = blocks === 'all' ? 'running the file' : `block ${blocks + 1}`;
-      const results = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `SMTP ${fileName}: ${what}` },
-        () => (blocks === 'all' ? conversation.runBlocks(parsed, indices, values) : conversation.runBlock(parsed, blocks, values).then((result) => [result])),
-      );
-      this.noteOutcomes(entry, conversation, results);
-      const judged = judgeBlocks(parsed, indices, results, conversation.connectionFacts, target.localDomains);
-      conversation.markVerdicts(judged.flatMap((block) => block.expectations));
-      if (entry.conversation === conversation) {
-        judged.filter((block) => block.ran).forEach((block) => entry.verdicts.set(block.index, block));
-      }
-      this.runDiagnostics.show(
-        document,
-        judged,
-        new Map(parsed.blocks.map((block) => [block.index, { startLine: block.startLine, endLine: block.endLine }])),
+      // Each block's ✓/✗ is shown as it finishes (CodeLens, Problems, the marks in the live transcript).
+      const { results, blocks: judged } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `SMTP ${fileName}: ${what}` }, () =>
+        runAndJudge(conversation, parsed, indices, values, target.localDomains, (block, result) => {
+          this.noteOutcomes(entry, conversation, [result]);
+          if (entry.conversation === conversation) {
+            entry.verdicts.set(block.index, block);
+          }
+          finish(block.index);
+          this.runDiagnostics.show(document, [block], blockLines);
+          this.changeEmitter.fire(uri);
+          this.live.changed(transcript);
+        }),
       );
       const stopped = results.find((result) => result.error);
       if (stopped?.error) {
@@ -196,7 +222,8 @@ export class SmtpFileSessions implements vscode.Disposable {
       }
       throw error;
     } finally {
-      entry.markRunning(indices, -1);
+      // Blocks a stopped run never reached, or a run refused before sending, are not running any more either.
+      indices.forEach(finish);
       this.changeEmitter.fire(uri);
     }
   }
@@ -225,7 +252,7 @@ export class SmtpFileSessions implements vscode.Disposable {
    * `targets` list names that server too. An untitled file's directive is the user's own typing.
    * Says why and offers to manage trust; true when nothing may be sent.
    */
-  private refusesUntrustedTarget(document: vscode.TextDocument, parsed: SmtpDocument): boolean {
+  private refusesUntrustedTarget(document: vscode.TextDocument, parsed: SmtpDocument, redactor: SecretRedactor): boolean {
     const named = parsed.directives.target;
     if (!named || vscode.workspace.isTrusted || document.isUntitled) {
       return false;
@@ -237,12 +264,12 @@ export class SmtpFileSessions implements vscode.Disposable {
     const manageTrust = 'Manage Workspace Trust';
     void vscode.window
       .showWarningMessage(
-        `${fileNameOf(document.uri)}: this workspace is not trusted, so its # @target ${describeTarget(named)} is not used and nothing was sent. ` +
+        `${fileNameOf(document.uri)}: this workspace is not trusted, so its # @target ${redactor.redact(describeTarget(named))} is not used and nothing was sent. ` +
           'Trust the workspace, add that server to smtpRelayLab.targets in your user settings, or remove the directive and choose a target.',
         manageTrust,
       )
       .then((choice) => (choice === manageTrust ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
-    this.lab.log.info(`${fileNameOf(document.uri)}: # @target ${describeTarget(named)} ignored in an untrusted workspace`);
+    this.lab.log.info(`${fileNameOf(document.uri)}: # @target ${redactor.redact(describeTarget(named))} ignored in an untrusted workspace`);
     return true;
   }
 
@@ -300,7 +327,14 @@ export class SmtpFileSessions implements vscode.Disposable {
    * Blocks that send DATA or name a recipient an open relay would forward run only with `# @confirm`, or
    * after a modal that names the server and what will be sent (unless the user's setting turns this off).
    */
-  private async confirmed(parsed: SmtpDocument, indices: readonly number[], target: Target, lines: readonly string[], fileName: string): Promise<boolean> {
+  private async confirmed(
+    parsed: SmtpDocument,
+    indices: readonly number[],
+    target: Target,
+    lines: readonly string[],
+    fileName: string,
+    redactor: SecretRedactor,
+  ): Promise<boolean> {
     if (!this.confirmRiskyBlocks.value) {
       return true;
     }
@@ -313,7 +347,7 @@ export class SmtpFileSessions implements vscode.Disposable {
       .map((block) => `Block ${block.index + 1}${block.title ? ` (${block.title})` : ''}:\n${block.reasons.map((reason) => `  ${reason}`).join('\n')}`)
       .join('\n\n');
     const choice = await vscode.window.showWarningMessage(
-      `${fileName} will send this to ${describeTarget(target)}. Send it?`,
+      `${fileName} will send this to ${redactor.redact(describeTarget(target))}. Send it?`,
       {
         modal: true,
         detail: `${detail}\n\nIf that server is an open relay, it may forward this. Write "# @confirm" in a block to send it without asking.`,
@@ -327,14 +361,18 @@ export class SmtpFileSessions implements vscode.Disposable {
     return [...this.lab.targets.configured, ...this.lab.targets.recent];
   }
 
-  /** The entry's conversation if it talks to this target; else a new one, recorded and shown live. */
-  private conversationFor(entry: SmtpFileEntry, document: vscode.TextDocument, target: Target): SmtpFileConversation {
+  /**
+   * The entry's conversation if it talks to this target; else a new one, recorded and shown live. The
+   * run's secrets are redacted from the start: one may be what says where to connect.
+   */
+  private conversationFor(entry: SmtpFileEntry, document: vscode.TextDocument, target: Target, redactor: SecretRedactor): SmtpFileConversation {
     const key = connectionKeyOf(target);
+    const where = redactor.redact(describeTarget(target));
     if (entry.conversation && entry.connectionKey === key) {
       return entry.conversation;
     }
     if (entry.conversation) {
-      entry.endConversation(`the file now targets ${describeTarget(target)}: this connection is closed`);
+      entry.endConversation(`the file now targets ${where}: this connection is closed`);
     }
     const fileName = fileNameOf(document.uri);
     const conversation = new SmtpFileConversation({
@@ -344,8 +382,9 @@ export class SmtpFileSessions implements vscode.Disposable {
       credentials: authPromptsFor(this.lab.passwords, target),
       ...(document.uri.scheme === 'file' ? { fileDirectory: path.dirname(document.uri.fsPath) } : {}),
     });
+    conversation.addSecrets(redactor.secrets);
     const resources = entry.startConversation(conversation, key);
-    const recording: TranscriptRecording = this.lab.transcripts.track(`.smtp file: ${fileName}`, describeTarget(target), conversation, {
+    const recording: TranscriptRecording = this.lab.transcripts.track(`.smtp file: ${fileName}`, where, conversation, {
       tool: 'SMTP Relay Lab .smtp file',
       extra: { file: fileName, tls: target.tls, ...(target.practicePersona ? { persona: target.practicePersona } : {}) },
       localDomains: target.localDomains,
@@ -354,7 +393,7 @@ export class SmtpFileSessions implements vscode.Disposable {
     const transcript = LiveTranscriptDocuments.uriFor(document.uri);
     resources.add(this.live.bind(transcript, () => recording.toText()));
     resources.add(toDisposable(conversation.onEvent(() => this.live.changed(transcript))));
-    this.lab.log.info(`${fileName}: talking to ${describeTarget(target)} (${target.tls})`);
+    this.lab.log.info(`${fileName}: talking to ${where} (${target.tls})`);
     return conversation;
   }
 
@@ -388,7 +427,9 @@ export class SmtpFileSessions implements vscode.Disposable {
     if (!entry.conversation) {
       return;
     }
-    const target = targetOfFile(parsed.directives, this.knownTargets(), entry.pickedTarget);
+    // Directives that use the run's built-ins are read again with the last run's values.
+    const resolved = parsed.directives.atRun && entry.lastValues ? this.parsed.parseForRun(document, this.resolverFor(document, entry.lastValues)) : parsed;
+    const target = targetOfFile(resolved.directives, this.knownTargets(), entry.pickedTarget);
     if (!target || connectionKeyOf(target) !== entry.connectionKey) {
       entry.endConversation('the target directives changed: this connection is closed');
       entry.outcomes.clear();
@@ -420,11 +461,21 @@ export class SmtpFileSessions implements vscode.Disposable {
     }
   }
 
-  private async reportProblem(document: vscode.TextDocument, line: number, message: string): Promise<void> {
+  /**
+   * The `{{$guid}}`, `{{$processEnv NAME}}`, `{{$dotenv NAME}}`, `{{$prompt name}}` and `{{$secret name}}` of a
+   * run, for its directives: the resolver the conversation gives its commands (core dynamicVariables.ts).
+   */
+  private resolverFor(document: vscode.TextDocument, values: SmtpFileRunValues): DynamicVariableResolver {
+    return dynamicVariableResolver({ ...(document.uri.scheme === 'file' ? { fileDirectory: path.dirname(document.uri.fsPath) } : {}), ...values });
+  }
+
+  /** Says what stops the file, as FILE:line:column when the column is known, with a button to go there. */
+  private async reportProblem(document: vscode.TextDocument, line: number, message: string, column?: number): Promise<void> {
     const unsent = /nothing was sent/i.test(message) ? '' : ' (nothing was sent)';
-    const choice = await vscode.window.showErrorMessage(`${fileNameOf(document.uri)}: ${message}${unsent}`, 'Go to Line');
+    const where = column === undefined ? `${fileNameOf(document.uri)}: ` : `${fileNameOf(document.uri)}:${line + 1}:${column + 1}: `;
+    const choice = await vscode.window.showErrorMessage(`${where}${message}${unsent}`, 'Go to Line');
     if (choice === 'Go to Line') {
-      const position = new vscode.Position(line, 0);
+      const position = new vscode.Position(line, column ?? 0);
       await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position) });
     }
   }

@@ -8,6 +8,8 @@ import type { LabContext } from '../../../src/extension/labContext';
 import type { SmtpFileRun } from '../../../src/extension/smtpFiles/smtpFileSessions';
 import type { TranscriptComparison } from '../../../src/extension/transcripts/compareWithPreviousRun';
 import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
+import { LiveTranscriptDocuments } from '../../../src/extension/smtpFiles/liveTranscripts';
+import { startScriptedServer } from '../../support/scriptedServer';
 
 /** Waits until `read` gives a value, re-reading as the editor changes; fails with what it last saw. */
 async function eventually<T>(what: string, read: () => T | undefined | Promise<T | undefined>, limitMs = 20_000): Promise<T> {
@@ -101,6 +103,125 @@ describe('.smtp files as a test suite', () => {
     });
     assert.match(transcript, /=== @expect on line 6 held: 250: 250 /);
     assert.match(transcript, /\*\*\* @expect on line 12 FAILED: expected rejection\|relay-denied, got 250/);
+  });
+
+  it('each block\'s ✓/✗ reaches the live transcript, the CodeLens and Problems as it finishes, while the next block still waits for its reply', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Block 2's RSET gets its reply only when the test says so: block 1 is then certainly done, block 2 not.
+    const server = await startScriptedServer(async (peer) => {
+      await peer.send('220 slow.example.com ESMTP\r\n');
+      await peer.expect(/^EHLO /);
+      await peer.send('250 slow.example.com\r\n');
+      await peer.expect(/^NOOP/);
+      await peer.send('250 2.0.0 Ok\r\n');
+      await peer.expect(/^RSET/);
+      await released;
+      await peer.send('250 2.0.0 Flushed\r\n');
+      await peer.converse([[/^QUIT/, '221 2.0.0 Bye\r\n']]);
+    });
+    try {
+      const document = await openSmtp(
+        [`# @target 127.0.0.1:${server.port}`, '# @tls none', '### one', '# @expect 5xx', 'NOOP', '### two', '# @expect 250', 'RSET'].join('\n'),
+      );
+      const liveUri = LiveTranscriptDocuments.uriFor(document.uri).toString();
+      const liveText = (): string | undefined => vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === liveUri)?.getText();
+      const running = vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, document.uri);
+
+      const [peer] = await server.waitForPeers(1);
+      await eventually('block 2 sent and waiting for its reply', () => peer.received.includes('RSET'));
+      const midRun = await eventually('block 1\'s mark in the live transcript while block 2 waits', () => {
+        const text = liveText();
+        return text?.includes('@expect on line 4 FAILED') ? text : undefined;
+      });
+      assert.match(midRun, /\*\*\* @expect on line 4 FAILED: expected 5xx, got 250 2\.0\.0 Ok/);
+      assert.doesNotMatch(midRun, /@expect on line 7/, 'block 2 has no reply yet, so no mark');
+      assert.ok(!peer.sentBytes.toString('latin1').includes('Flushed'), 'the server still holds block 2\'s reply');
+      const failedLens = await eventually('block 1\'s ✗ CodeLens while block 2 waits', async () => (await lensTitles(document, 2)).find((title) => title.startsWith('✗')));
+      assert.match(failedLens, /^✗ @expect 5xx: got 250 /);
+      assert.ok((await lensTitles(document, 5)).includes('$(sync~spin) Sending…'), (await lensTitles(document, 5)).join(' | '));
+      const error = await eventually('block 1\'s failed expectation in Problems while block 2 waits', () =>
+        vscode.languages.getDiagnostics(document.uri).find((diagnostic) => diagnostic.code === diagnosticCodes.expectationFailed),
+      );
+      assert.equal(error.range.start.line, 4, 'on the NOOP line');
+
+      release();
+      const run = await running;
+      assert.ok(run, 'the file ran');
+      assert.deepEqual(
+        run.blocks.map((block) => block.expectations.map((verdict) => verdict.passed)),
+        [[false], [true]],
+      );
+      const done = await eventually('block 2\'s mark in the live transcript', () => {
+        const text = liveText();
+        return text?.includes('@expect on line 7 held') ? text : undefined;
+      });
+      assert.ok(done.indexOf('@expect on line 4 FAILED') < done.indexOf('block 2: two'), 'block 1\'s mark precedes block 2 in the transcript');
+      assert.ok((await lensTitles(document, 5)).includes('✓ @expect 250 held'), (await lensTitles(document, 5)).join(' | '));
+      assert.deepEqual(server.scriptErrors, []);
+    } finally {
+      release();
+      await server.close();
+    }
+  });
+
+  it('# @target 127.0.0.1:{{$processEnv NAME}} connects where the environment says; an unset variable is an Error on the directive and nothing is sent', async () => {
+    const variable = 'SMTP_RELAY_LAB_SUITE_PORT';
+    process.env[variable] = String(postfix.port);
+    try {
+      const document = await openSmtp([`# @target 127.0.0.1:{{$processEnv ${variable}}}`, '# @tls none', '### greet', '# @expect 250', 'EHLO client.example.org'].join('\n'));
+      const run = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, document.uri);
+      assert.ok(run, 'the file ran');
+      assert.match(run.results[0].replies[0].reply.text, /Postfix/, 'it talked to the practice Postfix');
+      assert.deepEqual(run.blocks[0].expectations.map((verdict) => verdict.passed), [true]);
+      const transcript = await eventually('the live transcript with the mark', () => {
+        const text = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === run.transcript.toString())?.getText();
+        return text?.includes('@expect on line 4 held') ? text : undefined;
+      });
+      assert.match(transcript, new RegExp(`^=== target: 127\\.0\\.0\\.1:${postfix.port}$`, 'm'));
+
+      const unset = await openSmtp(['# @tls none', '# @target 127.0.0.1:{{$processEnv SMTP_RELAY_LAB_SUITE_UNSET}}', '### greet', 'EHLO client.example.org'].join('\n'));
+      const connectionsBefore = postfix.log.entries.filter((entry) => entry.kind === 'connect').length;
+      const refused = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, unset.uri);
+      assert.equal(refused, undefined, 'nothing was sent');
+      const problem = await eventually('the Error on the directive', () =>
+        vscode.languages.getDiagnostics(unset.uri).find((diagnostic) => diagnostic.severity === vscode.DiagnosticSeverity.Error),
+      );
+      assert.deepEqual([problem.range.start.line, problem.range.start.character], [1, 10]);
+      assert.match(problem.message, /@target: \{\{\$processEnv SMTP_RELAY_LAB_SUITE_UNSET\}\} has no value: that environment variable is not set/);
+      assert.equal(postfix.log.entries.filter((entry) => entry.kind === 'connect').length, connectionsBefore);
+    } finally {
+      delete process.env[variable];
+    }
+  });
+
+  it('# @target {{$secret name}} connects where the secret says, and no transcript, CodeLens or result names it', async () => {
+    const secret = `127.0.0.1:${postfix.port}`;
+    await lab.extension.secrets.store('smtpRelayLab.fileSecret:suiteTarget', secret);
+    try {
+      const document = await openSmtp(['# @target {{$secret suiteTarget}}', '# @tls none', '### greet', '# @expect 250', 'EHLO client.example.org'].join('\n'));
+      const run = await vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, document.uri);
+      assert.ok(run, 'the file ran');
+      assert.match(run.results[0].replies[0].reply.text, /Postfix/, 'it talked to the server the secret names');
+      assert.deepEqual(run.blocks[0].expectations.map((verdict) => verdict.passed), [true]);
+      const transcript = await eventually('the live transcript with the mark', () => {
+        const text = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === run.transcript.toString())?.getText();
+        return text?.includes('@expect on line 4 held') ? text : undefined;
+      });
+      assert.match(transcript, /^=== target: \*\*\*$/m);
+      const recording = lab.transcripts.recordings.find((candidate) => candidate.toText() === transcript);
+      assert.ok(recording, 'the live transcript is the recording kept in history');
+      assert.equal(recording.target, '***');
+      for (const [what, text] of [
+        ['the live transcript', transcript],
+        ['the results', JSON.stringify(run)],
+        ['the CodeLens', (await lensTitles(document, 2)).join('\n')],
+      ]) {
+        assert.ok(!text.includes(secret), `${what} names the secret target:\n${text}`);
+      }
+    } finally {
+      await lab.extension.secrets.delete('smtpRelayLab.fileSecret:suiteTarget');
+    }
   });
 
   it('a MAIL refused as nested gets a missing-rset Warning whose quick fix inserts RSET before it', async () => {
