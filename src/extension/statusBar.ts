@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { describeTarget } from '../core/protocol/sessionOptions';
 import { DisposableStore } from './disposableStore';
 import { commandIds } from './ids';
-import type { Target } from './target';
+import { asClientProblem, type Target } from './target';
 
 export type ConnectionState =
   | { kind: 'connecting'; target: string }
@@ -77,7 +77,7 @@ export class ConnectionStatusItem implements vscode.Disposable {
 
 /** Exported for the unit tests: what the item says for a target and a terminal state. */
 export function presentationOf(
-  target: Pick<Target, 'label' | 'host' | 'port' | 'tls' | 'practicePersona'> | undefined,
+  target: Pick<Target, 'label' | 'host' | 'port' | 'tls' | 'practicePersona' | 'asClient'> | undefined,
   terminal: ConnectionState | undefined,
 ): { text: string; tooltip: string; warning: boolean } {
   if (!target) {
@@ -85,15 +85,26 @@ export function presentationOf(
     return { text: '$(server) SMTP: choose target', tooltip: `No SMTP target chosen yet. Click to choose one.${terminalLine}`, warning: false };
   }
   const where = target.practicePersona ? `practice server on ${describeTarget(target)}` : describeTarget(target);
-  const head = `Active SMTP target: ${target.label} (${where}, ${tlsWords[target.tls]}). Click to choose another.`;
+  const head = `Active SMTP target: ${target.label} (${where}, ${tlsWords[target.tls]}${asClientWords(target)}). Click to choose another.`;
   const onTarget = terminal !== undefined && terminal.target === target.label;
   const terminalLine = terminal ? `\nSession terminal: ${terminalSentence(terminal)}` : '';
   const icon = onTarget ? iconOf(terminal) : '$(server)';
+  const invalidAsClient = asClientProblem(target) !== undefined;
   return {
-    text: `${icon} SMTP ${target.label}`,
+    // "as 203.0.113.9": the tests run as an outside client (XCLIENT), not as this machine.
+    text: `${icon} SMTP ${target.label}${target.asClient === undefined ? '' : invalidAsClient ? ' (asClient invalid)' : ` as ${target.asClient}`}`,
     tooltip: head + terminalLine,
-    warning: onTarget && terminal.kind === 'closed' && terminal.reason !== undefined,
+    warning: invalidAsClient || (onTarget && terminal.kind === 'closed' && terminal.reason !== undefined),
   };
+}
+
+/** ", tested as client 203.0.113.9 through XCLIENT", or why that cannot be. */
+function asClientWords(target: Pick<Target, 'asClient' | 'label'>): string {
+  if (target.asClient === undefined) {
+    return '';
+  }
+  const problem = asClientProblem(target);
+  return problem === undefined ? `, tested as client ${target.asClient} through XCLIENT` : `; ${problem}`;
 }
 
 function iconOf(state: ConnectionState): string {

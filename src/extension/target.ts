@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { personaNames } from '../lab/personaCatalogue';
 import { describeTarget, type TlsMode } from '../core/protocol/sessionOptions';
 import {
@@ -18,6 +19,7 @@ import { readBoolean, readNonEmptyString, readOneOf, readStringList } from './se
  * No `vscode` here.
  */
 export {
+  asClientProblem,
   isPlausibleHost,
   newTarget,
   parseHostPort,
@@ -62,7 +64,41 @@ export function readTarget(raw: unknown): Target | undefined {
   if (persona !== undefined) {
     target.practicePersona = persona;
   }
+  const asClient = readAsClient(entry.asClient);
+  if (asClient !== undefined) {
+    target.asClient = asClient;
+  }
   return target;
+}
+
+/**
+ * The asClient field: an IP literal, trimmed (an IPv6 one may be bracketed). Anything else that is there
+ * (a name, a number, a hostile string) is kept as a string, bounded, so that asClientProblem refuses the
+ * target with a clear error instead of testing from here as if the field were absent.
+ */
+export function readAsClient(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
+    return undefined;
+  }
+  const text = typeof raw === 'string' ? raw.trim().replace(/^\[(.*)\]$/, '$1') : JSON.stringify(raw) ?? String(raw);
+  return text.length > 200 ? text.slice(0, 200) : text;
+}
+
+/**
+ * SMTP: Add Target's address box: host[:port], optionally followed by "as <ip>", the client address to test
+ * as through XCLIENT ("mx.example.com:25 as 203.0.113.9"). An error sentence for a person otherwise.
+ */
+export function parseAddressAsClient(text: string): { host: string; port: number; asClient?: string } | { error: string } {
+  const split = /^(.*\S)\s+as\s+(\S+)\s*$/i.exec(text.trim());
+  const parsed = parseHostPort(split ? split[1] : text);
+  if ('error' in parsed || !split) {
+    return parsed;
+  }
+  const asClient = split[2].replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(asClient) === 0) {
+    return { error: `"${asClient.slice(0, 64)}" is not an IP address: "as" takes the client address to test as, such as 203.0.113.9.` };
+  }
+  return { ...parsed, asClient };
 }
 
 export function readTargetList(raw: unknown): Target[] | undefined {
@@ -159,6 +195,9 @@ export function targetSettingEntry(target: Target): Record<string, unknown> {
   }
   if (target.username !== undefined) {
     entry.username = target.username;
+  }
+  if (target.asClient !== undefined) {
+    entry.asClient = target.asClient;
   }
   return entry;
 }

@@ -5,7 +5,7 @@ import { describeTarget } from '../core/protocol/sessionOptions';
 import { DisposableStore } from './disposableStore';
 import { commandIds, settingKeys } from './ids';
 import type { LabContext } from './labContext';
-import { newTarget, parseHostPort, readTarget, suggestedTlsMode, targetIdentity, targetSettingEntry, type Target } from './target';
+import { asClientProblem, newTarget, parseAddressAsClient, readTarget, suggestedTlsMode, targetIdentity, targetSettingEntry, type Target } from './target';
 
 const openTerminalChoice = 'Open Session Terminal';
 
@@ -41,6 +41,11 @@ export function registerTargetCommands(lab: LabContext): vscode.Disposable {
         }
         return undefined;
       }
+      const problem = asClientProblem(target);
+      if (problem !== undefined) {
+        void vscode.window.showErrorMessage(`Add Target: ${problem}`);
+        return undefined;
+      }
       const configuration = vscode.workspace.getConfiguration();
       const existing = configuration.inspect<unknown[]>(settingKeys.targets)?.globalValue;
       const list = Array.isArray(existing) ? existing : [];
@@ -66,14 +71,16 @@ export function registerTargetCommands(lab: LabContext): vscode.Disposable {
 async function askTarget(): Promise<Target | undefined> {
   const address = await vscode.window.showInputBox({
     title: 'Add Target (1/3): address',
-    prompt: 'Host name or address, optionally with :port (25 when omitted). IPv6: [::1]:25',
+    prompt:
+      'Host name or address, optionally with :port (25 when omitted). IPv6: [::1]:25. ' +
+      'Optionally "as 203.0.113.9" to test as that outside client through XCLIENT (the server must allow you in smtpd_authorized_xclient_hosts)',
     placeHolder: 'mail.example.com:25',
     validateInput: (value) => {
-      const parsed = parseHostPort(value);
+      const parsed = parseAddressAsClient(value);
       return 'error' in parsed ? parsed.error : undefined;
     },
   });
-  const parsed = address === undefined ? undefined : parseHostPort(address);
+  const parsed = address === undefined ? undefined : parseAddressAsClient(address);
   if (!parsed || 'error' in parsed) {
     return undefined;
   }
@@ -106,6 +113,7 @@ async function askTarget(): Promise<Target | undefined> {
     host: parsed.host,
     port: parsed.port,
     tls: tls.mode,
+    ...(parsed.asClient === undefined ? {} : { asClient: parsed.asClient }),
     ...(name.trim() !== '' ? { name: name.trim() } : {}),
     localDomains: domains.split(',').map((domain) => domain.trim()).filter((domain) => domain !== ''),
   });

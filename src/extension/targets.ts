@@ -5,6 +5,7 @@ import { storageKeys } from './ids';
 import { pickPracticePersona } from './practicePersonaPick';
 import type { LabSettings } from './settings';
 import {
+  asClientProblem,
   newTarget,
   parseHostPort,
   readTarget,
@@ -223,7 +224,7 @@ export class TargetCatalog implements vscode.Disposable {
     if (!current) {
       return this.choose();
     }
-    return current.practicePersona ? this.startPractice(current.practicePersona) : current;
+    return current.practicePersona ? this.withAsClient(await this.startPractice(current.practicePersona), current) : current;
   }
 
   async setCurrent(target: Target): Promise<void> {
@@ -355,14 +356,24 @@ export class TargetCatalog implements vscode.Disposable {
     const details = [
       target.localDomains.length > 0 ? `local domains: ${target.localDomains.join(', ')}` : undefined,
       target.username ? `AUTH as ${target.username}` : undefined,
+      target.asClient === undefined
+        ? undefined
+        : asClientProblem(target) === undefined
+          ? `as ${target.asClient} (XCLIENT)`
+          : 'asClient is not an IP address: runs stop before connecting',
       target.rejectUnauthorized ? undefined : 'certificate not verified',
     ].filter((detail) => detail !== undefined);
     return {
       label: target.label,
       description: `${where} · ${tlsLabels[target.tls]}`,
       detail: details.length > 0 ? details.join(' · ') : undefined,
-      pick: async () => (target.practicePersona ? this.startPractice(target.practicePersona) : target),
+      pick: async () => (target.practicePersona ? this.withAsClient(await this.startPractice(target.practicePersona), target) : target),
     };
+  }
+
+  /** A practice target started again keeps the client it is tested as (XCLIENT, trusted-network persona). */
+  private withAsClient(started: Target | undefined, stored: Target): Target | undefined {
+    return started && stored.asClient !== undefined ? { ...started, asClient: stored.asClient } : started;
   }
 
   private async pickPracticeTarget(): Promise<Target | undefined> {

@@ -301,3 +301,19 @@ describe('practice personas in the manifest', () => {
     });
   });
 });
+
+describe('the asClient field of smtpRelayLab.targets', () => {
+  test('its pattern lets IP literals through and flags host names, as the settings editor shows it', () => {
+    const targets = properties['smtpRelayLab.targets'] as unknown as { items: { properties: Record<string, { pattern: string; markdownDescription: string }> } };
+    const asClient = targets.items.properties.asClient;
+    const pattern = new RegExp(asClient.pattern);
+    for (const address of ['203.0.113.9', '2001:db8::9', '[2001:db8::9]', '::1']) {
+      assert.ok(pattern.test(address), address);
+    }
+    for (const text of ['mail.example.com', '203.0.113.9 NAME=x', '', 'localhost']) {
+      assert.ok(!pattern.test(text), text);
+    }
+    assert.match(asClient.markdownDescription, /XCLIENT/);
+    assert.match(asClient.markdownDescription, /smtpd_authorized_xclient_hosts/);
+  });
+});

@@ -558,3 +558,107 @@ describe("session console: the terminal's relay verdict", () => {
     assert.deepEqual(host.reports[0]!.tests.map((test) => test.id), ['kb1']);
   });
 });
+
+/** A console on a practice server of the given persona, with the catalogue's relay tests. */
+async function startPracticeConsole(persona: 'trusted-network' | 'postfix', target: Partial<Target> = {}) {
+  const practice = await startPracticeServer({ persona });
+  const harness = await startConsoleAt(
+    practice.host,
+    practice.port,
+    { localDomains: practice.localDomains, localUser: practice.localUsers[0], ...target },
+    { relayTests: new CatalogueRelayTests({ confirmByDelivery: () => false }) },
+    () => practice.close(),
+  );
+  return { ...harness, practice };
+}
+
+describe('session console: /xclient and the target\'s asClient (XCLIENT, issue 10 §2)', () => {
+  test('/xclient 203.0.113.9 on the trusted-network persona: XCLIENT, the new 220, EHLO again; /test then runs as that client and reads closed', async () => {
+    const { host, type, practice } = await startPracticeConsole('trusted-network');
+    await type('/test kb1\r');
+    assert.match(host.screen, /\r\nkb1 FAILED: /, 'from loopback the trusted network relays');
+    assert.equal(host.reports.at(-1)!.verdict, 'open');
+
+    await type('/xclient 203.0.113.9\r');
+    const afterXclient = host.screen;
+    assert.match(afterXclient, /XCLIENT ADDR=203\.0\.113\.9 NAME=\[UNAVAILABLE\]\r\n220 mail\.corp\.example ESMTP Postfix/);
+    assert.match(afterXclient, /=== The server now judges this session as client 203\.0\.113\.9 \(XCLIENT\): \/test runs as that client\./);
+    const sent = practice.log.commands();
+    assert.deepEqual(sent.slice(sent.indexOf('XCLIENT ADDR=203.0.113.9 NAME=[UNAVAILABLE]')).slice(0, 2), [
+      'XCLIENT ADDR=203.0.113.9 NAME=[UNAVAILABLE]',
+      'EHLO smtp-relay-lab.example.com',
+    ]);
+
+    await type('/test kb1\r');
+    const screen = host.screen.slice(afterXclient.length);
+    assert.match(screen, /The results so far were for this connection's own address; counting afresh for client 203\.0\.113\.9 \(XCLIENT\)\./);
+    assert.match(screen, /554 5\.7\.1 <relay-test@example\.net>: Relay access denied/);
+    assert.match(screen, /\r\nkb1 PASSED: /);
+    const report = host.reports.at(-1)!;
+    assert.equal(report.verdict, 'closed');
+    assert.deepEqual(report.tests.map((test) => test.id), ['kb1'], 'the loopback result is not mixed into the outside client\'s verdict');
+    assert.deepEqual(report.target, { host: practice.host, port: practice.port, asClient: '203.0.113.9' });
+
+    await type('/status\r');
+    assert.match(host.screen, /client: +judged as 203\.0\.113\.9 \(XCLIENT\)/);
+  });
+
+  test('a server that does not offer XCLIENT: the error names XCLIENT and smtpd_authorized_xclient_hosts, nothing is sent, the session goes on', async () => {
+    const { host, type, practice } = await startPracticeConsole('postfix');
+    await type('EHLO client.example.org\r', '/xclient 203.0.113.9\r');
+    assert.match(host.screen, /\*\*\* the server does not offer XCLIENT, so it cannot be tested as client 203\.0\.113\.9 \(Postfix offers XCLIENT only to clients listed in smtpd_authorized_xclient_hosts\)/);
+    assert.match(host.screen, /=== This session goes on as this machine's own address\./);
+    assert.ok(!practice.log.commands().some((line) => line.startsWith('XCLIENT')));
+    await type('/rset\r', '/test kb1\r');
+    assert.match(host.screen, /RSET\r\n250 2\.0\.0 Ok/);
+    assert.match(host.screen, /\r\nkb1 PASSED: /, 'the session is still usable, as its own address');
+    assert.equal(host.reports.at(-1)!.target.asClient, undefined);
+  });
+
+  test('XCLIENT refused (550 5.7.0): the refusal is quoted with the hint, and the session goes on', async () => {
+    const { host, type, server } = await startConsole(async (peer) => {
+      await peer.send('220 mail.corp.example ESMTP Postfix\r\n');
+      await peer.converse([
+        [/^EHLO /i, '250-mail.corp.example\r\n250-XCLIENT NAME ADDR PROTO HELO\r\n250 ENHANCEDSTATUSCODES\r\n'],
+        [/^XCLIENT /i, '550 5.7.0 Error: insufficient authorization\r\n'],
+        [/^RSET/i, '250 2.0.0 Ok\r\n'],
+      ]);
+    });
+    await type('/xclient 2001:db8::9\r');
+    assert.match(host.screen, /XCLIENT ADDR=IPV6:2001:db8::9 NAME=\[UNAVAILABLE\]\r\n550 5\.7\.0 Error: insufficient authorization/);
+    assert.match(host.screen, /\*\*\* the server refused XCLIENT ADDR=IPV6:2001:db8::9: 550 5\.7\.0 Error: insufficient authorization \(Postfix offers XCLIENT only to clients listed in smtpd_authorized_xclient_hosts/);
+    await type('/rset\r');
+    assert.match(host.screen, /RSET\r\n250 2\.0\.0 Ok/);
+    assert.deepEqual(server.peers.at(-1)!.received.slice(0, 3), ['EHLO smtp-relay-lab.example.com', 'XCLIENT ADDR=IPV6:2001:db8::9 NAME=[UNAVAILABLE]', 'RSET']);
+  });
+
+  test('a target with asClient: each connection sends EHLO and XCLIENT at once, and /reconnect does it again', async () => {
+    const { host, type, practice } = await startPracticeConsole('trusted-network', { asClient: '203.0.113.9' });
+    assert.match(host.screen, /=== This terminal acts as client 203\.0\.113\.9: EHLO, then XCLIENT ADDR=203\.0\.113\.9\./);
+    assert.match(host.screen, /=== The server now judges this session as client 203\.0\.113\.9 \(XCLIENT\)/);
+    await type('/test kb1\r');
+    assert.match(host.screen, /\r\nkb1 PASSED: /);
+    await type('/reconnect\r', '/test kb6\r');
+    assert.match(host.screen, /\r\nkb6 PASSED: /);
+    assert.equal(practice.log.commands().filter((line) => line === 'XCLIENT ADDR=203.0.113.9 NAME=[UNAVAILABLE]').length, 2);
+    const report = host.reports.at(-1)!;
+    assert.deepEqual(report.tests.map((test) => test.id), ['kb1', 'kb6']);
+    assert.equal(report.verdict, 'closed');
+  });
+
+  test('a target with asClient on a server without XCLIENT: /test refuses to run as this machine, naming XCLIENT', async () => {
+    const { host, type, practice } = await startPracticeConsole('postfix', { asClient: '203.0.113.9' });
+    assert.match(host.screen, /\*\*\* the server does not offer XCLIENT/);
+    await type('/test kb1\r');
+    assert.match(host.screen, /\*\*\* this terminal should act as client 203\.0\.113\.9, but the server did not accept XCLIENT on this connection[^\n]*smtpd_authorized_xclient_hosts/);
+    assert.ok(!practice.log.commands().some((line) => line.startsWith('MAIL')), 'no test was sent');
+    assert.equal(host.reports.length, 0);
+  });
+
+  test('a target whose asClient is not an IP: a clear error, and nothing connects', async () => {
+    const { host, practice } = await startPracticeConsole('trusted-network', { asClient: 'mail.example.com\u001b[2J' });
+    assert.match(host.screen, /\*\*\* the target's asClient "mail\.example\.com\?\[2J" is not an IP address: XCLIENT tests as an IPv4 or IPv6 address/);
+    assert.deepEqual(practice.log.connectionIds(), [], 'the server saw no connection');
+    assert.deepEqual(host.connections.at(-1), { kind: 'closed', reason: 'asClient is not an IP address' });
+  });
+});

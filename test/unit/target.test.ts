@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  asClientProblem,
   newTarget,
+  parseAddressAsClient,
   parseHostPort,
   readTarget,
   readTargetList,
@@ -104,6 +106,66 @@ describe('readTarget (an entry of the targets setting)', () => {
       ['mx.example.com'],
     );
     assert.equal(readTargetList({ host: 'mx.example.com' }), undefined);
+  });
+});
+
+describe('readTarget: asClient (test as an outside client through XCLIENT)', () => {
+  test('an IPv4 or IPv6 literal is kept (an IPv6 one without its brackets), and the engine gets it', () => {
+    const v4 = readTarget({ host: 'mx.example.com', asClient: ' 203.0.113.9 ' })!;
+    assert.equal(v4.asClient, '203.0.113.9');
+    assert.equal(asClientProblem(v4), undefined);
+    assert.equal(sessionOptionsFor(v4).asClient, '203.0.113.9');
+    assert.equal(readTarget({ host: 'mx.example.com', asClient: '[2001:db8::9]' })?.asClient, '2001:db8::9');
+    assert.equal(readTarget({ host: 'mx.example.com', asClient: '2001:db8::9' })?.asClient, '2001:db8::9');
+  });
+
+  test('absent or empty: no asClient, and the engine is not asked for XCLIENT', () => {
+    for (const asClient of [undefined, null, '', '   ']) {
+      const target = readTarget({ host: 'mx.example.com', asClient })!;
+      assert.equal(target.asClient, undefined, String(asClient));
+      assert.equal('asClient' in sessionOptionsFor(target), false);
+    }
+  });
+
+  test('a value that is no IP is kept so that it is refused with a reason, never dropped (that would test from here)', () => {
+    for (const asClient of ['mail.example.com', '203.0.113.999', 203, ['203.0.113.9'], '203.0.113.9 NAME=x']) {
+      const target = readTarget({ host: 'mx.example.com', asClient })!;
+      assert.notEqual(target.asClient, undefined, JSON.stringify(asClient));
+      assert.match(asClientProblem(target) ?? '', /^the target's asClient ".*" is not an IP address: XCLIENT tests as an IPv4 or IPv6 address such as 203\.0\.113\.9\. Nothing was sent/);
+    }
+  });
+
+  test('a hostile value is shown bounded and without control characters', () => {
+    const target = readTarget({ host: 'mx.example.com', asClient: `\u001b[2J\r\nXCLIENT ADDR=10.0.0.1${'A'.repeat(10_000)}` })!;
+    const problem = asClientProblem(target)!;
+    assert.doesNotMatch(problem, /[\u0000-\u001f\u007f]/);
+    assert.ok(problem.length < 300, `${problem.length} characters`);
+    assert.ok(target.asClient!.length <= 200);
+  });
+
+  test('Add Target writes it back, and a target tested as another client is another entry of the recent list', () => {
+    const outside = readTarget({ host: 'mx.example.com', asClient: '203.0.113.9' })!;
+    assert.equal(targetSettingEntry(outside).asClient, '203.0.113.9');
+    assert.deepEqual(readTarget(targetSettingEntry(outside)), outside);
+    assert.notEqual(targetIdentity(outside), targetIdentity(readTarget({ host: 'mx.example.com' })!));
+  });
+});
+
+describe('parseAddressAsClient: SMTP Add Target\'s address box, with an optional "as <ip>"', () => {
+  test('without "as" it is host[:port] as before', () => {
+    assert.deepEqual(parseAddressAsClient('mx.example.com:587'), { host: 'mx.example.com', port: 587 });
+  });
+
+  test('"as <ip>" adds the client to test as, IPv4 or IPv6', () => {
+    assert.deepEqual(parseAddressAsClient('mx.example.com as 203.0.113.9'), { host: 'mx.example.com', port: 25, asClient: '203.0.113.9' });
+    assert.deepEqual(parseAddressAsClient(' [::1]:2525 AS [2001:db8::9] '), { host: '::1', port: 2525, asClient: '2001:db8::9' });
+  });
+
+  test('"as" followed by what is no IP is refused with a reason', () => {
+    const parsed = parseAddressAsClient('mx.example.com as outside.example.org');
+    assert.ok('error' in parsed);
+    assert.match(parsed.error, /"outside\.example\.org" is not an IP address: "as" takes the client address to test as/);
+    assert.ok('error' in parseAddressAsClient('mx.example.com as'));
   });
 });
 

@@ -37,6 +37,17 @@ describe('meta-commands: which lines are for the terminal', () => {
     assert.equal(parseMetaCommand('/auth cram-md5').ok, false);
   });
 
+  test('/xclient takes one IP address, IPv4 or IPv6 (bracketed or not), and nothing else', () => {
+    assert.deepEqual(parseMetaCommand('/xclient 203.0.113.9'), { ok: true, command: { name: 'xclient', address: '203.0.113.9' } });
+    assert.deepEqual(parseMetaCommand('/XCLIENT 2001:db8::9'), { ok: true, command: { name: 'xclient', address: '2001:db8::9' } });
+    assert.deepEqual(parseMetaCommand('/xclient [2001:db8::9]'), { ok: true, command: { name: 'xclient', address: '2001:db8::9' } });
+    for (const line of ['/xclient', '/xclient mail.example.com', '/xclient 203.0.113.9 NAME=x', '/xclient 203.0.113.999', '/xclient ADDR=203.0.113.9']) {
+      const parsed = parseMetaCommand(line);
+      assert.ok(!parsed.ok, line);
+      assert.match(parsed.problem, /\/xclient takes one IP address to act as, e\.g\. \/xclient 203\.0\.113\.9/, line);
+    }
+  });
+
   test('commands without arguments refuse extra words', () => {
     assert.deepEqual(parseMetaCommand('/starttls'), { ok: true, command: { name: 'starttls' } });
     assert.deepEqual(parseMetaCommand('/quit now'), { ok: false, problem: '/quit takes no arguments' });
@@ -57,7 +68,7 @@ describe('meta-commands: which lines are for the terminal', () => {
 
   test('every command /help lists can be parsed by its own usage line', () => {
     for (const entry of metaCommandHelp) {
-      const example = entry.usage.replace('<id|kb|extended|all> ...', 'kb1').replace('plain|login [user]', 'plain');
+      const example = entry.usage.replace('<id|kb|extended|all> ...', 'kb1').replace('plain|login [user]', 'plain').replace('<ip>', '203.0.113.9');
       const parsed = parseMetaCommand(example);
       assert.ok(parsed.ok && parsed.command.name === entry.name, `${entry.usage} parses as /${entry.name}`);
     }
@@ -87,6 +98,13 @@ describe('Tab completion candidates', () => {
   test('/auth completes its mechanism only in first place', () => {
     assert.deepEqual(completeCommandLine('/auth p', choices), ['/auth plain']);
     assert.deepEqual(completeCommandLine('/auth plain p', choices), []);
+  });
+
+  test('/xclient completes to documentation addresses (TEST-NET-3, 2001:db8::/32), nobody\'s outside clients', () => {
+    assert.deepEqual(completeCommandLine('/xc', choices), ['/xclient']);
+    assert.deepEqual(completeCommandLine('/xclient ', choices), ['/xclient 203.0.113.9', '/xclient 2001:db8::9']);
+    assert.deepEqual(completeCommandLine('/xclient 2', choices), ['/xclient 203.0.113.9', '/xclient 2001:db8::9']);
+    assert.deepEqual(completeCommandLine('/xclient 203.0.113.9 ', choices), []);
   });
 });
 

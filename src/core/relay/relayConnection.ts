@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { becomeClient } from '../reach/xclient';
+import { becomeClient, xclientAddress } from '../reach/xclient';
 import type { RelayConnectionRecord } from './relayTypes';
 import { SmtpSession } from '../protocol/session';
 import type { SmtpReply } from '../protocol/reply';
@@ -65,6 +65,10 @@ export class RelayConnection {
   /** Opens a new connection (closing any previous one). Rejects with SmtpError or SessionRefusedError. */
   async open(): Promise<OpenedSession> {
     this.close();
+    if (this.asClient !== undefined) {
+      // Not an IP: XclientError before any connection, rather than tests run from here under that name.
+      xclientAddress(this.asClient);
+    }
     const session = new SmtpSession(this.sessionOptions);
     this.session = session;
     this.stopForwarding = session.onEvent((event) => this.recordEvent(event));

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describeTarget, type SessionOptions, type SessionTimeouts, type TlsMode } from '../protocol/sessionOptions';
 import { relayParameterDefaults } from './relayParameters';
 import type { PersonaName } from '../../lab/persona';
@@ -26,6 +27,12 @@ export interface Target {
   username?: string;
   /** Set when this target is the built-in practice server, which is started on demand. */
   practicePersona?: PracticePersona;
+  /**
+   * Test as this client address through XCLIENT (reach/xclient.ts): the server must list us in Postfix's
+   * smtpd_authorized_xclient_hosts. Kept as the user wrote it; asClientProblem says when it is no IP, and
+   * then nothing may connect (testing from here instead would show the trust this setting is meant to avoid).
+   */
+  asClient?: string;
 }
 
 export const tlsModes: readonly TlsMode[] = ['starttls', 'implicit', 'none'];
@@ -100,9 +107,27 @@ export function isPlausibleHost(host: string): boolean {
 }
 
 /** Identifies "the same server, spoken to the same way", for de-duplicating the recent list. */
-export function targetIdentity(target: Pick<Target, 'host' | 'port' | 'tls' | 'practicePersona'>): string {
+export function targetIdentity(target: Pick<Target, 'host' | 'port' | 'tls' | 'practicePersona' | 'asClient'>): string {
   const where = target.practicePersona ? `practice:${target.practicePersona}` : describeTarget(target);
-  return `${where}/${target.tls}`;
+  // Tested as another client (XCLIENT) is another way of speaking to it: both stay in the recent list.
+  return `${where}/${target.tls}${target.asClient === undefined ? '' : `/as ${target.asClient}`}`;
+}
+
+/**
+ * Why a target's asClient cannot be used (it must be an IPv4 or IPv6 literal), or undefined when it can or is
+ * not set. The value came from a settings file: shown bounded, control characters as '?'.
+ */
+export function asClientProblem(target: Pick<Target, 'asClient' | 'label'>): string | undefined {
+  const value = target.asClient;
+  if (value === undefined || net.isIP(value) !== 0) {
+    return undefined;
+  }
+  const shown = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const bounded = shown.length > 64 ? `${shown.slice(0, 64)}…` : shown;
+  return (
+    `the target's asClient "${bounded}" is not an IP address: XCLIENT tests as an IPv4 or IPv6 address such as ` +
+    '203.0.113.9. Nothing was sent; correct it in smtpRelayLab.targets.'
+  );
 }
 
 /** What the engine needs to open a session to this target. */
@@ -113,6 +138,7 @@ export function sessionOptionsFor(target: Target, timeouts?: Partial<SessionTime
     tls: target.tls,
     rejectUnauthorized: target.rejectUnauthorized,
     ...(timeouts ? { timeouts } : {}),
+    ...(target.asClient === undefined ? {} : { asClient: target.asClient }),
   };
 }
 

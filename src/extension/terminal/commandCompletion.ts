@@ -27,6 +27,9 @@ export interface CompletionChoices {
   testSelectors: readonly string[];
 }
 
+/** What /xclient <Tab> offers: documentation addresses (RFC 5737, RFC 3849), outside clients that are nobody's. */
+export const xclientExampleAddresses: readonly string[] = ['203.0.113.9', '2001:db8::9'];
+
 /**
  * Every candidate that may replace the whole text before the cursor. SMTP verbs are matched without regard
  * to case (servers accept any case) and completed in capitals, the way the KB writes them.
@@ -53,6 +56,14 @@ function completeMetaCommand(text: string, choices: CompletionChoices): string[]
   const lastSpace = text.lastIndexOf(' ');
   const head = text.slice(0, lastSpace + 1);
   const word = text.slice(lastSpace + 1).toLowerCase();
-  const argumentChoices = name === 'test' ? choices.testSelectors : name === 'auth' && head === text.slice(0, space + 1) ? ['plain', 'login'] : [];
+  const firstArgument = head === text.slice(0, space + 1);
+  const argumentChoices =
+    name === 'test'
+      ? choices.testSelectors
+      : name === 'auth' && firstArgument
+        ? ['plain', 'login']
+        : name === 'xclient' && firstArgument
+          ? xclientExampleAddresses
+          : [];
   return argumentChoices.filter((choice) => choice.toLowerCase().startsWith(word)).map((choice) => head + choice);
 }

@@ -4,6 +4,7 @@
  * terminal carries them out.
  */
 
+import net from 'node:net';
 import type { AuthMechanism } from '../../core/protocol/authentication';
 
 export type MetaCommand =
@@ -14,6 +15,8 @@ export type MetaCommand =
   | { name: 'starttls' }
   | { name: 'auth'; mechanism: AuthMechanism; username?: string }
   | { name: 'rset' }
+  /** XCLIENT ADDR=<address>: the server judges the rest of the session as this client (an IP literal). */
+  | { name: 'xclient'; address: string }
   | { name: 'status' }
   | { name: 'save' }
   | { name: 'reconnect' }
@@ -45,6 +48,11 @@ export const metaCommandHelp: readonly MetaCommandHelp[] = [
     summary: 'authenticate; the password is asked for masked and never shown or recorded',
   },
   { name: 'rset', usage: '/rset', summary: 'RSET: start the mail transaction over' },
+  {
+    name: 'xclient',
+    usage: '/xclient <ip>',
+    summary: 'act as another client: XCLIENT ADDR=<ip>, then EHLO again (the server must list you in smtpd_authorized_xclient_hosts)',
+  },
   { name: 'status', usage: '/status', summary: 'connection, TLS and what the server advertised' },
   { name: 'save', usage: '/save', summary: 'save the transcript of this session' },
   { name: 'reconnect', usage: '/reconnect', summary: 'connect again to the same server' },
@@ -91,6 +99,16 @@ export function parseMetaCommand(line: string): MetaCommandParse {
         };
       }
       return { ok: true, command: parameters[1] === undefined ? { name, mechanism } : { name, mechanism, username: parameters[1] } };
+    }
+    case 'xclient': {
+      const address = (parameters[0] ?? '').replace(/^\[(.*)\]$/, '$1');
+      if (parameters.length !== 1 || net.isIP(address) === 0) {
+        return {
+          ok: false,
+          problem: 'which client? /xclient takes one IP address to act as, e.g. /xclient 203.0.113.9 or /xclient 2001:db8::9',
+        };
+      }
+      return { ok: true, command: { name, address } };
     }
     default:
       if (parameters.length > 0) {

@@ -14,8 +14,9 @@ import { SmtpSession } from '../../core/protocol/session';
 import { describeTarget, type SessionOptions } from '../../core/protocol/sessionOptions';
 import { commandKindOf } from '../../core/protocol/smtpCommand';
 import { parseTestStartNote } from '../../core/relay/testOutcome';
+import { becomeClient } from '../../core/reach/xclient';
 import type { Transcript, TranscriptEvent } from '../../core/transcript/transcriptEvent';
-import type { Target } from '../target';
+import { asClientProblem, type Target } from '../target';
 import { memoryOnlyRecordingHost, TranscriptRecording, type RecordableSource } from '../transcripts/transcriptRecording';
 import { completeCommandLine } from './commandCompletion';
 import { ConversationReader, type ConversationItem } from './conversationReader';
@@ -101,6 +102,13 @@ export class SessionConsole {
   /** A first Ctrl+C during message entry only warns; a second one in a row closes the connection. */
   private messageInterruptArmed = false;
   private lastEhloReply: SmtpReply | undefined;
+  /**
+   * The client this terminal should act as through XCLIENT: the target's asClient, then the last /xclient
+   * that took. Each new connection (/reconnect) sends XCLIENT again for it.
+   */
+  private actingAs: string | undefined;
+  /** The client XCLIENT made the server judge the current connection as; undefined before (or without) it. */
+  private judgedAs: string | undefined;
 
   constructor(
     private readonly options: SessionConsoleOptions,
@@ -119,7 +127,10 @@ export class SessionConsole {
       events: () => this.recording.events,
       reportFailure: (session, error) => this.reportFailure(session, error),
       relayReportChanged: (report) => this.host.relayReportChanged?.(report),
+      judgedAs: () => this.judgedAs,
+      clientProblem: () => this.clientProblem(),
     });
+    this.actingAs = options.sessionOptions.asClient;
     this.editor = new LineEditor({
       complete: (text) =>
         this.mode === 'message'
@@ -315,6 +326,16 @@ export class SessionConsole {
     this.stopFollowing();
     this.abortController = new AbortController();
     this.lastEhloReply = undefined;
+    this.judgedAs = undefined;
+    const problem = this.actingAs === undefined ? undefined : asClientProblem({ asClient: this.actingAs, label: this.options.target.label });
+    if (problem !== undefined) {
+      // Connecting as this machine instead would show the trust the target's asClient is there to avoid.
+      this.session = undefined;
+      this.mode = 'closed';
+      this.write(renderError(problem));
+      this.host.connectionChanged({ kind: 'closed', reason: 'asClient is not an IP address' });
+      return;
+    }
     const options: SessionOptions = { ...this.options.sessionOptions, signal: this.abortController.signal };
     const session = (this.options.createSession ?? ((sessionOptions) => new SmtpSession(sessionOptions)))(options);
     const reader = new ConversationReader({ classify: this.options.classify, localDomains: () => this.localDomains() });
@@ -330,12 +351,55 @@ export class SessionConsole {
       session.onClose((error) => this.connectionClosed(session, reader, error)),
     ];
     try {
-      await session.connect();
+      const greeting = await session.connect();
       this.mode = 'commands';
       this.host.connectionChanged({ kind: 'connected', tls: session.tlsActive });
+      if (this.actingAs !== undefined && greeting.code >= 200 && greeting.code < 300) {
+        this.write(renderInfo(`This terminal acts as client ${this.actingAs}: EHLO, then XCLIENT ADDR=${this.actingAs}.`));
+        if (!(await this.becomeClient(session, this.actingAs)) && session.state === 'ready') {
+          this.write(renderInfo(`This session goes on as this machine's own address, so /test refuses to run until XCLIENT takes: /xclient ${this.actingAs} tries again.`));
+        }
+      }
     } catch (error) {
       this.reportFailure(session, error);
     }
+  }
+
+  /**
+   * XCLIENT through the same code as the CLI's --as-client (core/reach/xclient.ts): EHLO first when the
+   * session has none (RSET otherwise), XCLIENT ADDR=<ip> NAME=[UNAVAILABLE], the new 220, EHLO again. A server that does not
+   * offer it, or refuses it, is named with smtpd_authorized_xclient_hosts; the session stays as it was.
+   */
+  private async becomeClient(session: SmtpSession, address: string): Promise<boolean> {
+    const heloName = this.options.target.heloName;
+    try {
+      if (!session.capabilities) {
+        await session.ehlo(heloName);
+      } else {
+        // A relay test (or the user) may have left a transaction open, and XCLIENT is refused inside one (503).
+        await session.command('RSET');
+      }
+      await becomeClient(session, address, heloName);
+    } catch (error) {
+      this.reportFailure(session, error);
+      return false;
+    }
+    this.judgedAs = address;
+    this.actingAs = address;
+    this.write(renderInfo(`The server now judges this session as client ${address} (XCLIENT): /test runs as that client.`));
+    return true;
+  }
+
+  /** /test must not run as this machine when the terminal is meant to act as another client. */
+  private clientProblem(): string | undefined {
+    if (this.actingAs === undefined || this.judgedAs === this.actingAs) {
+      return undefined;
+    }
+    return (
+      `this terminal should act as client ${this.actingAs}, but the server did not accept XCLIENT on this connection, ` +
+      `so a test would show how it treats this machine: /xclient ${this.actingAs} tries again (the server must list this ` +
+      'machine in smtpd_authorized_xclient_hosts), /reconnect starts over'
+    );
   }
 
   private connectionClosed(session: SmtpSession, reader: ConversationReader, error: SmtpError | undefined): void {
@@ -534,6 +598,13 @@ export class SessionConsole {
         }
         return;
       }
+      case 'xclient': {
+        const session = this.readySession();
+        if (session) {
+          await this.xclient(session, command.address);
+        }
+        return;
+      }
       case 'status':
         this.write(this.status());
         return;
@@ -556,6 +627,16 @@ export class SessionConsole {
     }
   }
 
+  /** /xclient ADDR. A failure leaves the session as it was, and the terminal's wish unchanged. */
+  private async xclient(session: SmtpSession, address: string): Promise<void> {
+    if (await this.becomeClient(session, address)) {
+      return;
+    }
+    if (session.state === 'ready') {
+      this.write(renderInfo(`This session goes on as ${this.judgedAs === undefined ? "this machine's own address" : `client ${this.judgedAs}`}.`));
+    }
+  }
+
   private status(): string {
     const session = this.session;
     const capabilities = session?.capabilities;
@@ -567,6 +648,8 @@ export class SessionConsole {
       localDomainsInferred: this.options.target.localDomains.length === 0,
       ...(session?.remoteAddress && session.remoteAddress !== this.options.target.host ? { remoteAddress: session.remoteAddress } : {}),
       ...(capabilities ? { capabilities } : {}),
+      ...(this.judgedAs === undefined ? {} : { actingAs: this.judgedAs }),
+      ...(this.actingAs !== undefined && this.judgedAs !== this.actingAs ? { wantedActingAs: this.actingAs } : {}),
     });
   }
 

@@ -16,7 +16,8 @@ interface CountedResult {
 }
 
 export interface SessionRelayReportFacts {
-  target: { host: string; port: number };
+  /** asClient: the client address XCLIENT made the server judge the counted tests as. */
+  target: { host: string; port: number; asClient?: string };
   /** The terminal's whole transcript, across reconnects: the tests' commands and replies are in it. */
   transcript: readonly TranscriptEvent[];
   addressForm: RelayTestParameters['addressForm'];
@@ -58,7 +59,11 @@ export class SessionRelayResults {
     }
     const tests = this.results;
     return {
-      target: { host: facts.target.host, port: facts.target.port },
+      target: {
+        host: facts.target.host,
+        port: facts.target.port,
+        ...(facts.target.asClient === undefined ? {} : { asClient: facts.target.asClient }),
+      },
       verdict: decideRelayVerdict(tests),
       warnings: relayWarnings(tests, { addressForm: facts.addressForm }),
       tests,

@@ -34,10 +34,19 @@ export interface SessionTestRunContext {
   events(): readonly TranscriptEvent[];
   reportFailure(session: SmtpSession, error: unknown): void;
   relayReportChanged?(report: RelayReport): void;
+  /** The client address XCLIENT made the server judge this session as; undefined: the connection's own. */
+  judgedAs?(): string | undefined;
+  /**
+   * Why tests must not run now, already worded for the user: the session should act as another client
+   * (XCLIENT) and does not, so tests would show how the server treats this machine instead.
+   */
+  clientProblem?(): string | undefined;
 }
 
 export class SessionTestRunner {
-  private readonly results: SessionRelayResults;
+  private results: SessionRelayResults;
+  /** The client the counted results were judged as: results of another client are another verdict. */
+  private resultsJudgedAs: string | undefined;
 
   constructor(
     private readonly relayTests: SessionRelayTests,
@@ -57,6 +66,21 @@ export class SessionTestRunner {
     const session = this.context.readySession();
     if (!session) {
       return;
+    }
+    const problem = this.context.clientProblem?.();
+    if (problem !== undefined) {
+      this.context.write(renderError(problem));
+      return;
+    }
+    const judgedAs = this.context.judgedAs?.();
+    if (judgedAs !== this.resultsJudgedAs) {
+      if (this.results.size > 0) {
+        this.context.write(
+          renderInfo(`The results so far were for ${clientWords(this.resultsJudgedAs)}; counting afresh for ${clientWords(judgedAs)}.`),
+        );
+      }
+      this.results = new SessionRelayResults(this.relayTests.tests.map((test) => test.id));
+      this.resultsJudgedAs = judgedAs;
     }
     const signal = this.context.signal();
     try {
@@ -93,7 +117,8 @@ export class SessionTestRunner {
     if (counted.length === 0) {
       return;
     }
-    const report = this.results.report({ target: this.target, transcript: this.context.events(), addressForm: this.addressForm });
+    const target = { host: this.target.host, port: this.target.port, ...(this.resultsJudgedAs === undefined ? {} : { asClient: this.resultsJudgedAs }) };
+    const report = this.results.report({ target, transcript: this.context.events(), addressForm: this.addressForm });
     if (!report) {
       return;
     }
@@ -104,4 +129,8 @@ export class SessionTestRunner {
     }
     this.context.relayReportChanged?.(report);
   }
+}
+
+function clientWords(judgedAs: string | undefined): string {
+  return judgedAs === undefined ? "this connection's own address" : `client ${judgedAs} (XCLIENT)`;
 }

@@ -27,6 +27,10 @@ export interface StatusFacts {
   localDomains: readonly string[];
   localDomainsInferred: boolean;
   capabilities?: EhloCapabilities;
+  /** The client address XCLIENT made the server judge this session as. */
+  actingAs?: string;
+  /** The client address the session should act as (the target's asClient, or the last /xclient), when XCLIENT did not take. */
+  wantedActingAs?: string;
 }
 
 export function renderStatus(facts: StatusFacts): string {
@@ -37,6 +41,11 @@ export function renderStatus(facts: StatusFacts): string {
       facts.localDomainsInferred && facts.localDomains.length > 0 ? ' (inferred from the greeting and EHLO)' : ''
     }`,
   ];
+  if (facts.actingAs !== undefined) {
+    lines.push(`client:        judged as ${facts.actingAs} (XCLIENT)`);
+  } else if (facts.wantedActingAs !== undefined) {
+    lines.push(`client:        meant to act as ${facts.wantedActingAs}, but XCLIENT did not take: /xclient ${facts.wantedActingAs} tries again`);
+  }
   const capabilities = facts.capabilities;
   if (capabilities) {
     const keywords = [...capabilities.keywords.entries()].map(([keyword, parameters]) =>

@@ -6,7 +6,7 @@ import { runRelaySuite } from '../../core/relay/relayRunner';
 import type { RelayReport, RelayRunOptions } from '../../core/relay/relayTypes';
 import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { LabContext } from '../labContext';
-import type { Target } from '../target';
+import { asClientProblem, type Target } from '../target';
 import { commandIds } from '../ids';
 import { relayRunOptionsFor, relayRunTranscript, transcriptExtras, windowCatcherPlan } from './relayRunSetup';
 import type { RelayRunSource, RelayVerdictRecord } from './relayVerdictRecord';
@@ -34,6 +34,11 @@ const toolNames: Record<RelayRunSource, string> = {
  */
 export async function runRelayTestsInWindow(lab: LabContext, request: RelayRunRequest): Promise<RelayVerdictRecord> {
   const { target } = request;
+  const problem = asClientProblem(target);
+  if (problem !== undefined) {
+    // Before the recording and the connection: a run from here would show the trust asClient is meant to avoid.
+    throw new Error(problem);
+  }
   const tool = toolNames[request.source];
   const where = describeTarget(target);
   // Recorded as it happens, so the transcript is on disk even if the window closes mid-run.
