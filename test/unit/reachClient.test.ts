@@ -122,4 +122,17 @@ describe('runRelaySuite with asClient (XCLIENT)', () => {
     assert.equal(report.tests[0].outcome, 'error');
     assert.match(report.tests[0].reason, /refused XCLIENT ADDR=203\.0\.113\.9: 550 5\.7\.0 Error: insufficient authorization/);
   });
+
+  test('an asClient that is no IP address: every test is an error naming XCLIENT, and no connection is opened', async () => {
+    const server = await startScriptedServer(xclientMta({ offer: true }));
+    servers.push(server);
+    const report = await runRelaySuite({
+      session: { host: server.host, port: server.port, tls: 'none', asClient: 'mail.example.com' },
+      parameters: scriptedRelayParameters,
+      testIds: ['control', 'kb1'],
+    });
+    assert.deepEqual(outcomesOf(report), { control: 'error', kb1: 'error' });
+    assert.match(report.tests[0].reason, /XCLIENT needs an IP address to test as, not "mail\.example\.com"/);
+    assert.equal(server.peers.length, 0);
+  });
 });
