@@ -4,6 +4,7 @@
  * `npm run compile-tests` first. Node's test runner gives the exit code (non-zero when a test fails).
  */
 import { after, before, describe, test } from 'node:test';
+import { riskyBlockAsksBeforeSending } from './ui/guardRail.ui';
 import { problemsPanelListsTranscriptReplies } from './ui/problemsPanel.ui';
 import { ehloInSessionTerminalOnPracticeServer } from './ui/sessionTerminal.ui';
 import { failingExpectationShowsInEditorAndProblems } from './ui/smtpExpectation.ui';
@@ -57,5 +58,10 @@ describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout:
     'a .smtp file with one failing # @expect: Run File shows a ✗ CodeLens and an Error in the Problems panel',
     'smtp-expect',
     failingExpectationShowsInEditorAndProblems,
+  );
+  scenario(
+    'a .smtp block that sends DATA to a remote recipient without # @confirm: a modal names the server and what will be sent; Cancel sends nothing, Send runs it',
+    'guard-rail',
+    riskyBlockAsksBeforeSending,
   );
 });

@@ -9,6 +9,9 @@ const uiTimeoutMs = 30_000;
 /** xterm's DOM renderer: one div per visible row, in the terminal the panel shows. */
 const activeTerminalRowsSelector = '.terminal-wrapper.active .xterm-rows';
 
+/** The text lines of every editor on screen (text editors only: not the settings or welcome pages). */
+const visibleEditorLinesSelector = '.editor-instance .monaco-editor .view-lines';
+
 /**
  * The VS Code workbench in a browser page, driven the way a person drives it: keyboard shortcuts, the
  * command palette, quick picks, typing into a terminal. Selectors are VS Code 1.100's DOM.
@@ -104,6 +107,29 @@ export class Workbench {
       throw new Error(`the terminal never showed ${pattern}; it shows:\n${await this.terminalText()}`);
     }
     return this.terminalText();
+  }
+
+  /**
+   * Resolves with the text of the first visible editor whose lines match `pattern` (spaces as typed: the
+   * editor draws them as no-break spaces); rejects with every visible editor's text after the timeout.
+   * Only the lines on screen are in the DOM, so this is for short documents such as a live transcript.
+   */
+  async waitForEditorText(pattern: RegExp): Promise<string> {
+    const read = ({ selector, source, flags }: { selector: string; source: string; flags: string }): string | undefined => {
+      // Runs in the page; this project compiles without the DOM library, hence the narrow type.
+      const page = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ innerText: string }> } };
+      return Array.from(page.document.querySelectorAll(selector))
+        .map((editor) => editor.innerText.replace(/\u00a0/g, ' '))
+        .find((text) => new RegExp(source, flags).test(text));
+    };
+    const argument = { selector: visibleEditorLinesSelector, source: pattern.source, flags: pattern.flags };
+    try {
+      await this.page.waitForFunction(read, argument, { timeout: uiTimeoutMs });
+    } catch {
+      const shown = await this.page.locator(visibleEditorLinesSelector).allInnerTexts();
+      throw new Error(`no editor ever showed ${pattern}; the editors show:\n${shown.join('\n----\n')}`);
+    }
+    return (await this.page.evaluate(read, argument)) ?? '';
   }
 
   /** Types a line into the active terminal as if at the keyboard, then Enter. */
