@@ -45,8 +45,10 @@ export class LabContext implements vscode.Disposable {
    * stop function, or undefined when `target` is not the running practice server.
    */
   practiceForwarding: ((target: { host: string; port: number }, to: { host: string; port: number }) => (() => void) | undefined) | undefined;
-  /** Set by the Test Explorer face: the run profiles it offers (for the in-VS-Code suite). */
-  testExplorer: { readonly profileLabels: string[] } | undefined;
+  /** Set by the Test Explorer face: the run profiles it offers and its test items (for the in-VS-Code suite). */
+  testExplorer:
+    | { readonly profileLabels: string[]; testItem(testId: string): vscode.TestItem | undefined; whenListed(): Promise<void> }
+    | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.store.add(log);

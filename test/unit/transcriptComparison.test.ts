@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeOutcomeChanges, outcomeChanges } from '../../src/core/relay/outcomeChanges';
+import { changedItemDescription, changedItemMessage, describeOutcomeChanges, outcomeChangeOf, outcomeChanges } from '../../src/core/relay/outcomeChanges';
 import { normaliseTranscriptForComparison, previousRunOf } from '../../src/core/transcript/transcriptComparison';
 import { writeTranscript } from '../../src/core/transcript/transcriptFormat';
 import type { TranscriptEvent } from '../../src/core/transcript/transcriptEvent';
@@ -78,5 +78,16 @@ describe('Test Explorer: tests that changed outcome since the last run', () => {
     assert.deepEqual(outcomeChanges(undefined, { kb1: 'passed' }), []);
     assert.match(describeOutcomeChanges('127.0.0.1:2525', [], false)[0], /^First run against/);
     assert.match(describeOutcomeChanges('127.0.0.1:2525', [], true)[0], /^No test changed outcome/);
+  });
+
+  test("one test's mark: its description in the tree and its message, only when its outcome changed", () => {
+    const previous = { kb1: 'passed', control: 'passed' };
+    assert.equal(outcomeChangeOf(previous, 'control', 'passed'), undefined);
+    assert.equal(outcomeChangeOf(undefined, 'kb1', 'failed'), undefined, 'no last run: nothing to compare');
+    const kb1 = outcomeChangeOf(previous, 'kb1', 'failed');
+    assert.deepEqual(kb1, { id: 'kb1', before: 'passed', after: 'failed' });
+    assert.equal(changedItemDescription(kb1!), 'kb1 · changed: passed -> failed');
+    assert.equal(changedItemMessage('Staging (127.0.0.1:2525)', kb1!), 'Changed since the last run against Staging (127.0.0.1:2525): passed -> failed');
+    assert.equal(changedItemDescription(outcomeChangeOf(previous, 'kb7', 'passed')!), 'kb7 · changed: not run -> passed');
   });
 });

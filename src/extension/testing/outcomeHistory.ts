@@ -15,10 +15,15 @@ const keyPrefix = 'smtpRelayLab.lastOutcomes:';
 export class OutcomeHistory {
   constructor(private readonly workspaceState: vscode.Memento) {}
 
+  /** Each test's outcome in the last run against the target that ran it, before this run is recorded. */
+  previous(target: Target): Readonly<Record<string, string>> | undefined {
+    return this.workspaceState.get<Record<string, string>>(keyOf(target));
+  }
+
   /** Stores this run's outcomes and returns what changed since the last run against the target. */
   async record(target: Target, report: RelayReport): Promise<{ changes: OutcomeChange[]; hadPreviousRun: boolean }> {
-    const key = `${keyPrefix}${targetIdentity(target)}`;
-    const previous = this.workspaceState.get<Record<string, string>>(key);
+    const key = keyOf(target);
+    const previous = this.previous(target);
     const current = Object.fromEntries(report.tests.map((test) => [test.id, test.outcome]));
     await this.workspaceState.update(key, { ...(previous ?? {}), ...current });
     return { changes: outcomeChanges(previous, current), hadPreviousRun: previous !== undefined };
@@ -29,4 +34,8 @@ export class OutcomeHistory {
     const { changes, hadPreviousRun } = await this.record(target, report);
     return asOutput(`${describeOutcomeChanges(describeTarget(target), changes, hadPreviousRun).join('\n')}\n`);
   }
+}
+
+function keyOf(target: Target): string {
+  return `${keyPrefix}${targetIdentity(target)}`;
 }

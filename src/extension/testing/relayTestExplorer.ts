@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { describeError } from '../../core/protocol/errors';
 import { relayCatalogue } from '../../core/relay/relayCatalogue';
+import { changedItemDescription, changedItemMessage, outcomeChangeOf } from '../../core/relay/outcomeChanges';
+import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { RelayTestResult } from '../../core/relay/relayTypes';
 import { DisposableStore } from '../disposableStore';
 import { testControllerId } from '../ids';
@@ -38,12 +40,21 @@ export class RelayTestExplorer implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly controller: vscode.TestController;
   private readonly runProfile: vscode.TestRunProfile;
+  /** Set once the workbench asked for the tests (the Testing view lists them): Run All reaches them from then on. */
+  private readonly listed: Promise<void>;
+  private markListed: () => void = () => undefined;
   /** One profile per target in the `targets` setting, remade when the setting changes. */
   private targetProfiles: vscode.TestRunProfile[] = [];
 
   constructor(private readonly lab: LabContext) {
     this.controller = this.store.add(vscode.tests.createTestController(testControllerId, 'SMTP Relay Tests'));
-    this.controller.resolveHandler = (item) => this.resolve(item);
+    this.listed = new Promise((resolve) => (this.markListed = resolve));
+    this.controller.resolveHandler = (item) => {
+      this.resolve(item);
+      if (item === undefined) {
+        this.markListed();
+      }
+    };
     this.runProfile = this.controller.createRunProfile(
       runProfileLabel,
       vscode.TestRunProfileKind.Run,
@@ -68,13 +79,34 @@ export class RelayTestExplorer implements vscode.Disposable {
     lab.settings.confirmByDelivery.onDidChange(() => this.labelRunProfile(), this, this.store.listenerArray);
     lab.settings.targets.onDidChange(() => this.makeTargetProfiles(), this, this.store.listenerArray);
     lab.targets.onDidChangeCurrent(() => this.labelRunProfile(), this, this.store.listenerArray);
-    // Results were about the server tested then; another target makes them stale.
-    lab.targets.onDidChangeCurrent(() => this.controller.invalidateTestResults(), this, this.store.listenerArray);
+    // Results were about the server tested then; another target makes them, and their changed-outcome marks, stale.
+    lab.targets.onDidChangeCurrent(
+      () => {
+        this.controller.invalidateTestResults();
+        this.clearChangeMarks();
+      },
+      this,
+      this.store.listenerArray,
+    );
   }
 
   dispose(): void {
     this.targetProfiles.forEach((profile) => profile.dispose());
     this.store.dispose();
+  }
+
+  /**
+   * Resolves once the workbench knows this controller's tests, for the in-VS-Code suite: Run All Tests
+   * issued before that (just after activation) finds no test to run and does nothing.
+   */
+  whenListed(): Promise<void> {
+    return this.listed;
+  }
+
+  /** A test's item as the Testing view shows it (label, description), for the in-VS-Code suite. */
+  testItem(testId: string): vscode.TestItem | undefined {
+    this.resolveAll();
+    return this.itemFor(testId);
   }
 
   /** The run profiles' labels, for the in-VS-Code suite: what the Run menu offers. */
@@ -146,6 +178,11 @@ export class RelayTestExplorer implements vscode.Disposable {
     });
   }
 
+  /** Back to each test's plain description (its id), without "changed: …". */
+  private clearChangeMarks(): void {
+    this.controller.items.forEach((group) => group.children.forEach((item) => (item.description = item.id)));
+  }
+
   /** A run must reach tests whose group was never expanded. */
   private resolveAll(): void {
     this.addGroups();
@@ -188,6 +225,9 @@ export class RelayTestExplorer implements vscode.Disposable {
     const cancellation = token.onCancellationRequested(() => abort.abort());
     const states: Record<string, TestItemState> = {};
     const startedAt = Date.now();
+    const history = new OutcomeHistory(this.lab.extension.workspaceState);
+    // Read before this run is recorded: each finished test is marked at once when its outcome changed.
+    const lastOutcomes = { target: `${target.label} (${describeTarget(target)})`, outcomes: history.previous(target) };
     try {
       for (const id of selection.testIds) {
         const item = this.itemFor(id);
@@ -216,19 +256,19 @@ export class RelayTestExplorer implements vscode.Disposable {
           onTestFinished: (result) => {
             // With a catcher, a test is settled only by what arrives after the tests: reported below.
             if (!catcherSpec) {
-              states[result.id] = this.report(run, result, token.isCancellationRequested);
+              states[result.id] = this.report(run, result, token.isCancellationRequested, lastOutcomes);
             }
           },
         },
       });
       if (catcherSpec) {
         for (const result of record.report.tests) {
-          states[result.id] = this.report(run, result, token.isCancellationRequested);
+          states[result.id] = this.report(run, result, token.isCancellationRequested, lastOutcomes);
         }
       }
       run.appendOutput(verdictOutput(record.report));
       if (!token.isCancellationRequested) {
-        run.appendOutput(await new OutcomeHistory(this.lab.extension.workspaceState).recordAndDescribe(target, record.report));
+        run.appendOutput(await history.recordAndDescribe(target, record.report));
       }
       if (!token.isCancellationRequested) {
         this.lab.relayVerdicts.publish({ ...record, testItems: states });
@@ -249,13 +289,30 @@ export class RelayTestExplorer implements vscode.Disposable {
     }
   }
 
-  private report(run: vscode.TestRun, result: RelayTestResult, cancelled: boolean): TestItemState {
-    const state = testItemStateFor(result, { cancelled });
+  /**
+   * The test's state, and its mark when its outcome differs from the last run against the same target: the
+   * item's description in the tree ("kb1 · changed: passed -> failed"), a line in its output and, when it
+   * failed or errored, a second message beside the failure (a passed test takes no message).
+   */
+  private report(
+    run: vscode.TestRun,
+    result: RelayTestResult,
+    cancelled: boolean,
+    last: { target: string; outcomes: Readonly<Record<string, string>> | undefined },
+  ): TestItemState {
+    const change = cancelled ? undefined : outcomeChangeOf(last.outcomes, result.id, result.outcome);
+    const changeMessage = change && changedItemMessage(last.target, change);
+    const state: TestItemState = { ...testItemStateFor(result, { cancelled }), ...(changeMessage ? { change: changeMessage } : {}) };
     const item = this.itemFor(result.id);
     if (!item) {
       return state;
     }
+    item.description = change ? changedItemDescription(change) : result.id;
     run.appendOutput(testResultOutput(result), undefined, item);
+    if (changeMessage) {
+      run.appendOutput(asOutput(`    ${changeMessage}\n`), undefined, item);
+    }
+    const changeMessages = changeMessage ? [new vscode.TestMessage(changeMessage)] : [];
     switch (state.state) {
       case 'passed':
         if (state.note) {
@@ -264,13 +321,13 @@ export class RelayTestExplorer implements vscode.Disposable {
         run.passed(item, result.durationMs);
         break;
       case 'failed':
-        run.failed(item, vscode.TestMessage.diff(state.message, state.expected, state.actual), result.durationMs);
+        run.failed(item, [vscode.TestMessage.diff(state.message, state.expected, state.actual), ...changeMessages], result.durationMs);
         break;
       case 'skipped':
         run.skipped(item);
         break;
       case 'errored':
-        run.errored(item, new vscode.TestMessage(state.message), result.durationMs);
+        run.errored(item, [new vscode.TestMessage(state.message), ...changeMessages], result.durationMs);
         break;
     }
     return state;

@@ -24,11 +24,16 @@ import { writeTranscript } from '../../core/transcript/transcriptFormat';
  *                              when the user cancelled the run, tests that never ran are skipped instead.
  */
 
-export type TestItemState =
+/**
+ * `change`, set by the Test Explorer only when the outcome differs from the last run against the same target:
+ * the message it shows on that test ("Changed since the last run against …: passed -> failed").
+ */
+export type TestItemState = (
   | { state: 'passed'; note?: string }
   | { state: 'failed'; message: string; expected: string; actual: string }
   | { state: 'skipped' }
-  | { state: 'errored'; message: string };
+  | { state: 'errored'; message: string }
+) & { change?: string };
 
 export function testItemStateFor(result: RelayTestResult, options: { cancelled?: boolean } = {}): TestItemState {
   switch (result.outcome) {

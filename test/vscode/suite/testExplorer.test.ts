@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { relayCatalogue } from '../../../src/core/relay/relayCatalogue';
+import { startPracticeServer } from '../../../src/lab/practiceServer';
 import type { RelayReport } from '../../../src/core/relay/relayTypes';
 import { readTranscript } from '../../../src/core/transcript/transcriptFormat';
 import { commandIds, extensionId, relayReportScheme } from '../../../src/extension/ids';
@@ -50,7 +51,20 @@ describe('Test Explorer and relay commands', () => {
     return practice;
   }
 
+  /** The test's item as the Testing view shows it. */
+  function explorerItem(testId: string): vscode.TestItem {
+    const item = lab.testExplorer?.testItem(testId);
+    assert.ok(item, `the Test Explorer has an item for ${testId}`);
+    return item;
+  }
+
+  /**
+   * Opens the Testing view and clicks Run All, as a user does. Just after activation the workbench may not
+   * know the controller's tests yet, and Run All then runs nothing: the click waits until the view lists them.
+   */
   async function runAllFromTestingView(): Promise<RelayVerdictRecord> {
+    await vscode.commands.executeCommand('workbench.view.testing.focus');
+    await lab.testExplorer!.whenListed();
     const published = nextVerdict();
     await vscode.commands.executeCommand('testing.runAll');
     return published;
@@ -167,6 +181,62 @@ describe('Test Explorer and relay commands', () => {
       await settings.update('timeouts.greetingSeconds', undefined, vscode.ConfigurationTarget.Global);
       sockets.forEach((socket) => socket.destroy());
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('a second run against the same target marks the tests whose outcome changed since the first, and only those', async () => {
+    // One server address, whose behaviour changes between the runs: an Exchange-like server, then an open relay
+    // started on the same port (the same target to the Test Explorer, as a staging server reconfigured would be).
+    const closed = await startPracticeServer({ persona: 'exchange' });
+    let running = closed;
+    try {
+      const address = `127.0.0.1:${closed.port}`;
+      await lab.targets.setCurrent({ ...newTarget('127.0.0.1', closed.port, 'none'), label: 'Staging relay', localDomains: closed.localDomains, localUser: 'admin' });
+      const first = await runAllFromTestingView();
+      for (const test of relayCatalogue) {
+        assert.equal(first.testItems?.[test.id]?.change, undefined, `${test.id}: nothing to compare with on the first run`);
+        assert.equal(explorerItem(test.id).description, test.id, `${test.id}: no mark after the first run`);
+      }
+
+      await closed.close();
+      running = await startPracticeServer({ persona: 'open', port: closed.port });
+      const second = await runAllFromTestingView();
+      assert.equal(second.report.verdict, 'open');
+      assert.equal(second.target.port, first.target.port, 'the same target both times');
+
+      const before = new Map(first.report.tests.map((test) => [test.id, test.outcome]));
+      const changed = second.report.tests.filter((test) => before.get(test.id) !== test.outcome);
+      const unchanged = second.report.tests.filter((test) => before.get(test.id) === test.outcome);
+      // What the servers do decides the lists; the test only needs both to be there, with kb1 and control as the KB reads them.
+      assert.ok(changed.some((test) => test.id === 'kb1'), 'kb1 was refused by the closed server and relayed by the open one');
+      assert.ok(unchanged.some((test) => test.id === 'control'), 'both servers accept the control, a local recipient');
+
+      for (const test of changed) {
+        const shown = `${before.get(test.id)} -> ${test.outcome}`;
+        assert.equal(explorerItem(test.id).description, `${test.id} · changed: ${shown}`, `${test.id}: the tree marks the change`);
+        assert.equal(
+          second.testItems?.[test.id]?.change,
+          `Changed since the last run against Staging relay (${address}): ${shown}`,
+          `${test.id}: the message on the test says what it was and what it is`,
+        );
+      }
+      for (const test of unchanged) {
+        assert.equal(explorerItem(test.id).description, test.id, `${test.id}: unchanged, unmarked`);
+        assert.equal(second.testItems?.[test.id]?.change, undefined, `${test.id}: unchanged, no message`);
+      }
+      const kb1 = second.testItems?.kb1;
+      assert.equal(kb1?.state, 'failed', 'kb1 fails, with its diff message and the change beside it');
+      assert.equal(kb1?.change, `Changed since the last run against Staging relay (${address}): passed -> failed`);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('choosing another target clears the changed-outcome marks with the results they were about', async () => {
+    assert.match(explorerItem('kb1').description ?? '', /changed: passed -> failed$/, 'the last run left kb1 marked');
+    await practiceTarget('postfix');
+    for (const test of relayCatalogue) {
+      assert.equal(explorerItem(test.id).description, test.id, `${test.id}: no mark left from the other target`);
     }
   });
 });
