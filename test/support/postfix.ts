@@ -23,12 +23,13 @@
 //   and anvil have filled the socket first, postlogd blocks writing to itself, forever, and everyone else
 //   blocks behind it: smtpd never greets and the maillog keeps only "starting the Postfix mail system"
 //   (the master's "daemon started" waits in the socket). That was the stall of the closed catcher
-//   configurations, which repeated four settings: 1 + 4 warnings of qmgr + 5 lines of smtpd fill the ten
-//   slots whenever postlogd happened to be scheduled last (about one start in 8-20 on a loaded 2-core
-//   machine; the open ones repeat two and cannot reach ten). Found with /proc/PID/wchan of the stalled
-//   instance: postlogd, smtpd and anvil all in unix_wait_for_peer, i.e. sendto() on the full socket;
-//   reproduced every time by adding eight more repeated settings. Without warnings postlogd logs nothing
-//   before it reads, so it always drains the socket. A start that still gets no greeting fails with the
+//   configurations, which repeated four settings: "daemon started", qmgr's 4 warnings and smtpd's 4 and
+//   "connect from" fill the ten slots whenever postlogd happens to be scheduled last (4 of 80 first starts
+//   in fresh node processes on this 2-core machine under load, none of 35 without; the open ones repeat
+//   two settings and cannot reach ten). Found with /proc/PID/wchan of the stalled instances: postlogd,
+//   anvil and smtpd in unix_wait_for_peer, i.e. a blocking send() to the full socket; reproduced every
+//   time by repeating eight more settings. Without warnings postlogd logs nothing before it reads, so it
+//   always drains the socket (160 of 160 clean first starts under the same load). A start that still gets no greeting fails with the
 //   maillog and the state of each process of the instance (describeProcessGroup).
 // - The data directory must belong to the postfix user (master.lock); `postfix start` creates and owns
 //   the queue subdirectories itself. No service is chrooted: the temporary queue has no etc/ copies.
