@@ -186,6 +186,10 @@ describe('environments and variables', () => {
     assert.equal(pinnedEnvironmentOf(file('# @target {{mx}}', '# @env staging', '### one', 'NOOP')), 'staging');
     assert.equal(pinnedEnvironmentOf(file('### one', 'NOOP')), undefined);
     assert.deepEqual(parseSmtpDocument(file('# @env staging', '### one', 'NOOP')).problems, []);
+    assert.equal(pinnedEnvironmentOf(file('# @env {{$processEnv SMTP_ENV}}', '### one', 'NOOP')), undefined);
+    const chosenByVariable = parseSmtpDocument(file('# @env {{$processEnv SMTP_ENV}}', '### one', 'NOOP'), { dynamic: () => 'staging' });
+    assert.equal(chosenByVariable.directives.env, undefined);
+    assert.match(chosenByVariable.problems[0]?.message ?? '', /@env takes the name of an environment as written, not a \{\{reference\}\}/);
   });
 
   test('$guid, $timestamp, $processEnv, $dotenv, $prompt and $secret are known built-ins; the ones that take a name need it', () => {

@@ -79,7 +79,11 @@ export async function runAndJudge(
   };
 }
 
-/** The environment a file pins with `# @env name`, read before the parse that needs its variables. */
+/**
+ * The environment a file pins with `# @env name`, read before the parse that needs its variables. A
+ * `{{reference}}` pins nothing: the parse says why, on its line.
+ */
 export function pinnedEnvironmentOf(text: string): string | undefined {
-  return /^\s*#\s*@env[ \t]+(\S+)/im.exec(text)?.[1];
+  const name = /^\s*#\s*@env[ \t]+(\S+)/im.exec(text)?.[1];
+  return name?.includes('{{') ? undefined : name;
 }

@@ -345,6 +345,11 @@ function readDirectives(
       report('error', smtpFileProblemCodes.invalidDirective, `@${name} needs a value`);
       continue;
     }
+    if (name === 'env' && referencesIn(rawValue).length > 0) {
+      // The environment is chosen before the variables exist (they come from it), so nothing can choose it.
+      report('error', smtpFileProblemCodes.invalidDirective, '@env takes the name of an environment as written, not a {{reference}}: the variables come from the environment (run: --env NAME)');
+      continue;
+    }
     let value: string;
     usesSecret = false;
     try {
