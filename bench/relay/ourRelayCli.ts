@@ -22,6 +22,8 @@ export async function runOurRelayCli(target: BenchTarget, tests: string): Promis
     'relay',
     '--host', target.host,
     '--port', String(target.port),
+    // Like for like: the other tools of the race speak clear text (the CLI's default offers STARTTLS).
+    '--tls', 'none',
     '--tests', tests,
     '--local-domain', target.localDomain,
     '--local-user', benchRelayParameters.localUser,

@@ -9,11 +9,12 @@ import { domainReportToJson, renderDomainReport, runDomain } from '../core/reach
 import { MailDomainError, resolveMailDomain } from '../core/reach/mxResolution';
 import { imapPasswordVariable } from '../core/reach/imapCatcher';
 import { relayReportToJson } from '../core/relay/relayJson';
-import { relayParameterDefaults, remoteDomainConflict } from '../core/relay/relayParameters';
+import { defaultRelayTestSelection, relayParameterDefaults, remoteDomainConflict } from '../core/relay/relayParameters';
 import { renderRelayReport } from '../core/relay/relayReport';
 import { runRelaySuite } from '../core/relay/relayRunner';
 import type { RelayReport, RelayTestDefinition, RelayTestParameters } from '../core/relay/relayTypes';
 import { describeTarget, type SessionOptions, type TlsMode } from '../core/protocol/sessionOptions';
+import { practiceServerTlsMode, suggestedTlsMode } from '../core/relay/target';
 import { writeTranscript } from '../core/transcript/transcriptFormat';
 import { personaNames } from '../lab/personaCatalogue';
 import type { PersonaName } from '../lab/persona';
@@ -25,15 +26,27 @@ import { labDeliveryEvidence } from '../lab/deliveryEvidence';
 import { labOutboxSummary, labReportSection } from './labReportSection';
 import { toolLabel } from './toolVersion';
 
+/** The defaults of `relay`, the editor's too: TLS from the port (core's suggestedTlsMode), every test. */
 export const relayDefaults = {
   port: 25,
-  tls: 'none' as TlsMode,
   localUser: relayParameterDefaults.localUser,
   remoteDomain: relayParameterDefaults.remoteDomain,
   remoteUser: relayParameterDefaults.remoteUser,
   helo: relayParameterDefaults.heloName,
-  tests: 'all',
+  tests: defaultRelayTestSelection,
 };
+
+/**
+ * Without --tls, the mode the port suggests, as the editor's target picker does: STARTTLS offered (clear
+ * text, with a warning, when the server does not advertise it), implicit TLS on 465; the practice server of
+ * --lab in clear text, as the editor's. An explicit --tls starttls is strict: no STARTTLS, no test.
+ */
+export function tlsChoiceOf(given: TlsMode | undefined, port: number, lab: boolean): { tls: TlsMode; requireStartTls: boolean } {
+  if (given !== undefined) {
+    return { tls: given, requireStartTls: given === 'starttls' };
+  }
+  return { tls: lab ? practiceServerTlsMode : suggestedTlsMode(port), requireStartTls: false };
+}
 
 export const relayHelp = `Usage: smtp-relay-lab relay --host HOST [options]
        smtp-relay-lab relay --lab PERSONA [options]
@@ -45,7 +58,10 @@ SMTP server: one connection, EHLO, then per test RSET, MAIL FROM, RCPT TO. No DA
 Target:
   --host HOST               server name or IP address (required unless --lab)
   --port PORT               default ${relayDefaults.port}
-  --tls MODE                none (default), starttls, implicit
+  --tls MODE                starttls, implicit or none. Default: from the port, as in the editor: implicit TLS on
+                            465, else STARTTLS offered, and the tests go on in clear text (with a warning) when
+                            the server does not advertise it; with --lab, none. An explicit --tls starttls
+                            requires it: a server that does not advertise STARTTLS is exit 3, no test sent
   --insecure                do not check the server certificate (lab servers with self-signed certificates)
   --as-client IP            test as this client address: after EHLO send XCLIENT ADDR=IP (Postfix offers it to
                             smtpd_authorized_xclient_hosts), then EHLO again. Tests from inside mynetworks
@@ -130,6 +146,8 @@ interface RelayInvocation {
   host?: string;
   port: number;
   tls: TlsMode;
+  /** --tls starttls given: a server that does not advertise STARTTLS is a TLS failure, not a clear-text run. */
+  requireStartTls: boolean;
   insecure: boolean;
   asClient?: string;
   domain?: string;
@@ -243,7 +261,12 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     return exitCodes.interrupted;
   }
   if (unreachable) {
-    const hint = /certificate/i.test(unreachable) && !invocation.insecure ? ' (--insecure turns the check off)' : '';
+    const hint =
+      /certificate/i.test(unreachable) && !invocation.insecure
+        ? ' (--insecure turns the check off)'
+        : /did not advertise STARTTLS/.test(unreachable)
+          ? ' (without --tls, the tests go on in clear text when STARTTLS is not offered)'
+          : '';
     throw new CliRuntimeError(`${unreachable}${hint}`);
   }
   return exitCodes[report.verdict];
@@ -283,10 +306,12 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
   if (conflict) {
     throw new UsageError(conflict);
   }
+  const port = portValue('--port', values.port, relayDefaults.port);
+  const givenTls = values.tls === undefined ? undefined : choiceValue('--tls', values.tls, ['none', 'starttls', 'implicit'] as const, 'none');
   return {
     host: values.host === undefined ? undefined : hostValue('--host', values.host.trim()),
-    port: portValue('--port', values.port, relayDefaults.port),
-    tls: choiceValue('--tls', values.tls, ['none', 'starttls', 'implicit'] as const, relayDefaults.tls),
+    port,
+    ...tlsChoiceOf(givenTls, port, lab !== undefined),
     insecure: values.insecure === true,
     asClient: ipValue('--as-client', values['as-client']),
     domain: nonEmpty('--domain', values.domain)?.replace(/\.$/, ''),
@@ -419,6 +444,7 @@ function sessionOptions(invocation: RelayInvocation, lab: PracticeServer | undef
     host: lab?.host ?? invocation.host ?? '',
     port: lab?.port ?? invocation.port,
     tls: invocation.tls,
+    ...(invocation.requireStartTls ? { requireStartTls: true } : {}),
     // A lab server presents a certificate it made itself: no CA vouches for it.
     rejectUnauthorized: !(invocation.insecure || lab !== undefined),
     ...(invocation.asClient === undefined ? {} : { asClient: invocation.asClient }),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { describeError } from '../core/protocol/errors';
 import { describeTarget } from '../core/protocol/sessionOptions';
+import { practiceServerTlsMode } from '../core/relay/target';
 import { labDeliveryEvidence } from '../lab/deliveryEvidence';
 import { forwardOutbox } from '../lab/outboxForwarding';
 import { startPracticeServer, type PracticeServer } from '../lab/practiceServer';
@@ -135,7 +136,7 @@ export function registerPracticeServer(lab: LabContext): vscode.Disposable {
         const server = await host.ensure(chosen);
         // The walkthrough goes on with "Open Session Terminal": make the practice server the target it uses.
         await lab.targets.setCurrent({
-          ...newTarget(server.host, server.port, 'none'),
+          ...newTarget(server.host, server.port, practiceServerTlsMode),
           label: `Practice server (${chosen})`,
           // Its certificate is self-signed: checking it would only ever fail.
           rejectUnauthorized: false,

@@ -1,3 +1,4 @@
+import { defaultRelayTestSelection } from '../core/relay/relayParameters';
 import type { RelayTestParameters } from '../core/relay/relayTypes';
 import type { PracticePersona } from './target';
 
@@ -33,7 +34,7 @@ export const settingDefaults = {
   'transcripts.keepRecent': 20,
   addressForm: 'bracketed' as AddressForm,
   'practiceServer.persona': 'exchange' as PracticePersona,
-  'relay.tests': 'kb' as RelayTestSelection,
+  'relay.tests': defaultRelayTestSelection as RelayTestSelection,
   'relay.confirmByDelivery': false,
   'relay.catcher': '',
   'relay.mailFrom': '',

@@ -33,6 +33,8 @@ export interface PracticeServerOptions {
   secure?: boolean;
   /** PEM key and certificate; without them a fresh self-signed one is made for the server name and address. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** False: STARTTLS is not advertised (a server without TLS), so clients that offer it go on in clear text. */
+  startTls?: boolean;
   /** Only for the tarpit persona: tests shorten the delays. */
   tarpit?: Partial<TarpitTiming>;
   /**
@@ -222,6 +224,7 @@ function smtpServerOptions(persona: Persona, site: LabSite, options: PracticeSer
     heloResponse: persona.heloResponse,
     secure: options.secure === true,
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
+    hideSTARTTLS: options.startTls === false,
     size: features.maxMessageSize,
     rejectOversized: true,
     hideENHANCEDSTATUSCODES: !features.enhancedStatusCodes,

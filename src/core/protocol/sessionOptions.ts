@@ -35,6 +35,12 @@ export interface SessionOptions {
    * plan for the caller: the relay runner's connection acts on it, SmtpSession does not.
    */
   asClient?: string;
+  /**
+   * With 'starttls': a server that does not advertise STARTTLS fails the connection (a TLS failure) instead
+   * of the session going on in clear text. Off by default: STARTTLS is offered, as on 25/587, not demanded.
+   * Like 'starttls' itself, a plan for the caller (the relay runner's connection acts on it).
+   */
+  requireStartTls?: boolean;
 }
 
 export function describeTarget(options: Pick<SessionOptions, 'host' | 'port'>): string {

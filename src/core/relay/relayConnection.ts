@@ -82,7 +82,12 @@ export class RelayConnection {
       const ehloStarted = performance.now();
       let ehloReply = await this.greet(session);
       const ehloLatencyMs = performance.now() - ehloStarted;
+      let tls: RelayConnectionRecord['tls'] = this.sessionOptions.tls === 'implicit' ? 'implicit' : 'none';
       if (this.sessionOptions.tls === 'starttls' && session.capabilities && !session.capabilities.starttls) {
+        if (this.sessionOptions.requireStartTls) {
+          // Asked for explicitly (the CLI's --tls starttls): no test runs in clear text in its place.
+          throw new TlsError(`TLS failed: ${describeTarget(this.sessionOptions)} did not advertise STARTTLS, which was required; no test was sent`);
+        }
         // STARTTLS is offered on 25/587, not demanded: a server that does not advertise it is tested in clear
         // text, as telnet would, and the transcript says so. One that advertises it and refuses still fails.
         this.note('The server did not advertise STARTTLS: this connection continues in clear text.');
@@ -97,6 +102,7 @@ export class RelayConnection {
         }
         // RFC 3207 §4.2: what the server said before TLS is forgotten; ask again.
         ehloReply = await this.greet(session);
+        tls = 'starttls';
       }
       if (this.asClient !== undefined) {
         const became = await becomeClient(session, this.asClient, this.heloName);
@@ -111,6 +117,7 @@ export class RelayConnection {
         ...(session.localPort === undefined ? {} : { localPort: session.localPort }),
         ...(session.remoteAddress === undefined ? {} : { remoteAddress: session.remoteAddress }),
         ...(this.asClient === undefined ? {} : { asClient: this.asClient }),
+        tls,
         greetingLatencyMs: Math.round(greetingLatencyMs),
         ehloLatencyMs: Math.round(ehloLatencyMs),
       };

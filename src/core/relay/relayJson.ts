@@ -8,6 +8,7 @@ import type {
   RelayProof,
   RelayReport,
   RelayTestOutcome,
+  RelayTlsUse,
   RelayVerdict,
   SenderRetry,
 } from './relayTypes';
@@ -18,6 +19,8 @@ import { writeTranscript } from '../transcript/transcriptFormat';
 export interface RelayReportJson {
   /** asClient: the address the server was asked (XCLIENT) to judge the tests as. */
   target: { host: string; port: number; asClient?: string };
+  /** How the run spoke TLS: the mode, whether STARTTLS was required, whether tests went in clear text. */
+  tls?: RelayTlsUse;
   verdict: RelayVerdict;
   warnings: string[];
   /** Where the tester stood: the connection's local address, and what kind of address the server judged. */
@@ -71,6 +74,7 @@ export function relayReportToJson(report: RelayReport, tool = 'smtp-relay-lab'):
       port: report.target.port,
       ...(report.target.asClient === undefined ? {} : { asClient: report.target.asClient }),
     },
+    ...(report.tls ? { tls: { ...report.tls } } : {}),
     verdict: report.verdict,
     warnings: [...report.warnings],
     ...(report.client ? { client: report.client } : {}),

@@ -15,6 +15,13 @@ export const relayParameterDefaults = {
   heloName: 'smtp-relay-lab.example.com',
 } as const;
 
+/**
+ * The tests every face runs when the user names none (the CLI's --tests, the editor's
+ * smtpRelayLab.relay.tests): all of them. The KB's seven alone can call "closed" a server that relays the
+ * percent hack or a bang path, which only the extended variants try.
+ */
+export const defaultRelayTestSelection = 'all';
+
 /** What the connection taught us about the server before the first test. */
 export interface ServerFacts {
   greeting?: SmtpReply;

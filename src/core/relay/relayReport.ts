@@ -1,6 +1,6 @@
 import { describeTarget } from '../protocol/sessionOptions';
 import { provenLocal } from './relayVerdict';
-import type { ClassifiedReplyRecord, RelayProof, RelayReport, RelayTestResult } from './relayTypes';
+import type { ClassifiedReplyRecord, RelayProof, RelayReport, RelayTestResult, RelayTlsUse } from './relayTypes';
 import type { DeliveryConfirmation } from '../reach/confirmationTypes';
 
 /**
@@ -102,6 +102,9 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
   lines.push(`Verdict: ${verdictSummary(report)}`);
   const seconds = (report.durationMs / 1000).toFixed(1);
   lines.push(`Target:  ${describeTarget(report.target)}, ${report.tests.length} test${report.tests.length === 1 ? '' : 's'} in ${seconds} s`);
+  if (report.tls) {
+    lines.push(`TLS:     ${describeTlsUse(report.tls)}`);
+  }
   const client = report.client;
   if (client?.localAddress !== undefined) {
     const judged = client.asClient === undefined ? '' : `, tested as client ${client.asClient} (XCLIENT)`;
@@ -196,4 +199,19 @@ function wrapped(prefix: string, text: string, width: number): string[] {
   }
   lines.push(current);
   return lines.map((line, index) => (index === 0 ? prefix : indent) + line);
+}
+
+/** The report's TLS line: what was asked for and what the tests went over. */
+export function describeTlsUse(tls: RelayTlsUse): string {
+  switch (tls.mode) {
+    case 'none':
+      return 'none (clear text)';
+    case 'implicit':
+      return 'implicit TLS';
+    case 'starttls':
+      if (tls.required) {
+        return 'STARTTLS (required)';
+      }
+      return tls.clearText ? 'STARTTLS offered, not advertised by the server: clear text' : 'STARTTLS (offered, and started)';
+  }
 }

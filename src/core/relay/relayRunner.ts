@@ -21,11 +21,13 @@ import type {
   RelayTestDefinition,
   RelayTestParameters,
   RelayTestResult,
+  RelayTlsUse,
   SenderRetry,
 } from './relayTypes';
 import { decideRelayVerdict, relayWarnings, tarpitWarning } from './relayVerdict';
 import type { SmtpReply } from '../protocol/reply';
 import type { SmtpSession } from '../protocol/session';
+import type { SessionOptions } from '../protocol/sessionOptions';
 import { describeDuration } from '../protocol/socketFailure';
 import type { TranscriptEvent } from '../transcript/transcriptEvent';
 
@@ -560,6 +562,19 @@ class RelaySuiteRun {
   }
 }
 
+/** The warning of a run whose STARTTLS was offered and not advertised: every face says it, none fails on it. */
+export const startTlsNotAdvertisedWarning =
+  'The server did not advertise STARTTLS: the tests ran in clear text (STARTTLS was offered, not required). A server ' +
+  'that receives mail from the Internet should offer it.';
+
+function tlsUseOf(session: SessionOptions, connections: readonly RelayConnectionRecord[]): RelayTlsUse {
+  return {
+    mode: session.tls,
+    required: session.tls === 'starttls' && session.requireStartTls === true,
+    clearText: session.tls === 'none' || connections.some((connection) => connection.tls === 'none'),
+  };
+}
+
 /**
  * Runs the selected tests against one server and judges it. Rejects only for unknown test ids; parameters
  * with a line break make every test an 'error' without connecting.
@@ -594,6 +609,10 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
   if (deadline && run.results.some((result) => result.reason.includes(deadline.reason))) {
     warnings.push(`The run's deadline of ${describeDuration(deadline.totalMs)} passed before every test was done: the verdict cannot be "closed".`);
   }
+  const tls = tlsUseOf(options.session, run.connections);
+  if (tls.mode === 'starttls' && tls.clearText) {
+    warnings.push(startTlsNotAdvertisedWarning);
+  }
   const asClient = options.session.asClient;
   const first = run.connections[0];
   const client = first
@@ -611,6 +630,7 @@ export async function runRelaySuite(options: RelayRunOptions): Promise<RelayRepo
   }
   return {
     target: { host: options.session.host, port: options.session.port, ...(asClient === undefined ? {} : { asClient }) },
+    tls,
     verdict,
     warnings,
     tests: run.results,

@@ -1,7 +1,7 @@
 import type { ReplyClass, ReplySignal } from './classification';
 import type { ClientPosition } from '../reach/clientPosition';
 import type { DeliveryConfirmation } from '../reach/confirmationTypes';
-import type { SessionOptions } from '../protocol/sessionOptions';
+import type { SessionOptions, TlsMode } from '../protocol/sessionOptions';
 import type { TranscriptEvent } from '../transcript/transcriptEvent';
 
 export type RelayTestGroup = 'kb' | 'control' | 'extended';
@@ -175,6 +175,8 @@ export interface RelayConnectionRecord {
   remoteAddress?: string;
   /** The client address given to the server with XCLIENT, when the run tests as another client. */
   asClient?: string;
+  /** How the connection was protected: 'none' also when STARTTLS was offered and the server did not advertise it. */
+  tls: 'implicit' | 'starttls' | 'none';
   greetingLatencyMs: number;
   ehloLatencyMs: number;
 }
@@ -189,8 +191,19 @@ export interface LocalDomainsUsed {
   remoteDomain?: string;
 }
 
+/** How a run spoke TLS: the mode asked for, whether STARTTLS was demanded, and whether tests went in clear text. */
+export interface RelayTlsUse {
+  mode: TlsMode;
+  /** 'starttls' only: a server that does not advertise STARTTLS fails the run instead of being tested in clear text. */
+  required: boolean;
+  /** Some test went over a connection without TLS (always, for mode 'none'). */
+  clearText: boolean;
+}
+
 export interface RelayReport {
   target: { host: string; port: number; asClient?: string };
+  /** Absent in reports made before this field, and in the terminal's (its session's own TLS is on screen). */
+  tls?: RelayTlsUse;
   verdict: RelayVerdict;
   warnings: string[];
   /** The local domains the run used and where they came from; absent in reports made before this field. */

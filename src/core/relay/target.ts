@@ -47,10 +47,18 @@ export const targetDefaults = {
   heloName: relayParameterDefaults.heloName,
 } as const;
 
-/** The TLS mode a port usually speaks: 465 is implicit TLS (RFC 8314), 25/587 offer STARTTLS. */
+/**
+ * The TLS mode a port usually speaks, the default of every face (CLI `relay`, the editor's target picker,
+ * terminal, Test Explorer, Run Relay Suite): implicit TLS on 465 (RFC 8314), STARTTLS elsewhere (25, 587 and
+ * any other port), offered and not demanded, so a server that does not advertise STARTTLS is tested in clear
+ * text and the report says so.
+ */
 export function suggestedTlsMode(port: number): TlsMode {
   return port === 465 ? 'implicit' : 'starttls';
 }
+
+/** The embedded practice server is spoken to in clear text by every face (it offers STARTTLS all the same). */
+export const practiceServerTlsMode: TlsMode = 'none';
 
 export function newTarget(host: string, port: number, tls: TlsMode = suggestedTlsMode(port)): Target {
   return {

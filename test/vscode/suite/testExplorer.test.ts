@@ -4,7 +4,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { relayCatalogue } from '../../../src/core/relay/relayCatalogue';
+import { relayCatalogue, selectRelayTests } from '../../../src/core/relay/relayCatalogue';
+import { relayDefaults } from '../../../src/cli/relayCommand';
 import { startPracticeServer } from '../../../src/lab/practiceServer';
 import type { RelayReport } from '../../../src/core/relay/relayTypes';
 import { readTranscript } from '../../../src/core/transcript/transcriptFormat';
@@ -120,16 +121,23 @@ describe('Test Explorer and relay commands', () => {
     assert.match(text, /\n\| \*\*kb1\*\* KB test 1: remote sender to remote recipient \| \*\*FAILED: relayed\*\* \| `250 2\.1\.5 Ok` \|\n/);
   });
 
-  it('Run Relay Suite runs the relay.tests selection (kb) against the target given, and shows the text report', async () => {
+  it("Run Relay Suite with no relay.tests setting runs the CLI's default tests (all of them) against the target given, and shows the text report", async () => {
     const practice = await practiceTarget('exchange');
+    const inspected = vscode.workspace.getConfiguration('smtpRelayLab').inspect('relay.tests');
+    assert.deepEqual([inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue], [undefined, undefined, undefined], 'no setting');
     const published = nextVerdict();
     const report = await vscode.commands.executeCommand<RelayReport>(commandIds.runRelaySuite, {
-      target: { name: 'Lab Exchange', host: practice.host, port: practice.port, tls: 'none', localDomains: ['corp.example'], localUser: 'admin' },
+      target: { name: 'Lab Exchange', host: practice.host, port: practice.port, tls: 'none', localDomains: ['corp.example'], localUser: 'admin', practicePersona: 'exchange' },
     });
     assert.ok(report, 'the command resolves with the report');
+    // What `smtp-relay-lab relay` runs without --tests: the same ids, in the same order.
     assert.deepEqual(
       report.tests.map((test) => test.id),
-      ['control', 'kb1', 'kb2', 'kb3', 'kb4', 'kb5', 'kb6', 'kb7'],
+      selectRelayTests(relayDefaults.tests).map((test) => test.id),
+    );
+    assert.deepEqual(
+      report.tests.map((test) => test.id),
+      relayCatalogue.map((test) => test.id),
     );
     assert.equal(report.verdict, 'closed');
     const record = await published;
@@ -143,7 +151,7 @@ describe('Test Explorer and relay commands', () => {
   it('the verdict document follows the newest run while it is open', async () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>(commandIds.showVerdict);
     const text = await textOnceItMatches(uri, /^# Relay verdict: Closed: not an open relay\n/);
-    assert.match(text, /\*\*Target:\*\* Lab Exchange at `127\.0\.0\.1:\d+` · 8 tests from the Run Relay Suite · /);
+    assert.match(text, new RegExp(`\\*\\*Target:\\*\\* Lab Exchange at \`127\\.0\\.0\\.1:\\d+\` · ${relayCatalogue.length} tests from the Run Relay Suite · `));
   });
 
   it("Save Transcript next to a verdict writes exactly that run's transcript, in our format", async () => {
@@ -154,7 +162,7 @@ describe('Test Explorer and relay commands', () => {
     const transcript = readTranscript(fs.readFileSync(destination.fsPath, 'utf8'));
     assert.equal(transcript.header.tool, 'SMTP Relay Lab relay suite');
     assert.equal(transcript.header.target, `127.0.0.1:${record.target.port}`);
-    assert.deepEqual(transcript.header.extra, { tls: 'none', tests: 'control,kb1,kb2,kb3,kb4,kb5,kb6,kb7' });
+    assert.deepEqual(transcript.header.extra, { tls: 'none', tests: relayCatalogue.map((test) => test.id).join(','), persona: 'exchange' });
     assert.deepEqual(transcript.events, record.report.transcript);
   });
 
