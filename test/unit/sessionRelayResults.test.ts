@@ -84,6 +84,7 @@ describe("a session terminal's relay results", () => {
     const report = results.report(facts)!;
     assert.equal(report.startedAt, 7_000);
     assert.equal(report.durationMs, 65);
+    assert.equal(report.elapsedMs, 2_025, 'from the start of the first test (7 000) to the end of the last (9 025)');
     assert.deepEqual(report.target, { host: '127.0.0.1', port: 2525 });
     assert.deepEqual(report.transcript, [sent]);
     assert.deepEqual(

@@ -214,6 +214,11 @@ export interface RelayReport {
   transcript: TranscriptEvent[];
   startedAt: number;
   durationMs: number;
+  /**
+   * From the start of the first test to the end of the last, when the tests did not run in one go (the
+   * session terminal's and the walkthrough's, run as the user asks): durationMs is then the tests' own time.
+   */
+  elapsedMs?: number;
   /** Every connection the run opened, in order. */
   connections?: RelayConnectionRecord[];
   /** Tests the server greylisted, and how long it took until it answered for real. */

@@ -50,7 +50,8 @@ export class SessionRelayResults {
 
   /**
    * Every counted result as one report; undefined before the first. It starts when the earliest counted test
-   * started, and its duration is the tests' own time on the wire, not the pauses between the user's /test runs.
+   * started, and its duration is the tests' own time on the wire, not the pauses between the user's /test runs;
+   * elapsedMs is the span from that start to the end of the latest counted test, pauses included.
    */
   report(facts: SessionRelayReportFacts): RelayReport | undefined {
     const counted = [...this.latest.values()];
@@ -58,6 +59,7 @@ export class SessionRelayResults {
       return undefined;
     }
     const tests = this.results;
+    const first = Math.min(...counted.map(({ startedAt }) => startedAt));
     return {
       target: {
         host: facts.target.host,
@@ -68,8 +70,10 @@ export class SessionRelayResults {
       warnings: relayWarnings(tests, { addressForm: facts.addressForm }),
       tests,
       transcript: [...facts.transcript],
-      startedAt: Math.min(...counted.map(({ startedAt }) => startedAt)),
+      startedAt: first,
       durationMs: counted.reduce((total, { result }) => total + result.durationMs, 0),
+      // What the user lived through (a walkthrough clicked over minutes), beside the tests' own time.
+      elapsedMs: Math.max(...counted.map(({ startedAt, result }) => startedAt + result.durationMs)) - first,
     };
   }
 }

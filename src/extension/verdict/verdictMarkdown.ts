@@ -1,6 +1,6 @@
 import { displayText } from '../../core/protocol/displayText';
 import { describeArrival, describeRecord, verdictSummary } from '../../core/relay/relayReport';
-import type { RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relay/relayTypes';
+import type { RelayReport, RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relay/relayTypes';
 import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { RelayVerdictRecord } from './relayVerdictRecord';
 
@@ -20,13 +20,35 @@ const verdictHeadings: Record<RelayVerdict, string> = {
 /** The heading of a run whose relay tests were all refused but whose control never ran. */
 export const unconfirmedHeading = 'Not confirmed: no control test ran';
 
+/** "420 ms" under a second (a fast run is not "0.0 s"), "35.2 s" under a minute, then "7 min 3 s". */
+export function durationFigure(durationMs: number): string {
+  const ms = Math.max(0, Math.round(durationMs));
+  if (ms < 1000) {
+    return `${ms} ms`;
+  }
+  if (ms < 60_000) {
+    return `${(ms / 1000).toFixed(1)} s`;
+  }
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
 /**
- * "12.3 s", or milliseconds under a second (a fast run is not "0.0 s"). The terminal's tests run one at a time
- * as the user asks: its figure is the tests' own time, not the minutes between them.
+ * How long the run took. A suite run (Test Explorer, Run Relay Suite) is timed from start to end. The terminal's
+ * tests (and the walkthrough's buttons) run one at a time as the user asks: their figure is the tests' own time,
+ * and beside it the span from the first test to the end of the last, the time the user saw pass (issue 9: a
+ * walkthrough clicked over minutes read "0.0 s", the few milliseconds its tests took on the wire).
  */
-export function durationText(durationMs: number, source: RelayVerdictRecord['source']): string {
-  const figure = durationMs < 1000 ? `${Math.max(0, Math.round(durationMs))} ms` : `${(durationMs / 1000).toFixed(1)} s`;
-  return source === 'session terminal' ? `${figure} of test time (pauses between the terminal's tests not counted)` : figure;
+export function durationText(report: Pick<RelayReport, 'durationMs' | 'elapsedMs'>, source: RelayVerdictRecord['source']): string {
+  const figure = durationFigure(report.durationMs);
+  if (source !== 'session terminal') {
+    return figure;
+  }
+  const elapsed = report.elapsedMs;
+  if (elapsed !== undefined && Math.round(elapsed) > Math.round(report.durationMs)) {
+    return `${figure} of test time, over ${durationFigure(elapsed)} from the first test to the end of the last (the pauses between the terminal's tests are not test time)`;
+  }
+  return `${figure} of test time (pauses between the terminal's tests not counted)`;
 }
 
 export const outcomeLabels: Record<RelayTestOutcome, string> = {
@@ -59,7 +81,7 @@ export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
   const where = target.label === describeTarget(report.target) ? address : `${escapeMarkdown(target.label)} at ${address}`;
   const count = `${report.tests.length} test${report.tests.length === 1 ? '' : 's'}`;
   lines.push(
-    `**Target:** ${where} · ${count} from the ${record.source} · started ${when} · ${durationText(report.durationMs, record.source)}`,
+    `**Target:** ${where} · ${count} from the ${record.source} · started ${when} · ${durationText(report, record.source)}`,
     '',
   );
 
