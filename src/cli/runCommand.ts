@@ -154,7 +154,17 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   context.signal.addEventListener('abort', abort);
   let judged: JudgedBlock[];
   try {
-    judged = (await runAndJudge(conversation, document, indices, { prompts, secrets }, target.localDomains)).blocks;
+    // Text output follows the run block by block, so a long suite shows its progress in a CI log.
+    if (!values.json) {
+      context.out(runHeading(file, shownTarget));
+    }
+    judged = (
+      await runAndJudge(conversation, document, indices, { prompts, secrets }, target.localDomains, (block) => {
+        if (!values.json) {
+          context.out(renderBlock(block));
+        }
+      })
+    ).blocks;
   } finally {
     context.signal.removeEventListener('abort', abort);
     conversation.close();
@@ -164,7 +174,7 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   if (values.json) {
     context.out(`${JSON.stringify(reportJson(report), null, 2)}\n`);
   } else {
-    context.out(renderRun(report, judged));
+    context.out(renderRest(judged));
   }
   if (values.junit !== undefined) {
     await writeOutput(values.junit, junitXml(report), 'the JUnit report');
@@ -278,39 +288,48 @@ async function writeOutput(file: string, text: string, what: string): Promise<vo
   }
 }
 
-/** Each block with its exchange and a ✓ or ✗ per expectation, then a summary line. */
-function renderRun(report: FileRunReport, blocks: readonly JudgedBlock[]): string {
-  const out: string[] = [`${report.file} against ${report.target}`, ''];
-  for (const block of blocks) {
-    const mark = !block.ran ? '-' : blockPassed(block) ? '✓' : '✗';
-    out.push(`${mark} ### ${blockName(block)} (line ${block.line})`);
-    if (!block.ran) {
-      out.push('    not run: a block before it stopped the run', '');
-      continue;
-    }
-    for (const { command, reply } of block.replies) {
-      if (command !== '') {
-        out.push(`    -> ${textInOneLine(command, 300)}`);
-      }
-      out.push(`    <- ${replyInOneLine(reply, 300)}`);
-    }
-    for (const verdict of block.expectations) {
-      out.push(`    ${verdict.passed ? '✓' : '✗'} line ${verdict.line + 1}: @expect ${verdict.message}`);
-    }
-    for (const finding of block.missingRset) {
-      out.push(`    ! line ${finding.line + 1}: ${finding.message}`);
-    }
-    if (block.error !== undefined) {
-      out.push(`    ✗ stopped: ${textInOneLine(block.error, 300)}`);
-    }
-    out.push('');
+/** The first lines of the text output, printed before the first block is sent. */
+function runHeading(file: string, target: string): string {
+  return `${file} against ${target}\n\n`;
+}
+
+/** One block with its exchange and a ✓ or ✗ per expectation, printed as soon as it was judged. */
+function renderBlock(block: JudgedBlock): string {
+  const mark = !block.ran ? '-' : blockPassed(block) ? '✓' : '✗';
+  const out: string[] = [`${mark} ### ${blockName(block)} (line ${block.line})`];
+  if (!block.ran) {
+    out.push('    not run: a block before it stopped the run', '');
+    return `${out.join('\n')}\n`;
   }
+  for (const { command, reply } of block.replies) {
+    if (command !== '') {
+      out.push(`    -> ${textInOneLine(command, 300)}`);
+    }
+    out.push(`    <- ${replyInOneLine(reply, 300)}`);
+  }
+  for (const verdict of block.expectations) {
+    out.push(`    ${verdict.passed ? '✓' : '✗'} line ${verdict.line + 1}: @expect ${verdict.message}`);
+  }
+  for (const finding of block.missingRset) {
+    out.push(`    ! line ${finding.line + 1}: ${finding.message}`);
+  }
+  if (block.error !== undefined) {
+    out.push(`    ✗ stopped: ${textInOneLine(block.error, 300)}`);
+  }
+  out.push('');
+  return `${out.join('\n')}\n`;
+}
+
+/** After the run: the blocks it never reached, then a summary line. */
+function renderRest(blocks: readonly JudgedBlock[]): string {
+  const out = blocks.filter((block) => !block.ran).map(renderBlock);
   const expectations = blocks.flatMap((block) => block.expectations);
   const failed = expectations.filter((verdict) => !verdict.passed).length;
   const errors = blocks.filter((block) => block.error !== undefined).length;
   out.push(
     `${blocks.filter(blockPassed).length} of ${blocks.length} blocks passed; ${expectations.length - failed} of ${expectations.length} expectations held` +
-      (errors > 0 ? `; ${errors} block${errors === 1 ? '' : 's'} stopped by a connection error` : ''),
+      (errors > 0 ? `; ${errors} block${errors === 1 ? '' : 's'} stopped by a connection error` : '') +
+      '\n',
   );
-  return `${out.join('\n')}\n`;
+  return out.join('');
 }

@@ -5,7 +5,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
-import { runCli } from '../support/cliProcess';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cliEntry, runCli } from '../support/cliProcess';
+import { startScriptedServer } from '../support/scriptedServer';
 
 /** A loopback server that counts connections and says nothing: proof that nothing was sent. */
 async function silentListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -115,6 +117,56 @@ describe('smtp-relay-lab run FILE.smtp against the practice server', { concurren
     assert.match(failure[2], /expected: rejection\|relay-denied\nactual: {3}250/);
     assert.match(failure[2], /RCPT TO:&lt;relay-test@example\.net&gt;/);
     assert.match(xml, /tests="3" failures="1" errors="0"/);
+  });
+
+  test('the text output follows the run: a block is printed with its ✓/✗ as soon as it finished, while the next one still waits for its reply', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const server = await startScriptedServer(async (peer) => {
+      await peer.send('220 slow.example.com ESMTP\r\n');
+      await peer.expect(/^EHLO /);
+      await peer.send('250 slow.example.com\r\n');
+      await peer.expect(/^NOOP/);
+      await peer.send('250 2.0.0 Ok\r\n');
+      await peer.expect(/^RSET/);
+      await released;
+      await peer.send('250 2.0.0 Flushed\r\n');
+    });
+    let child: ChildProcess | undefined;
+    try {
+      const file = write('progress.smtp', [`# @target 127.0.0.1:${server.port}`, '# @tls none', '### one', '# @expect 250', 'NOOP', '### two', '# @expect 250', 'RSET'].join('\n'));
+      const running = spawn(process.execPath, [cliEntry, 'run', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = running;
+      let stdout = '';
+      const exited = new Promise<number | null>((resolve) => running.on('close', resolve));
+      const printed = new Promise<void>((resolve) =>
+        running.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8');
+          if (stdout.includes('✓ line 4: @expect 250')) {
+            resolve();
+          }
+        }),
+      );
+      const [peer] = await server.waitForPeers(1);
+      // A generous bound, not a timing claim: without it, output held back until the end would hang the test.
+      let bound: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'gave up'>((resolve) => (bound = setTimeout(() => resolve('gave up'), 30_000)));
+      const first = await Promise.race([printed.then(() => 'printed' as const), gaveUp]);
+      clearTimeout(bound);
+      assert.equal(first, 'printed', `block 1 was not printed while block 2 waited; stdout so far:\n${stdout}`);
+      // Block 1 is printed; block 2 waits for the reply the server still holds.
+      assert.ok(!peer.sentBytes.toString('latin1').includes('Flushed'));
+      assert.match(stdout, /✓ ### one \(line 3\)\n {4}<- 220 slow\.example\.com ESMTP\n/);
+      assert.doesNotMatch(stdout, /### two|blocks passed/);
+      release();
+      assert.equal(await exited, 0, stdout);
+      assert.match(stdout, /✓ ### two \(line 6\)[\s\S]*2 of 2 blocks passed; 2 of 2 expectations held\n$/);
+      assert.deepEqual(server.scriptErrors, []);
+    } finally {
+      release();
+      child?.kill();
+      await server.close();
+    }
   });
 
   test('--json prints the same report as JSON', async () => {
