@@ -8,6 +8,7 @@ import { riskyBlockAsksBeforeSending } from './ui/guardRail.ui';
 import { problemsPanelListsTranscriptReplies } from './ui/problemsPanel.ui';
 import { ehloInSessionTerminalOnPracticeServer } from './ui/sessionTerminal.ui';
 import { failingExpectationShowsInEditorAndProblems } from './ui/smtpExpectation.ui';
+import { testExplorerMarksChangedOutcomes } from './ui/testExplorerChanges.ui';
 import { typedAddressConnectsOnEnter } from './ui/typedTarget.ui';
 import { UiSession } from './ui/uiSession';
 import { walkthroughOpensFromWelcome } from './ui/walkthrough.ui';
@@ -63,5 +64,10 @@ describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout:
     'a .smtp block that sends DATA to a remote recipient without # @confirm: a modal names the server and what will be sent; Cancel sends nothing, Send runs it',
     'guard-rail',
     riskyBlockAsksBeforeSending,
+  );
+  scenario(
+    'Run All Tests twice against one address whose server changed: the Test Explorer marks the tests that changed outcome, and the output lists them',
+    'test-explorer-changed',
+    testExplorerMarksChangedOutcomes,
   );
 });

@@ -9,6 +9,9 @@ const uiTimeoutMs = 30_000;
 /** xterm's DOM renderer: one div per visible row, in the terminal the panel shows. */
 const activeTerminalRowsSelector = '.terminal-wrapper.active .xterm-rows';
 
+/** The Test Results view's output: a terminal of its own, not one of the terminal panel's. */
+const testOutputRowsSelector = '.test-output-peek-message-container .xterm-rows';
+
 /** The text lines of every editor on screen (text editors only: not the settings or welcome pages). */
 const visibleEditorLinesSelector = '.editor-instance .monaco-editor .view-lines';
 
@@ -132,11 +135,45 @@ export class Workbench {
     return (await this.page.evaluate(read, argument)) ?? '';
   }
 
+  /**
+   * Resolves with the Test Results output (the run's output, drawn by a terminal in the panel) once its
+   * visible rows match `pattern`; rejects with what it shows after `timeoutMs`.
+   */
+  async waitForTestOutput(pattern: RegExp, timeoutMs = uiTimeoutMs): Promise<string> {
+    const read = (): Promise<string> => this.page.locator(testOutputRowsSelector).allInnerTexts().then((texts) => texts.join('\n'));
+    try {
+      await this.page.waitForFunction(
+        ({ selector, source, flags }) => {
+          // Runs in the page; this project compiles without the DOM library, hence the narrow type.
+          const page = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ innerText: string }> } };
+          return Array.from(page.document.querySelectorAll(selector)).some((rows) => new RegExp(source, flags).test(rows.innerText));
+        },
+        { selector: testOutputRowsSelector, source: pattern.source, flags: pattern.flags },
+        { timeout: timeoutMs },
+      );
+    } catch {
+      throw new Error(`the Test Results output never showed ${pattern}; it shows:\n${await read()}`);
+    }
+    return read();
+  }
+
   /** Types a line into the active terminal as if at the keyboard, then Enter. */
   async typeInTerminal(line: string): Promise<void> {
     await this.page.locator('.terminal-wrapper.active .xterm-screen').click();
     await this.page.keyboard.type(line);
     await this.page.keyboard.press('Enter');
+  }
+
+  /** Drags the Side Bar's edge to the right by `pixels`, as a user widens it to read long rows. */
+  async widenSideBar(pixels: number): Promise<void> {
+    const box = await this.boxOf('.part.sidebar');
+    await this.drag({ x: box.x + box.width, y: box.y + box.height / 2 }, { dx: pixels, dy: 0 });
+  }
+
+  /** Drags the panel's top edge up by `pixels`, so that more of its output is on screen. */
+  async raisePanel(pixels: number): Promise<void> {
+    const box = await this.boxOf('.part.panel');
+    await this.drag({ x: box.x + box.width / 2, y: box.y }, { dx: 0, dy: -pixels });
   }
 
   /** The Problems panel's rows (file headers and markers), as the user reads them. */
@@ -151,6 +188,22 @@ export class Workbench {
     const file = path.join(screenshotsDir, `${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  private async boxOf(selector: string): Promise<{ x: number; y: number; width: number; height: number }> {
+    const box = await this.page.locator(selector).boundingBox({ timeout: uiTimeoutMs });
+    if (!box) {
+      throw new Error(`${selector} is not shown`);
+    }
+    return box;
+  }
+
+  /** Presses at `from` (a sash between two parts) and moves by the offset before letting go. */
+  private async drag(from: { x: number; y: number }, by: { dx: number; dy: number }): Promise<void> {
+    await this.page.mouse.move(from.x, from.y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(from.x + by.dx, from.y + by.dy, { steps: 10 });
+    await this.page.mouse.up();
   }
 
   private quickItem(label: string): Locator {
