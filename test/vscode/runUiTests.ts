@@ -4,6 +4,7 @@
  * `npm run compile-tests` first. Node's test runner gives the exit code (non-zero when a test fails).
  */
 import { after, before, describe, test } from 'node:test';
+import { runRelaySuiteWithCatcherAsksThenProves } from './ui/catcherModal.ui';
 import { riskyBlockAsksBeforeSending } from './ui/guardRail.ui';
 import { problemsPanelListsTranscriptReplies } from './ui/problemsPanel.ui';
 import { ehloInSessionTerminalOnPracticeServer } from './ui/sessionTerminal.ui';
@@ -69,5 +70,10 @@ describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout:
     'Run All Tests twice against one address whose server changed: the Test Explorer marks the tests that changed outcome, and the output lists them',
     'test-explorer-changed',
     testExplorerMarksChangedOutcomes,
+  );
+  scenario(
+    'SMTP: Run Relay Suite with relay.catcher asks in a modal naming the server and the catcher; after Send DATA kb6 is confirmed relayed',
+    'catcher-modal',
+    runRelaySuiteWithCatcherAsksThenProves,
   );
 });
