@@ -90,6 +90,11 @@ describe('verdict document', () => {
     assert.match(markdown, /\n\*\*Target:\*\* Practice server \(open\) at `127\.0\.0\.1:2525` · 2 tests from the Test Explorer · started 2026-11-28 22:30:00 UTC · 420 ms\n/);
   });
 
+  test('a run as another client (XCLIENT) says so on the target line', () => {
+    const markdown = renderVerdictMarkdown(recordOf({ target: { host: '127.0.0.1', port: 2525, asClient: '203.0.113.9' }, verdict: 'closed' }));
+    assert.match(markdown, /\n\*\*Target:\*\* Practice server \(open\) at `127\.0\.0\.1:2525` as client `203\.0\.113\.9` \(XCLIENT\) · 2 tests from the Test Explorer · /);
+  });
+
   test('one table row per test, with its outcome and deciding reply', () => {
     const markdown = renderVerdictMarkdown(recordOf({}));
     const rows = markdown.split('\n').filter((line) => line.startsWith('| **'));

@@ -7,7 +7,7 @@ import type { RelayTestResult } from '../../core/relay/relayTypes';
 import { DisposableStore } from '../disposableStore';
 import { testControllerId } from '../ids';
 import type { LabContext } from '../labContext';
-import type { Target } from '../target';
+import { asClientProblem, type Target } from '../target';
 import { prepareDelivery, runRelayTestsInWindow } from '../verdict/relayRun';
 import { describeCatcherSpec } from '../../core/reach/catcherSpec';
 import { groupNodeById, selectTestsForRun, sortTextFor, testGroupNodes, testsInGroup, type RunSelection } from './testTree';
@@ -120,7 +120,7 @@ export class RelayTestExplorer implements vscode.Disposable {
    */
   private labelRunProfile(): void {
     const current = this.lab.targets.current;
-    const base = current ? `${runProfileLabel} on ${current.label} (current target)` : `${runProfileLabel} (asks for a target)`;
+    const base = current ? `${runProfileLabel} on ${current.label}${asClientSuffix(current)} (current target)` : `${runProfileLabel} (asks for a target)`;
     this.runProfile.label = this.lab.settings.confirmByDelivery.value ? `${base} (sends DATA: relay.confirmByDelivery is on)` : base;
   }
 
@@ -128,7 +128,7 @@ export class RelayTestExplorer implements vscode.Disposable {
     this.targetProfiles.forEach((profile) => profile.dispose());
     this.targetProfiles = this.lab.settings.targets.value.map((target) =>
       this.controller.createRunProfile(
-        `${runProfileLabel} on ${target.label}`,
+        `${runProfileLabel} on ${target.label}${asClientSuffix(target)}`,
         vscode.TestRunProfileKind.Run,
         (request, token) => this.run(request, token, { delivery: false, target: { kind: 'configured', target } }),
         false,
@@ -339,4 +339,9 @@ export function registerTestExplorer(lab: LabContext): vscode.Disposable {
   const explorer = new RelayTestExplorer(lab);
   lab.testExplorer = explorer;
   return explorer;
+}
+
+/** " as 203.0.113.9": a profile whose target is tested as another client (XCLIENT) says so. */
+function asClientSuffix(target: Target): string {
+  return target.asClient === undefined ? '' : asClientProblem(target) === undefined ? ` as ${target.asClient}` : ' (asClient invalid)';
 }

@@ -78,7 +78,9 @@ export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
   }
   const when = new Date(report.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   const address = inlineCode(describeTarget(report.target));
-  const where = target.label === describeTarget(report.target) ? address : `${escapeMarkdown(target.label)} at ${address}`;
+  const named = target.label === describeTarget(report.target) ? address : `${escapeMarkdown(target.label)} at ${address}`;
+  // Tested as another client through XCLIENT: the verdict is about that client, not this machine.
+  const where = report.target.asClient === undefined ? named : `${named} as client ${inlineCode(report.target.asClient)} (XCLIENT)`;
   const count = `${report.tests.length} test${report.tests.length === 1 ? '' : 's'}`;
   lines.push(
     `**Target:** ${where} · ${count} from the ${record.source} · started ${when} · ${durationText(report, record.source)}`,
