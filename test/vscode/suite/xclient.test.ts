@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { RelayReport } from '../../../src/core/relay/relayTypes';
-import { commandIds, extensionId } from '../../../src/extension/ids';
+import { commandIds, extensionId, settingKeys } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import { readTarget } from '../../../src/extension/target';
 import type { SessionTerminal } from '../../../src/extension/terminal/sessionTerminal';
@@ -130,6 +130,39 @@ describe('XCLIENT in the editor (asClient, /xclient)', () => {
       assert.equal(listener.connections(), 0, 'nothing connected to the server');
     } finally {
       await listener.close();
+    }
+  });
+
+  it('SMTP: Add Target keeps asClient in user settings, the Test Explorer profile says "as 203.0.113.9", and a value that is no IP is not written', async () => {
+    const configuration = vscode.workspace.getConfiguration();
+    const before = configuration.inspect<unknown[]>(settingKeys.targets)?.globalValue;
+    const previous = lab.targets.current;
+    const listed = new Promise<void>((resolve) => {
+      const listener = lab.settings.targets.onDidChange((targets) => {
+        if (targets.some((target) => target.label === 'Outside view (suite)')) {
+          listener.dispose();
+          resolve();
+        }
+      });
+    });
+    try {
+      const entry = { name: 'Outside view (suite)', host: practice.host, port: practice.port, tls: 'none', asClient: '203.0.113.9' };
+      await vscode.commands.executeCommand(commandIds.addTarget, entry);
+      const written = vscode.workspace.getConfiguration().inspect<unknown[]>(settingKeys.targets)?.globalValue;
+      assert.deepEqual(written?.at(-1), entry, 'in user settings, asClient included');
+      await listed;
+      const profiles = lab.testExplorer?.profileLabels ?? [];
+      assert.ok(profiles.includes('Run relay tests on Outside view (suite) as 203.0.113.9'), profiles.join(' | '));
+
+      const refused = await vscode.commands.executeCommand(commandIds.addTarget, { ...entry, name: 'Bad (suite)', asClient: 'outside.example.org' });
+      assert.equal(refused, undefined);
+      const after = vscode.workspace.getConfiguration().inspect<unknown[]>(settingKeys.targets)?.globalValue;
+      assert.deepEqual(after, written, 'nothing more was written');
+    } finally {
+      await configuration.update(settingKeys.targets, before, vscode.ConfigurationTarget.Global);
+      if (previous) {
+        await lab.targets.setCurrent(previous);
+      }
     }
   });
 
