@@ -78,8 +78,8 @@ describe('renderRelayReport', () => {
     assert.match(lines[0], /^Verdict: CLOSED: no remote recipient was accepted; kb6 was accepted for local delivery \(proven by the server's echo of its domain\)/);
   });
 
-  test('the target line names host and port', () => {
-    assert.match(lines[1], /^Target: +127\.0\.0\.1:2525, 2 tests in 0\.4 s$/);
+  test('the target line names host and port, and the run\'s duration (under a second in ms, not "0.4 s")', () => {
+    assert.match(lines[1], /^Target: +127\.0\.0\.1:2525, 2 tests in 420 ms$/);
   });
 
   test('the table of tests is aligned: every outcome and title starts in the same column', () => {

@@ -19,7 +19,8 @@ import { CatalogueRelayTests } from '../../src/extension/terminal/catalogueRelay
 import { SessionTestRunner } from '../../src/extension/terminal/sessionTestRunner';
 import { relayRunOptionsFor } from '../../src/extension/verdict/relayRunSetup';
 import type { RelayRunSource } from '../../src/extension/verdict/relayVerdictRecord';
-import { durationFigure, renderVerdictMarkdown } from '../../src/extension/verdict/verdictMarkdown';
+import { durationFigure, renderRelayReport } from '../../src/core/relay/relayReport';
+import { renderVerdictMarkdown } from '../../src/extension/verdict/verdictMarkdown';
 import { startScriptedServer, type ScriptedPeer, type ScriptedServer } from '../support/scriptedServer';
 
 const start = Date.UTC(2026, 11, 2, 4, 0, 0);
@@ -126,6 +127,8 @@ describe('verdict page durations (issue 9, §7)', () => {
       assert.equal(report.startedAt, start);
       assert.equal(report.durationMs, slowMs);
       assert.match(targetLine(report, target, source), new RegExp(` · 2 tests from the ${source} · started 2026-12-02 04:00:00 UTC · 35\\.0 s$`));
+      // Run Relay Suite also shows the text report, as the CLI prints it.
+      assert.match(renderRelayReport(report), /^Target: +127\.0\.0\.1:\d+, 2 tests in 35\.0 s$/m);
     });
   }
 

@@ -100,8 +100,7 @@ export function renderRelayReport(report: RelayReport, options: RelayReportTextO
   const width = options.width ?? 100;
   const lines: string[] = [];
   lines.push(`Verdict: ${verdictSummary(report)}`);
-  const seconds = (report.durationMs / 1000).toFixed(1);
-  lines.push(`Target:  ${describeTarget(report.target)}, ${report.tests.length} test${report.tests.length === 1 ? '' : 's'} in ${seconds} s`);
+  lines.push(`Target:  ${describeTarget(report.target)}, ${report.tests.length} test${report.tests.length === 1 ? '' : 's'} in ${durationFigure(report.durationMs)}`);
   if (report.tls) {
     lines.push(`TLS:     ${describeTlsUse(report.tls)}`);
   }
@@ -214,4 +213,20 @@ export function describeTlsUse(tls: RelayTlsUse): string {
       }
       return tls.clearText ? 'STARTTLS offered, not advertised by the server: clear text' : 'STARTTLS (offered, and started)';
   }
+}
+
+/**
+ * A run's duration as people read it, in every report (the CLI's and Run Relay Suite's text, the verdict page):
+ * "420 ms" under a second (a fast run is not "0.0 s"), "35.2 s" under a minute, then "7 min 3 s".
+ */
+export function durationFigure(durationMs: number): string {
+  const ms = Math.max(0, Math.round(durationMs));
+  if (ms < 1000) {
+    return `${ms} ms`;
+  }
+  if (ms < 60_000) {
+    return `${(ms / 1000).toFixed(1)} s`;
+  }
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }

@@ -1,5 +1,5 @@
 import { displayText } from '../../core/protocol/displayText';
-import { describeArrival, describeRecord, verdictSummary } from '../../core/relay/relayReport';
+import { describeArrival, describeRecord, durationFigure, verdictSummary } from '../../core/relay/relayReport';
 import type { RelayReport, RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relay/relayTypes';
 import { describeTarget } from '../../core/protocol/sessionOptions';
 import type { RelayVerdictRecord } from './relayVerdictRecord';
@@ -19,19 +19,6 @@ const verdictHeadings: Record<RelayVerdict, string> = {
 
 /** The heading of a run whose relay tests were all refused but whose control never ran. */
 export const unconfirmedHeading = 'Not confirmed: no control test ran';
-
-/** "420 ms" under a second (a fast run is not "0.0 s"), "35.2 s" under a minute, then "7 min 3 s". */
-export function durationFigure(durationMs: number): string {
-  const ms = Math.max(0, Math.round(durationMs));
-  if (ms < 1000) {
-    return `${ms} ms`;
-  }
-  if (ms < 60_000) {
-    return `${(ms / 1000).toFixed(1)} s`;
-  }
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
 
 /**
  * How long the run took. A suite run (Test Explorer, Run Relay Suite) is timed from start to end. The terminal's
