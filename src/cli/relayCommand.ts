@@ -5,7 +5,7 @@ import { assertSingleLine } from '../core/protocol/commandLine';
 import { describeError } from '../core/protocol/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relay/relayCatalogue';
 import { CatcherSpecError, imapPasswordFromEnvironment, openCatcherSession, planCatcher, type CatcherSession, type CatcherSpec } from '../core/reach/catcherSpec';
-import { domainReportToJson, renderDomainReport, runDomain } from '../core/reach/domainRun';
+import { domainReportToJson, renderDomainReport, runDomain, unreachableReason, defaultDomainParallel } from '../core/reach/domainRun';
 import { MailDomainError, resolveMailDomain } from '../core/reach/mxResolution';
 import { imapPasswordVariable } from '../core/reach/imapCatcher';
 import { relayReportToJson } from '../core/relay/relayJson';
@@ -238,7 +238,7 @@ export async function runRelayCommand(args: string[], context: CliContext): Prom
     await catcher?.close();
   }
 
-  const unreachable = connectionFailure(report);
+  const unreachable = unreachableReason(report);
   if (invocation.json) {
     const json = { ...relayReportToJson(report, toolLabel), ...(lab ? { lab: labOutboxSummary(lab) } : {}) };
     context.out(`${displayJson(json, 2)}\n`);
@@ -386,7 +386,7 @@ function catcherValues(
 
 function parallelValue(value: string | undefined): number {
   if (value === undefined) {
-    return 4;
+    return defaultDomainParallel;
   }
   const parallel = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) {
@@ -454,18 +454,6 @@ function sessionOptions(invocation: RelayInvocation, lab: PracticeServer | undef
   };
 }
 
-/**
- * When no test got a single reply because the server could not be reached (or refused the session
- * outright), the run is an error, not a verdict: one line says why.
- */
-function connectionFailure(report: RelayReport): string | undefined {
-  const reached = report.tests.some((test) => test.outcome !== 'error' || test.replies.length > 0);
-  if (reached || report.tests.length === 0) {
-    return undefined;
-  }
-  return report.tests[0].reason.replace(/^Not run:\s*/, '').replace(/\.$/, '');
-}
-
 async function saveTranscript(file: string, report: RelayReport, invocation: RelayInvocation, lab: PracticeServer | undefined): Promise<void> {
   const extra: Record<string, string> = { tls: invocation.tls, verdict: report.verdict };
   if (lab) {
@@ -506,7 +494,7 @@ async function runDomainCommand(invocation: RelayInvocation, domain: string, con
       greylistRetry: invocation.greylistRetry,
       signal: context.signal,
     });
-    const unreachable = connectionFailure(hostReport);
+    const unreachable = unreachableReason(hostReport);
     return unreachable === undefined ? { report: hostReport } : { report: hostReport, unreachable };
   });
   if (invocation.json) {

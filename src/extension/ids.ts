@@ -58,6 +58,8 @@ export const settingKeys = {
   environments: 'smtpRelayLab.environments',
   /** Ask before a .smtp block without `# @confirm` sends DATA or names a remote recipient. */
   confirmRiskyBlocks: 'smtpRelayLab.smtpFiles.confirmRiskyBlocks',
+  /** The DNS server ("host[:port]", as relay --resolver) for a domain typed in the target picker; empty: the system's. */
+  dnsResolver: 'smtpRelayLab.dnsResolver',
 } as const;
 
 export type SettingKey = (typeof settingKeys)[keyof typeof settingKeys];
@@ -76,6 +78,8 @@ export const restrictedSettingKeys: readonly SettingKey[] = [
   settingKeys.catcher,
   settingKeys.mailFrom,
   settingKeys.confirmTimeoutSeconds,
+  // It decides which addresses a domain typed in the target picker leads to.
+  settingKeys.dnsResolver,
 ];
 
 export const languageIds = {

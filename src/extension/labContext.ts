@@ -6,6 +6,7 @@ import { AuthPasswords, ImapCatcherPasswords } from './secrets';
 import { LabSettings } from './settings';
 import { ConnectionStatusItem } from './statusBar';
 import { TargetCatalog } from './targets';
+import type { TestExplorerHandle } from './testing/domainTree';
 import { RelayVerdicts } from './verdict/relayVerdicts';
 import { TranscriptStore } from './transcripts/transcriptStore';
 
@@ -45,10 +46,8 @@ export class LabContext implements vscode.Disposable {
    * stop function, or undefined when `target` is not the running practice server.
    */
   practiceForwarding: ((target: { host: string; port: number }, to: { host: string; port: number }) => (() => void) | undefined) | undefined;
-  /** Set by the Test Explorer face: the run profiles it offers and its test items (for the in-VS-Code suite). */
-  testExplorer:
-    | { readonly profileLabels: string[]; testItem(testId: string): vscode.TestItem | undefined; whenListed(): Promise<void> }
-    | undefined;
+  /** Set by the Test Explorer face: the run profiles it offers, its test items and domain nodes (for the in-VS-Code suite). */
+  testExplorer: (TestExplorerHandle & { testItem(testId: string): vscode.TestItem | undefined; whenListed(): Promise<void> }) | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.store.add(log);

@@ -39,4 +39,5 @@ export const settingDefaults = {
   'relay.catcher': '',
   'relay.mailFrom': '',
   'relay.confirmTimeoutSeconds': 60,
+  dnsResolver: '',
 };

@@ -85,6 +85,17 @@ export class LabSettings implements vscode.Disposable {
     }),
   );
 
+  /**
+   * Restricted: the DNS server a domain typed in the target picker is resolved with ("host[:port]"); empty
+   * for the system's. A workspace could otherwise send the tests to addresses of its choosing.
+   */
+  readonly dnsResolver = this.store.add(
+    new ConfigValue<string>(settingKeys.dnsResolver, settingDefaults.dnsResolver, {
+      read: readString,
+      userLevelOnlyWhenUntrusted: true,
+    }),
+  );
+
   /** The session timeouts the user configured; the end of DATA keeps the engine's default. */
   sessionTimeouts(): Partial<SessionTimeouts> {
     return {

@@ -8,6 +8,7 @@ import {
   suggestedTlsMode,
   targetDefaults,
   tlsModes,
+  type MailDomainOfTarget,
   type Target,
 } from '../core/relay/target';
 import { readBoolean, readNonEmptyString, readOneOf, readStringList } from './settingReaders';
@@ -28,6 +29,7 @@ export {
   targetDefaults,
   targetIdentity,
   tlsModes,
+  type MailDomainOfTarget,
   type PracticePersona,
   type Target,
 } from '../core/relay/target';
@@ -44,15 +46,16 @@ export function readTarget(raw: unknown): Target | undefined {
     return undefined;
   }
   const entry = raw as Record<string, unknown>;
-  const host = readNonEmptyString(entry.host)?.replace(/^\[(.*)\]$/, '$1');
+  const domain = readMailDomainField(entry);
+  const host = domain?.domain ?? readNonEmptyString(entry.host)?.replace(/^\[(.*)\]$/, '$1');
   if (host === undefined || !isPlausibleHost(host)) {
     return undefined;
   }
   const port = typeof entry.port === 'number' && Number.isInteger(entry.port) && entry.port >= 1 && entry.port <= 65535 ? entry.port : 25;
-  const target = newTarget(host, port, readOneOf(tlsModes)(entry.tls));
+  const target = domain ? newDomainTarget(domain.domain, port, domain.resolver, readOneOf(tlsModes)(entry.tls)) : newTarget(host, port, readOneOf(tlsModes)(entry.tls));
   target.label = readNonEmptyString(entry.name) ?? readNonEmptyString(entry.label) ?? target.label;
   target.rejectUnauthorized = readBoolean(entry.rejectUnauthorized) ?? true;
-  target.localDomains = readStringList(entry.localDomains) ?? [];
+  target.localDomains = readStringList(entry.localDomains) ?? target.localDomains;
   target.localUser = readNonEmptyString(entry.localUser) ?? target.localUser;
   target.remoteDomain = readNonEmptyString(entry.remoteDomain) ?? target.remoteDomain;
   target.heloName = readNonEmptyString(entry.heloName) ?? target.heloName;
@@ -61,12 +64,16 @@ export function readTarget(raw: unknown): Target | undefined {
     target.username = username;
   }
   const persona = readOneOf(practicePersonas)(entry.practicePersona);
-  if (persona !== undefined) {
+  if (persona !== undefined && domain === undefined) {
     target.practicePersona = persona;
   }
   const asClient = readAsClient(entry.asClient);
   if (asClient !== undefined) {
     target.asClient = asClient;
+  }
+  const tlsServerName = readNonEmptyString(entry.tlsServerName);
+  if (tlsServerName !== undefined && domain === undefined) {
+    target.tlsServerName = tlsServerName;
   }
   return target;
 }
@@ -99,6 +106,46 @@ export function parseAddressAsClient(text: string): { host: string; port: number
     return { error: `"${asClient.slice(0, 64)}" is not an IP address: "as" takes the client address to test as, such as 203.0.113.9.` };
   }
   return { ...parsed, asClient };
+}
+
+/**
+ * `domain` (a mail domain, instead of `host`) and its optional `resolver`, as the setting and the stored
+ * targets write them. A stored target (recent, current) keeps them in `mailDomain`.
+ */
+function readMailDomainField(entry: Record<string, unknown>): MailDomainOfTarget | undefined {
+  const stored = typeof entry.mailDomain === 'object' && entry.mailDomain !== null ? (entry.mailDomain as Record<string, unknown>) : undefined;
+  const domain = typedMailDomain(readNonEmptyString(entry.domain) ?? readNonEmptyString(stored?.domain) ?? '');
+  if (domain === undefined) {
+    return undefined;
+  }
+  const resolver = readNonEmptyString(entry.resolver) ?? readNonEmptyString(stored?.resolver);
+  return resolver === undefined ? { domain } : { domain, resolver };
+}
+
+/**
+ * A mail domain as a target: relay runs test all its MX addresses on `port` (25 by default), as
+ * `relay --domain`; the domain is the local domain its servers receive mail for.
+ */
+export function newDomainTarget(domain: string, port = 25, resolver?: string, tls: TlsMode = suggestedTlsMode(port)): Target {
+  return {
+    ...newTarget(domain, port, tls),
+    label: `${domain} (mail domain${port === 25 ? '' : `, port ${port}`})`,
+    localDomains: [domain],
+    mailDomain: resolver === undefined ? { domain } : { domain, resolver },
+  };
+}
+
+/** One address of a domain target's MX hosts, as a target the terminal or a .smtp file can connect to. */
+export function hostTargetOfDomain(target: Target, host: { names: readonly string[]; address: string }): Target {
+  const { mailDomain, ...rest } = target;
+  const name = host.names[0];
+  const where = describeTarget({ host: host.address, port: target.port });
+  return {
+    ...rest,
+    host: host.address,
+    label: `${name ?? host.address} (${where}, MX of ${mailDomain?.domain ?? target.host})`,
+    ...(name !== undefined && name !== host.address ? { tlsServerName: name } : {}),
+  };
 }
 
 export function readTargetList(raw: unknown): Target[] | undefined {
@@ -172,16 +219,25 @@ export function typedMailDomain(text: string): string | undefined {
  */
 export function targetSettingEntry(target: Target): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
-  if (target.label !== describeTarget(target)) {
+  const domain = target.mailDomain;
+  const defaultLabel = domain ? newDomainTarget(domain.domain, target.port).label : describeTarget(target);
+  if (target.label !== defaultLabel) {
     entry.name = target.label;
   }
-  entry.host = target.host;
+  if (domain) {
+    entry.domain = domain.domain;
+    if (domain.resolver !== undefined) {
+      entry.resolver = domain.resolver;
+    }
+  } else {
+    entry.host = target.host;
+  }
   entry.port = target.port;
   entry.tls = target.tls;
   if (!target.rejectUnauthorized) {
     entry.rejectUnauthorized = false;
   }
-  if (target.localDomains.length > 0) {
+  if (target.localDomains.length > 0 && !(domain && target.localDomains.length === 1 && target.localDomains[0] === domain.domain)) {
     entry.localDomains = [...target.localDomains];
   }
   if (target.localUser !== targetDefaults.localUser) {

@@ -1,11 +1,9 @@
 import * as vscode from 'vscode';
-import { describeError } from '../core/protocol/errors';
-import { resolveMailDomain } from '../core/reach/mxResolution';
 import { describeTarget } from '../core/protocol/sessionOptions';
 import { DisposableStore } from './disposableStore';
 import { commandIds, settingKeys } from './ids';
 import type { LabContext } from './labContext';
-import { asClientProblem, newTarget, parseAddressAsClient, readTarget, suggestedTlsMode, targetIdentity, targetSettingEntry, type Target } from './target';
+import { asClientProblem, newDomainTarget, parseAddressAsClient, readTarget, suggestedTlsMode, targetIdentity, targetSettingEntry, type Target } from './target';
 
 const openTerminalChoice = 'Open Session Terminal';
 
@@ -16,8 +14,15 @@ const openTerminalChoice = 'Open Session Terminal';
  */
 export function registerTargetCommands(lab: LabContext): vscode.Disposable {
   const store = new DisposableStore();
-  // Typing a domain in the target picker offers "Test the mail servers of <domain>": its MX hosts, one picked here.
-  store.add(lab.targets.useMailDomainTests((domain) => pickMailHost(domain)));
+  // Typing a domain in the target picker offers "Test the mail servers of <domain>": a domain target (the one
+  // in settings for that domain, if any), whose addresses relay runs test all and the terminal picks one of.
+  store.add(
+    lab.targets.useMailDomainTests(async (domain) => {
+      const configured = lab.targets.configured.find((target) => target.mailDomain?.domain === domain);
+      const resolver = lab.settings.dnsResolver.value;
+      return configured ?? newDomainTarget(domain, 25, resolver === '' ? undefined : resolver);
+    }),
+  );
   store.add(
     vscode.commands.registerCommand(commandIds.chooseTarget, async () => {
       const target = await lab.targets.pickTarget({ title: 'Choose Target', ...(lab.targets.current ? { current: lab.targets.current } : {}) });
@@ -117,33 +122,4 @@ async function askTarget(): Promise<Target | undefined> {
     ...(name.trim() !== '' ? { name: name.trim() } : {}),
     localDomains: domains.split(',').map((domain) => domain.trim()).filter((domain) => domain !== ''),
   });
-}
-
-/** Resolves the domain's MX hosts (A/AAAA when it has none) and lets the user pick the one to talk to, on port 25. */
-async function pickMailHost(domain: string): Promise<Target | undefined> {
-  let resolution;
-  try {
-    resolution = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Looking up the mail servers of ${domain}…` },
-      () => resolveMailDomain(domain),
-    );
-  } catch (error) {
-    void vscode.window.showErrorMessage(`The mail servers of ${domain}: ${describeError(error)}`);
-    return undefined;
-  }
-  const items = resolution.addresses.map((host) => ({
-    label: host.names[0] ?? host.address,
-    description: `${host.address} · preference ${host.preference}${resolution.source === 'address' ? ' · no MX: the domain\'s own address' : ''}`,
-    host,
-  }));
-  if (items.length === 0) {
-    void vscode.window.showErrorMessage(`${domain} has no mail server with an address.`);
-    return undefined;
-  }
-  const chosen = await vscode.window.showQuickPick(items, { title: `Mail servers of ${domain}`, placeHolder: 'Which one? (port 25, STARTTLS when offered)' });
-  if (!chosen) {
-    return undefined;
-  }
-  const name = chosen.host.names[0] ?? chosen.host.address;
-  return { ...newTarget(name, 25, 'starttls'), label: `${name} (MX of ${domain})`, localDomains: [domain] };
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { describeTarget, type TlsMode } from '../core/protocol/sessionOptions';
 import { DisposableStore, toDisposable } from './disposableStore';
 import { storageKeys } from './ids';
+import { singleHostOf } from './mailDomainHosts';
 import { pickPracticePersona } from './practicePersonaPick';
 import type { LabSettings } from './settings';
 import {
@@ -39,7 +40,7 @@ export interface TargetPickOptions {
   current?: Target;
 }
 
-/** Resolves a mail domain's MX hosts and lets the user pick one; provided by the reach feature. */
+/** The target for "Test the mail servers of <domain>" (a mail-domain target); provided by the target commands. */
 export type MailDomainTester = (domain: string) => Promise<Target | undefined>;
 
 /**
@@ -120,7 +121,7 @@ export class TargetPickerHandle {
         ? [
             {
               label: `$(globe) Test the mail servers of ${domain}`,
-              description: 'looks up its MX records',
+              description: 'every address of its MX hosts (relay runs test them all; the terminal asks which)',
               alwaysShow: true,
               pick: () => this.mailDomainTester!(domain),
             },
@@ -225,6 +226,15 @@ export class TargetCatalog implements vscode.Disposable {
       return this.choose();
     }
     return current.practicePersona ? this.withAsClient(await this.startPractice(current.practicePersona), current) : current;
+  }
+
+  /**
+   * resolve() for a face that talks to one server (the terminal, a .smtp file): a mail-domain target asks
+   * which of its MX addresses, resolved now.
+   */
+  async resolveSingleHost(): Promise<Target | undefined> {
+    const target = await this.resolve();
+    return target ? singleHostOf(target) : undefined;
   }
 
   async setCurrent(target: Target): Promise<void> {
@@ -352,7 +362,11 @@ export class TargetCatalog implements vscode.Disposable {
   }
 
   private itemFor(target: Target): TargetPickItem {
-    const where = target.practicePersona ? `practice server, ${target.practicePersona}` : describeTarget(target);
+    const where = target.practicePersona
+      ? `practice server, ${target.practicePersona}`
+      : target.mailDomain
+        ? `mail domain: every MX address, port ${target.port}${target.mailDomain.resolver ? `, DNS ${target.mailDomain.resolver}` : ''}`
+        : describeTarget(target);
     const details = [
       target.localDomains.length > 0 ? `local domains: ${target.localDomains.join(', ')}` : undefined,
       target.username ? `AUTH as ${target.username}` : undefined,

@@ -22,6 +22,21 @@ export interface DomainReport {
   hosts: DomainHostResult[];
 }
 
+/** Addresses tested at a time when the caller does not say (the CLI's --parallel default). */
+export const defaultDomainParallel = 4;
+
+/**
+ * When no test got a single reply because the server could not be reached (or refused the session
+ * outright), the run is an error, not a verdict: one line says why. Undefined when the server was reached.
+ */
+export function unreachableReason(report: RelayReport): string | undefined {
+  const reached = report.tests.some((test) => test.outcome !== 'error' || test.replies.length > 0);
+  if (reached || report.tests.length === 0) {
+    return undefined;
+  }
+  return report.tests[0].reason.replace(/^Not run:\s*/, '').replace(/\.$/, '');
+}
+
 /** Worst of the hosts: open beats inconclusive (and any error) beats closed. */
 export function worstVerdict(verdicts: readonly (RelayVerdict | 'error')[]): RelayVerdict {
   if (verdicts.includes('open')) return 'open';

@@ -33,6 +33,19 @@ export interface Target {
    * then nothing may connect (testing from here instead would show the trust this setting is meant to avoid).
    */
   asClient?: string;
+  /**
+   * Set when the target is a mail domain (issue 10 §3): `host` is the domain's name, and a relay run tests
+   * every address of its MX hosts (relay --domain). The terminal and .smtp files pick one address first.
+   */
+  mailDomain?: MailDomainOfTarget;
+  /** The name the TLS certificate should carry, when `host` is an address resolved from it (an MX name). */
+  tlsServerName?: string;
+}
+
+export interface MailDomainOfTarget {
+  domain: string;
+  /** "host[:port]" of the DNS server to ask, as relay --resolver; the system's when absent. */
+  resolver?: string;
 }
 
 export const tlsModes: readonly TlsMode[] = ['starttls', 'implicit', 'none'];
@@ -115,8 +128,12 @@ export function isPlausibleHost(host: string): boolean {
 }
 
 /** Identifies "the same server, spoken to the same way", for de-duplicating the recent list. */
-export function targetIdentity(target: Pick<Target, 'host' | 'port' | 'tls' | 'practicePersona' | 'asClient'>): string {
-  const where = target.practicePersona ? `practice:${target.practicePersona}` : describeTarget(target);
+export function targetIdentity(target: Pick<Target, 'host' | 'port' | 'tls' | 'practicePersona' | 'asClient' | 'mailDomain'>): string {
+  const where = target.practicePersona
+    ? `practice:${target.practicePersona}`
+    : target.mailDomain
+      ? `domain:${target.mailDomain.domain}:${target.port}@${target.mailDomain.resolver ?? 'system'}`
+      : describeTarget(target);
   // Tested as another client (XCLIENT) is another way of speaking to it: both stay in the recent list.
   return `${where}/${target.tls}${target.asClient === undefined ? '' : `/as ${target.asClient}`}`;
 }
@@ -145,6 +162,7 @@ export function sessionOptionsFor(target: Target, timeouts?: Partial<SessionTime
     port: target.port,
     tls: target.tls,
     rejectUnauthorized: target.rejectUnauthorized,
+    ...(target.tlsServerName ? { servername: target.tlsServerName } : {}),
     ...(timeouts ? { timeouts } : {}),
     ...(target.asClient === undefined ? {} : { asClient: target.asClient }),
   };

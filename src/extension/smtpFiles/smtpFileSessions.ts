@@ -22,6 +22,7 @@ import { askedVariablesOf, SmtpFileConversation, SmtpFileProblemError, type Bloc
 import type { SmtpFileRunDiagnostics } from './smtpFileRunDiagnostics';
 import { connectionKeyOf, targetOfFile } from '../../core/smtpFile/smtpFileTarget';
 import { problemsStoppingBlock, splitDocumentLines, type SmtpDocument } from '../../core/smtpFile/smtpDocument';
+import { singleHostOf } from '../mailDomainHosts';
 
 /** What Send and Run file resolve with: the live transcript beside the file, each block's replies, and what its `# @expect` lines came to. */
 export interface SmtpFileRun {
@@ -279,7 +280,9 @@ export class SmtpFileSessions implements vscode.Disposable {
     if (target) {
       return target;
     }
-    const picked = await this.lab.targets.pickTarget();
+    const chosen = await this.lab.targets.pickTarget();
+    // A mail domain: a file talks to one of its MX addresses, picked here.
+    const picked = chosen ? await singleHostOf(chosen) : undefined;
     if (!picked) {
       return undefined;
     }

@@ -3,6 +3,7 @@ import { relayCatalogue } from '../../core/relay/relayCatalogue';
 import { DisposableStore } from '../disposableStore';
 import { commandIds, terminalProfileId } from '../ids';
 import type { LabContext } from '../labContext';
+import { singleHostOf } from '../mailDomainHosts';
 import { readTarget, type Target } from '../target';
 import { SessionTerminal } from './sessionTerminal';
 import { SessionTerminalRegistry } from './sessionTerminalRegistry';
@@ -39,13 +40,14 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
   const targetFrom = async (argument: unknown): Promise<Target | undefined> => {
     const given = (argument as OpenSessionTerminalArguments | undefined)?.target;
     if (given === undefined) {
-      return lab.targets.resolve();
+      return lab.targets.resolveSingleHost();
     }
     const target = readTarget(given);
     if (!target) {
       void vscode.window.showErrorMessage('Open Session Terminal: the target given has no usable host.');
     }
-    return target;
+    // A mail domain: the terminal talks to one of its MX addresses, picked here.
+    return target ? singleHostOf(target) : undefined;
   };
 
   store.add(
@@ -66,7 +68,7 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
       if (session && session.connection.kind !== 'closed') {
         registry.reveal(session);
       } else {
-        const target = await lab.targets.resolve();
+        const target = await lab.targets.resolveSingleHost();
         if (!target) {
           return undefined;
         }
@@ -80,7 +82,7 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
   store.add(
     vscode.window.registerTerminalProfileProvider(terminalProfileId, {
       async provideTerminalProfile() {
-        const target = await lab.targets.resolve();
+        const target = await lab.targets.resolveSingleHost();
         if (!target) {
           return undefined;
         }

@@ -3,13 +3,34 @@ import { describeError } from '../../core/protocol/errors';
 import { relayCatalogue } from '../../core/relay/relayCatalogue';
 import { changedItemDescription, changedItemMessage, outcomeChangeOf } from '../../core/relay/outcomeChanges';
 import { describeTarget } from '../../core/protocol/sessionOptions';
+import { renderDomainReport } from '../../core/reach/domainRun';
+import { renderRelayReport } from '../../core/relay/relayReport';
 import type { RelayTestResult } from '../../core/relay/relayTypes';
 import { DisposableStore } from '../disposableStore';
 import { testControllerId } from '../ids';
 import type { LabContext } from '../labContext';
 import { asClientProblem, type Target } from '../target';
-import { prepareDelivery, runRelayTestsInWindow } from '../verdict/relayRun';
+import { prepareDelivery, runRelayTestsInWindow, type PreparedDelivery } from '../verdict/relayRun';
 import { describeCatcherSpec } from '../../core/reach/catcherSpec';
+import { runDomainInWindow } from '../verdict/domainRunInWindow';
+import {
+  addressChildId,
+  addressNodeId,
+  addressNodeState,
+  buildDomainTree,
+  domainNodeId,
+  domainNodeLabel,
+  domainNodeState,
+  parseDomainItemId,
+  planDomainRun,
+  systemMailDomainResolver,
+  type DomainTree,
+  type ExplorerDomainRun,
+  type MailDomainResolver,
+  type TestExplorerHandle,
+  type TestItemSnapshot,
+  type VerdictNodeState,
+} from './domainTree';
 import { groupNodeById, selectTestsForRun, sortTextFor, testGroupNodes, testsInGroup, type RunSelection } from './testTree';
 import {
   asOutput,
@@ -36,7 +57,7 @@ type ProfileTarget = { kind: 'current' } | { kind: 'choose' } | { kind: 'configu
  * a server drops the connection), shown live in the run's output. Run profiles: the current target (the
  * default, named in its label), "Choose Target…", one per target in settings, and delivery confirmation.
  */
-export class RelayTestExplorer implements vscode.Disposable {
+export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle {
   private readonly store = new DisposableStore();
   private readonly controller: vscode.TestController;
   private readonly runProfile: vscode.TestRunProfile;
@@ -45,15 +66,25 @@ export class RelayTestExplorer implements vscode.Disposable {
   private markListed: () => void = () => undefined;
   /** One profile per target in the `targets` setting, remade when the setting changes. */
   private targetProfiles: vscode.TestRunProfile[] = [];
+  /** The mail-domain targets shown as nodes (the current target, those in settings), by node id. */
+  private readonly domains = new Map<string, { target: Target; tree?: DomainTree }>();
+  /** Set once VS Code asked for the top-level items: domain nodes follow the targets from then on. */
+  private rootResolved = false;
+  private readonly domainRunEmitter = this.store.add(new vscode.EventEmitter<ExplorerDomainRun>());
+  readonly onDidFinishDomainRun = this.domainRunEmitter.event;
 
-  constructor(private readonly lab: LabContext) {
+  constructor(
+    private readonly lab: LabContext,
+    private readonly mailDomainResolver: MailDomainResolver = systemMailDomainResolver,
+  ) {
     this.controller = this.store.add(vscode.tests.createTestController(testControllerId, 'SMTP Relay Tests'));
     this.listed = new Promise((resolve) => (this.markListed = resolve));
-    this.controller.resolveHandler = (item) => {
-      this.resolve(item);
+    this.controller.resolveHandler = async (item) => {
+      const resolving = this.resolve(item);
       if (item === undefined) {
         this.markListed();
       }
+      await resolving;
     };
     this.runProfile = this.controller.createRunProfile(
       runProfileLabel,
@@ -78,6 +109,8 @@ export class RelayTestExplorer implements vscode.Disposable {
     this.makeTargetProfiles();
     lab.settings.confirmByDelivery.onDidChange(() => this.labelRunProfile(), this, this.store.listenerArray);
     lab.settings.targets.onDidChange(() => this.makeTargetProfiles(), this, this.store.listenerArray);
+    lab.settings.targets.onDidChange(() => this.syncDomainNodes(), this, this.store.listenerArray);
+    lab.targets.onDidChangeCurrent(() => this.syncDomainNodes(), this, this.store.listenerArray);
     lab.targets.onDidChangeCurrent(() => this.labelRunProfile(), this, this.store.listenerArray);
     // Results were about the server tested then; another target makes them, and their changed-outcome marks, stale.
     lab.targets.onDidChangeCurrent(
@@ -147,16 +180,33 @@ export class RelayTestExplorer implements vscode.Disposable {
     }
   }
 
-  private resolve(item: vscode.TestItem | undefined): void {
+  private async resolve(item: vscode.TestItem | undefined): Promise<void> {
     if (item === undefined) {
+      this.rootResolved = true;
       this.addGroups();
+      this.syncDomainNodes();
       return;
     }
-    const group = groupNodeById(item.id);
+    const domainPart = parseDomainItemId(item.id);
+    if (domainPart) {
+      if (domainPart.address === undefined) {
+        await this.resolveDomain(item); // network: only when expanded, or when a run starts
+      } else if (domainPart.child === undefined) {
+        this.addGroupItems(item.children, item.id);
+      } else {
+        this.addTestItems(item, groupNodeById(domainPart.child), item.id.slice(0, -domainPart.child.length - 1));
+      }
+      return;
+    }
+    this.addTestItems(item, groupNodeById(item.id), undefined);
+  }
+
+  /** A group's tests; under an address their ids carry the address's ("<address id>|kb1"). */
+  private addTestItems(item: vscode.TestItem, group: ReturnType<typeof groupNodeById>, addressId: string | undefined): void {
     if (group && item.children.size === 0) {
       item.children.replace(
         testsInGroup(group.group).map((test) => {
-          const child = this.controller.createTestItem(test.id, test.title);
+          const child = this.controller.createTestItem(addressId ? addressChildId(addressId, test.id) : test.id, test.title);
           child.description = test.id;
           child.sortText = sortTextFor(test);
           return child;
@@ -166,27 +216,130 @@ export class RelayTestExplorer implements vscode.Disposable {
   }
 
   private addGroups(): void {
+    this.addGroupItems(this.controller.items, undefined);
+  }
+
+  /** The three groups, at the top (the profile's target) or under an address of a domain. */
+  private addGroupItems(collection: vscode.TestItemCollection, addressId: string | undefined): void {
     testGroupNodes.forEach((node, index) => {
-      if (this.controller.items.get(node.id)) {
+      const id = addressId ? addressChildId(addressId, node.id) : node.id;
+      if (collection.get(id)) {
         return;
       }
-      const item = this.controller.createTestItem(node.id, node.label);
+      const item = this.controller.createTestItem(id, node.label);
       item.description = node.description;
       item.sortText = String(index);
       item.canResolveChildren = true;
-      this.controller.items.add(item);
+      collection.add(item);
     });
   }
 
   /** Back to each test's plain description (its id), without "changed: …". */
   private clearChangeMarks(): void {
-    this.controller.items.forEach((group) => group.children.forEach((item) => (item.description = item.id)));
+    testGroupNodes.forEach((node) => this.controller.items.get(node.id)?.children.forEach((item) => (item.description = item.id)));
+  }
+
+  /** Mail-domain targets: the current one and those in settings, each a node whose children are its addresses. */
+  private syncDomainNodes(): void {
+    if (!this.rootResolved) {
+      return;
+    }
+    const wanted = new Map<string, Target>();
+    for (const target of [this.lab.targets.current, ...this.lab.settings.targets.value]) {
+      if (target?.mailDomain && !wanted.has(domainNodeId(target))) {
+        wanted.set(domainNodeId(target), target);
+      }
+    }
+    for (const id of [...this.domains.keys()]) {
+      if (!wanted.has(id)) {
+        this.domains.delete(id);
+        this.controller.items.delete(id);
+      }
+    }
+    for (const target of wanted.values()) {
+      this.domainNodeFor(target);
+    }
+  }
+
+  private domainNodeFor(target: Target): vscode.TestItem {
+    const id = domainNodeId(target);
+    const known = this.controller.items.get(id);
+    if (known && this.domains.has(id)) {
+      this.domains.get(id)!.target = target;
+      return known;
+    }
+    const { label, description } = domainNodeLabel(target);
+    const item = this.controller.createTestItem(id, label);
+    item.description = description;
+    item.sortText = `9${label}`;
+    item.canResolveChildren = true;
+    this.domains.set(id, { target });
+    this.controller.items.add(item);
+    return item;
+  }
+
+  /** Looks the domain up (each time: DNS changes) and makes one child per address; a DNS failure is the node's error. */
+  private async resolveDomain(item: vscode.TestItem): Promise<DomainTree | undefined> {
+    const entry = this.domains.get(item.id);
+    if (!entry) {
+      return undefined;
+    }
+    item.busy = true;
+    const tree = await buildDomainTree(entry.target, this.mailDomainResolver);
+    item.busy = false;
+    entry.tree = tree;
+    if (tree.kind === 'failed') {
+      item.error = tree.error;
+      item.children.replace([]);
+      return tree;
+    }
+    item.error = undefined;
+    const addressItems = tree.addresses.map((node, index) => {
+      const child = item.children.get(node.id) ?? this.controller.createTestItem(node.id, node.label);
+      child.description = node.description;
+      child.sortText = String(index).padStart(3, '0');
+      child.canResolveChildren = true;
+      return child;
+    });
+    const problemItems = tree.problems.map((problem) => {
+      const child = item.children.get(problem.id) ?? this.controller.createTestItem(problem.id, problem.label);
+      child.description = 'no address';
+      child.error = problem.problem;
+      child.sortText = `999${problem.label}`;
+      return child;
+    });
+    item.children.replace([...addressItems, ...problemItems]);
+    return tree;
+  }
+
+  /** TestExplorerHandle: the tree under a top-level item as it stands. */
+  snapshot(id: string): TestItemSnapshot | undefined {
+    const item = this.controller.items.get(id);
+    return item ? snapshotOf(item) : undefined;
+  }
+
+  /** TestExplorerHandle: what expanding the item in the Testing view does. */
+  async expand(id: string): Promise<void> {
+    if (!this.rootResolved) {
+      await this.resolve(undefined);
+    }
+    const item = this.controller.items.get(id);
+    if (item) {
+      await this.resolve(item);
+    }
   }
 
   /** A run must reach tests whose group was never expanded. */
   private resolveAll(): void {
+    this.rootResolved = true;
     this.addGroups();
-    this.controller.items.forEach((group) => this.resolve(group));
+    this.syncDomainNodes();
+    testGroupNodes.forEach((node) => {
+      const group = this.controller.items.get(node.id);
+      if (group) {
+        this.addTestItems(group, node, undefined);
+      }
+    });
   }
 
   private itemFor(testId: string): vscode.TestItem | undefined {
@@ -210,19 +363,69 @@ export class RelayTestExplorer implements vscode.Disposable {
     if (!delivery) {
       return;
     }
-    const catcherSpec = delivery.plan.spec;
     this.resolveAll();
-    const selection: RunSelection = selectTestsForRun(
-      request.include?.map((item) => item.id),
-      request.exclude?.map((item) => item.id),
-    );
-    if (selection.testIds.length === 0) {
+    const include = request.include?.map((item) => item.id);
+    const exclude = request.exclude?.map((item) => item.id) ?? [];
+    // The top-level groups stand for the profile's target; a mail-domain target runs them at each address.
+    const selection: RunSelection = target.mailDomain ? { testIds: [], controlAdded: false } : selectTestsForRun(include, exclude);
+    const domainParts = this.domainPartsOf(target, include);
+    if (selection.testIds.length === 0 && domainParts.length === 0) {
       return;
     }
 
     const run = this.controller.createTestRun(request, `Relay tests: ${target.label}`);
     const abort = new AbortController();
     const cancellation = token.onCancellationRequested(() => abort.abort());
+    try {
+      if (selection.testIds.length > 0) {
+        await this.runHost(run, target, selection, confirmByDelivery, delivery, token, abort.signal);
+      }
+      for (const part of domainParts) {
+        if (token.isCancellationRequested) {
+          break;
+        }
+        await this.runDomainPart(run, part.target, part.include, exclude, confirmByDelivery, delivery, token, abort.signal);
+      }
+    } finally {
+      cancellation.dispose();
+      run.end();
+    }
+  }
+
+  /**
+   * The domains a request runs: the profile's target when it is a mail domain (for Run All, its own items, or
+   * the top-level groups), and any other domain node the request names (its ▶ in the Testing view).
+   */
+  private domainPartsOf(target: Target, include: readonly string[] | undefined): { target: Target; include: string[] | undefined }[] {
+    const parts: { target: Target; include: string[] | undefined }[] = [];
+    const profileDomainId = target.mailDomain ? this.domainNodeFor(target).id : undefined;
+    if (profileDomainId !== undefined) {
+      const concernsIt = include === undefined || include.some((id) => (parseDomainItemId(id)?.domainId ?? profileDomainId) === profileDomainId);
+      if (concernsIt) {
+        parts.push({ target, include: include === undefined ? undefined : [...include] });
+      }
+    }
+    const others = new Set((include ?? []).map((id) => parseDomainItemId(id)?.domainId).filter((id) => id !== undefined && id !== profileDomainId));
+    for (const domainId of others) {
+      const entry = this.domains.get(domainId!);
+      if (entry) {
+        parts.push({ target: entry.target, include: include!.filter((id) => parseDomainItemId(id)?.domainId === domainId) });
+      }
+    }
+    return parts;
+  }
+
+  /** One host target: the catalogue tests at the top of the tree, as before domain targets. */
+  private async runHost(
+    run: vscode.TestRun,
+    target: Target,
+    selection: RunSelection,
+    confirmByDelivery: boolean,
+    delivery: PreparedDelivery,
+    token: vscode.CancellationToken,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const catcherSpec = delivery.plan.spec;
     const states: Record<string, TestItemState> = {};
     const startedAt = Date.now();
     const history = new OutcomeHistory(this.lab.extension.workspaceState);
@@ -245,7 +448,7 @@ export class RelayTestExplorer implements vscode.Disposable {
         source: 'Test Explorer',
         delivery,
         hooks: {
-          signal: abort.signal,
+          signal,
           onEvent: (event) => run.appendOutput(transcriptOutputLine(event, startedAt)),
           onTestStarted: (test) => {
             const item = this.itemFor(test.id);
@@ -256,14 +459,14 @@ export class RelayTestExplorer implements vscode.Disposable {
           onTestFinished: (result) => {
             // With a catcher, a test is settled only by what arrives after the tests: reported below.
             if (!catcherSpec) {
-              states[result.id] = this.report(run, result, token.isCancellationRequested, lastOutcomes);
+              states[result.id] = this.report(run, this.itemFor(result.id), result, token.isCancellationRequested, lastOutcomes);
             }
           },
         },
       });
       if (catcherSpec) {
         for (const result of record.report.tests) {
-          states[result.id] = this.report(run, result, token.isCancellationRequested, lastOutcomes);
+          states[result.id] = this.report(run, this.itemFor(result.id), result, token.isCancellationRequested, lastOutcomes);
         }
       }
       run.appendOutput(verdictOutput(record.report));
@@ -283,10 +486,140 @@ export class RelayTestExplorer implements vscode.Disposable {
           run.errored(item, message);
         }
       }
-    } finally {
-      cancellation.dispose();
-      run.end();
     }
+  }
+
+  /**
+   * A mail-domain target (issue 10 §3): resolved now, then every planned address tested by the CLI's domain
+   * run; each test reports on its item under its address, each address node takes its verdict, and the
+   * domain node the worst of them (when every address ran). A DNS failure is the domain node's error.
+   */
+  private async runDomainPart(
+    run: vscode.TestRun,
+    target: Target,
+    include: readonly string[] | undefined,
+    exclude: readonly string[],
+    confirmByDelivery: boolean,
+    delivery: PreparedDelivery,
+    token: vscode.CancellationToken,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const domain = target.mailDomain?.domain ?? target.host;
+    const domainItem = this.domainNodeFor(target);
+    const domainId = domainItem.id;
+    const resolver = target.mailDomain?.resolver;
+    run.appendOutput(asOutput(`=== Looking up the mail servers of ${domain}${resolver ? ` (DNS server ${resolver})` : ''}\n`));
+    const tree = await this.resolveDomain(domainItem);
+    if (!tree || token.isCancellationRequested) {
+      return;
+    }
+    if (tree.kind === 'failed') {
+      run.errored(domainItem, new vscode.TestMessage(tree.error));
+      run.appendOutput(asOutput(`*** ${tree.error}\n`));
+      this.domainRunEmitter.fire({ domain, error: tree.error, wholeDomain: false, testItems: {}, addressStates: {} });
+      return;
+    }
+    const plan = planDomainRun(tree, domainId, include, exclude);
+    if (plan.selections.size === 0) {
+      return;
+    }
+    const addressItems = new Map<string, vscode.TestItem>();
+    for (const [address, selection] of plan.selections) {
+      const addressItem = domainItem.children.get(addressNodeId(domainId, address));
+      if (!addressItem) {
+        continue;
+      }
+      addressItems.set(address, addressItem);
+      this.addGroupItems(addressItem.children, addressItem.id);
+      testGroupNodes.forEach((node) => {
+        const group = addressItem.children.get(addressChildId(addressItem.id, node.id));
+        if (group) {
+          this.addTestItems(group, node, addressItem.id);
+        }
+      });
+      for (const id of selection.testIds) {
+        const item = this.domainTestItem(addressItem, id);
+        if (item) {
+          run.enqueued(item);
+        }
+      }
+    }
+    const resolution = plan.wholeDomain
+      ? tree.resolution
+      : { ...tree.resolution, addresses: tree.resolution.addresses.filter((host) => plan.selections.has(host.address)), problems: [] };
+    const [first] = plan.selections.values();
+    run.appendOutput(
+      runIntroduction({ targetLabel: `${target.label}, at ${[...plan.selections.keys()].join(', ')} (port ${target.port})`, testIds: first!.testIds, controlAdded: first!.controlAdded, confirmByDelivery }),
+    );
+    if (delivery.plan.spec) {
+      // Addresses run side by side, and one catcher cannot serve them all: the sender setting still applies.
+      run.appendOutput(asOutput('=== The catcher (relay.catcher) is not used for a mail domain: run one address as a host target to confirm with it.\n'));
+    }
+    const startedAt = Date.now();
+    const testItems: Record<string, Record<string, TestItemState>> = {};
+    const record = await runDomainInWindow(this.lab, {
+      target,
+      resolution,
+      testIdsFor: (address) => plan.selections.get(address)?.testIds ?? [],
+      confirmByDelivery,
+      delivery: { plan: { confirmTimeoutMs: delivery.plan.confirmTimeoutMs, ...(delivery.plan.mailFrom === undefined ? {} : { mailFrom: delivery.plan.mailFrom }) } },
+      source: 'Test Explorer',
+      signal,
+      hooksFor: (host) => {
+        const addressItem = addressItems.get(host.address);
+        const states: Record<string, TestItemState> = (testItems[host.address] = {});
+        return {
+          // Addresses run side by side: each line says which one it is from.
+          onEvent: (event) => run.appendOutput(`[${host.address}] ${transcriptOutputLine(event, startedAt)}`),
+          onTestStarted: (test) => {
+            const item = addressItem && this.domainTestItem(addressItem, test.id);
+            if (item) {
+              run.started(item);
+            }
+          },
+          onTestFinished: (result) => {
+            states[result.id] = this.report(run, addressItem && this.domainTestItem(addressItem, result.id), result, token.isCancellationRequested);
+          },
+        };
+      },
+    });
+    run.appendOutput(asOutput(`\n${renderDomainReport(record.report, (host) => renderRelayReport(host))}`));
+    if (token.isCancellationRequested) {
+      return;
+    }
+    const addressStates: Record<string, VerdictNodeState> = {};
+    for (const host of record.report.hosts) {
+      const node = tree.addresses.find((candidate) => candidate.address === host.address);
+      const item = host.address === null ? undefined : addressItems.get(host.address);
+      if (!node || !item) {
+        continue;
+      }
+      const state = addressNodeState(host);
+      addressStates[node.address] = state;
+      item.description = `${node.description} · ${host.verdict}`;
+      markNode(run, item, state);
+    }
+    let domainState: VerdictNodeState | undefined;
+    if (plan.wholeDomain) {
+      domainState = domainNodeState(domain, record.report.verdict, record.report.hosts);
+      domainItem.description = `${domainNodeLabel(target).description} · ${record.report.verdict} (worst of ${record.report.hosts.length})`;
+      markNode(run, domainItem, domainState);
+    }
+    this.domainRunEmitter.fire({
+      domain,
+      report: record.report,
+      wholeDomain: plan.wholeDomain,
+      testItems,
+      addressStates,
+      ...(domainState ? { domainState } : {}),
+    });
+  }
+
+  /** The test item "kb1" under an address node (inside its group). */
+  private domainTestItem(addressItem: vscode.TestItem, testId: string): vscode.TestItem | undefined {
+    const test = relayCatalogue.find((candidate) => candidate.id === testId);
+    const group = testGroupNodes.find((node) => node.group === test?.group);
+    return group ? addressItem.children.get(addressChildId(addressItem.id, group.id))?.children.get(addressChildId(addressItem.id, testId)) : undefined;
   }
 
   /**
@@ -296,14 +629,15 @@ export class RelayTestExplorer implements vscode.Disposable {
    */
   private report(
     run: vscode.TestRun,
+    item: vscode.TestItem | undefined,
     result: RelayTestResult,
     cancelled: boolean,
-    last: { target: string; outcomes: Readonly<Record<string, string>> | undefined },
+    last?: { target: string; outcomes: Readonly<Record<string, string>> | undefined },
   ): TestItemState {
-    const change = cancelled ? undefined : outcomeChangeOf(last.outcomes, result.id, result.outcome);
-    const changeMessage = change && changedItemMessage(last.target, change);
+    // A domain's addresses keep no history of their own (yet): their tests carry no change mark.
+    const change = cancelled || !last ? undefined : outcomeChangeOf(last.outcomes, result.id, result.outcome);
+    const changeMessage = change && last && changedItemMessage(last.target, change);
     const state: TestItemState = { ...testItemStateFor(result, { cancelled }), ...(changeMessage ? { change: changeMessage } : {}) };
-    const item = this.itemFor(result.id);
     if (!item) {
       return state;
     }
@@ -332,6 +666,37 @@ export class RelayTestExplorer implements vscode.Disposable {
     }
     return state;
   }
+}
+
+/** An address's or a domain's verdict on its node. */
+function markNode(run: vscode.TestRun, item: vscode.TestItem, state: VerdictNodeState): void {
+  switch (state.state) {
+    case 'passed':
+      run.passed(item);
+      break;
+    case 'failed':
+      run.failed(item, new vscode.TestMessage(state.message));
+      break;
+    case 'skipped':
+      run.skipped(item);
+      break;
+    case 'errored':
+      run.errored(item, new vscode.TestMessage(state.message));
+      break;
+  }
+}
+
+function snapshotOf(item: vscode.TestItem): TestItemSnapshot {
+  const children: TestItemSnapshot[] = [];
+  item.children.forEach((child) => children.push(snapshotOf(child)));
+  children.sort((a, b) => a.id.localeCompare(b.id));
+  return {
+    id: item.id,
+    label: item.label,
+    ...(item.description !== undefined ? { description: item.description } : {}),
+    ...(item.error !== undefined ? { error: typeof item.error === 'string' ? item.error : item.error.value } : {}),
+    children,
+  };
 }
 
 /** The Test Explorer face: registered at activation, but its items only exist once VS Code asks for them. */

@@ -8,6 +8,9 @@ import { commandIds } from '../ids';
 import type { LabContext } from '../labContext';
 import { readTarget, type Target } from '../target';
 import { prepareDelivery, runRelayTestsInWindow } from './relayRun';
+import { renderDomainReport } from '../../core/reach/domainRun';
+import { resolveMailDomain } from '../../core/reach/mxResolution';
+import { runDomainInWindow, type DomainRunRecord } from './domainRunInWindow';
 import { RelayReportDocuments } from './relayReportDocuments';
 import { saveRelayTranscript } from './relayTranscriptSaving';
 import type { RelayVerdictRecord } from './relayVerdictRecord';
@@ -54,6 +57,17 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
           return undefined;
         }
         throw error;
+      }
+      if (target.mailDomain) {
+        // A mail domain: every address of its MX hosts, as relay --domain; the verdict is the worst one's.
+        const domainRun = await runDomainSuiteWithProgress(lab, target, testIds);
+        if (!domainRun) {
+          return undefined;
+        }
+        documents.update(RelayReportDocuments.suiteReportUri, renderDomainReport(domainRun.report, (host) => renderRelayReport(host)));
+        await vscode.window.showTextDocument(RelayReportDocuments.suiteReportUri, { preview: true });
+        void announcerFor(domainRun.report.verdict)(`${target.label}: ${domainRun.report.verdict.toUpperCase()} (worst of ${domainRun.report.hosts.length} host${domainRun.report.hosts.length === 1 ? '' : 's'})`);
+        return domainRun.report;
       }
       const record = await runSuiteWithProgress(lab, target, testIds);
       if (!record) {
@@ -121,6 +135,64 @@ async function runSuiteWithProgress(lab: LabContext, target: Target, testIds: st
           return undefined;
         }
         lab.relayVerdicts.publish(record);
+        return record;
+      } catch (error) {
+        lab.log.error('Run Relay Suite failed', error);
+        void vscode.window.showErrorMessage(`Run Relay Suite failed: ${describeError(error)}`);
+        return undefined;
+      } finally {
+        cancellation.dispose();
+      }
+    },
+  );
+}
+
+/**
+ * A mail-domain target's suite: its MX hosts resolved (with the target's resolver), then every address tested
+ * by the CLI's domain run. Undefined when the lookup failed (said in an error) or the user cancelled.
+ */
+async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]): Promise<DomainRunRecord | undefined> {
+  const domain = target.mailDomain!;
+  const confirmByDelivery = lab.settings.confirmByDelivery.value;
+  // As for a host: the modal that names the target comes before any connection when DATA may be sent.
+  const delivery = await prepareDelivery(lab, target, confirmByDelivery, false);
+  if (!delivery) {
+    return undefined;
+  }
+  if (delivery.plan.spec) {
+    void vscode.window.showWarningMessage(
+      `Run Relay Suite: the catcher (relay.catcher) is not used for the mail domain ${domain.domain}, whose addresses are tested side by side; choose one address as the target to confirm with it.`,
+    );
+  }
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Relay suite on the mail servers of ${domain.domain}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const cancellation = token.onCancellationRequested(() => abort.abort());
+      try {
+        progress.report({ message: 'looking up its MX hosts' });
+        let resolution;
+        try {
+          resolution = await resolveMailDomain(domain.domain, domain.resolver ? { resolver: domain.resolver } : {});
+        } catch (error) {
+          void vscode.window.showErrorMessage(`Run Relay Suite: the mail servers of ${domain.domain} could not be looked up: ${describeError(error)}`);
+          return undefined;
+        }
+        progress.report({ message: `${resolution.addresses.length} address${resolution.addresses.length === 1 ? '' : 'es'}` });
+        const record = await runDomainInWindow(lab, {
+          target,
+          resolution,
+          testIdsFor: () => testIds,
+          confirmByDelivery,
+          // The sender setting applies; one catcher cannot serve addresses tested side by side.
+          delivery: { plan: { confirmTimeoutMs: delivery.plan.confirmTimeoutMs, ...(delivery.plan.mailFrom === undefined ? {} : { mailFrom: delivery.plan.mailFrom }) } },
+          source: 'Run Relay Suite',
+          signal: abort.signal,
+        });
+        if (token.isCancellationRequested) {
+          void vscode.window.showInformationMessage('Relay suite cancelled: no verdict was recorded.');
+          return undefined;
+        }
         return record;
       } catch (error) {
         lab.log.error('Run Relay Suite failed', error);

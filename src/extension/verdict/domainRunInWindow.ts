@@ -1,0 +1,52 @@
+import { defaultDomainParallel, runDomain, unreachableReason, type DomainReport } from '../../core/reach/domainRun';
+import type { MailDomainResolution, MailHostAddress } from '../../core/reach/mxResolution';
+import type { RelayRunOptions } from '../../core/relay/relayTypes';
+import type { LabContext } from '../labContext';
+import { hostTargetOfDomain, type Target } from '../target';
+import { runRelayTestsInWindow, type PreparedDelivery } from './relayRun';
+import type { RelayRunSource, RelayVerdictRecord } from './relayVerdictRecord';
+
+export interface DomainRunInWindowRequest {
+  /** A mail-domain target (`target.mailDomain` set). */
+  target: Target;
+  resolution: MailDomainResolution;
+  /** The tests to run at each address (every address of `resolution` is tested). */
+  testIdsFor: (address: string) => readonly string[];
+  confirmByDelivery: boolean;
+  /** The sender the user set; without a catcher (one catcher cannot serve addresses tested side by side). */
+  delivery?: PreparedDelivery;
+  source: RelayRunSource;
+  signal?: AbortSignal;
+  /** The relay runner's hooks for one address's run (the Test Explorer reports each test on its own item). */
+  hooksFor?: (host: MailHostAddress) => Pick<RelayRunOptions, 'onEvent' | 'onTestStarted' | 'onTestFinished'>;
+}
+
+export interface DomainRunRecord {
+  report: DomainReport;
+  /** Each address's own run (its target, transcript and recording), by address. */
+  records: Map<string, RelayVerdictRecord>;
+}
+
+/**
+ * A mail-domain target's relay run from VS Code: the CLI's `relay --domain` (core/reach/domainRun.ts) with
+ * each address run by the window's relay run (settings, transcripts store), the default parallelism, and
+ * the same rule for an address that cannot be reached (error, never closed).
+ */
+export async function runDomainInWindow(lab: LabContext, request: DomainRunInWindowRequest): Promise<DomainRunRecord> {
+  const records = new Map<string, RelayVerdictRecord>();
+  const report = await runDomain(request.resolution, request.target.port, defaultDomainParallel, async (address) => {
+    const host = request.resolution.addresses.find((candidate) => candidate.address === address) ?? { names: [], preference: 0, address };
+    const record = await runRelayTestsInWindow(lab, {
+      target: hostTargetOfDomain(request.target, host),
+      testIds: request.testIdsFor(address),
+      confirmByDelivery: request.confirmByDelivery,
+      source: request.source,
+      ...(request.delivery ? { delivery: request.delivery } : {}),
+      hooks: { ...(request.signal ? { signal: request.signal } : {}), ...(request.hooksFor?.(host) ?? {}) },
+    });
+    records.set(address, record);
+    const unreachable = unreachableReason(record.report);
+    return unreachable === undefined ? { report: record.report } : { report: record.report, unreachable };
+  });
+  return { report, records };
+}
