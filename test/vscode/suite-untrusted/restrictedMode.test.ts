@@ -5,7 +5,7 @@ import { writeTranscript } from '../../../src/core/transcript/transcriptFormat';
 import { commandIds, extensionId, languageIds, settingKeys } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { SmtpFileRun } from '../../../src/extension/smtpFiles/smtpFileSessions';
-import { userLevelTarget, workspaceLevelTarget, workspaceReplySeconds } from './restrictedWorkspace';
+import { userLevelTarget, workspaceDnsResolver, workspaceLevelTarget, workspaceReplySeconds } from './restrictedWorkspace';
 
 /**
  * A loopback SMTP server that counts the connections it is offered: the witness that opening files connects
@@ -118,6 +118,11 @@ describe('Restricted Mode (an untrusted workspace)', () => {
 
   it('ignores a workspace-level relay.confirmByDelivery: the workspace cannot make a relay test send DATA', () => {
     assert.equal(lab.settings.confirmByDelivery.value, false);
+  });
+
+  it('ignores a workspace-level dnsResolver: a domain typed in the picker is looked up with the system resolver', () => {
+    assert.notEqual(lab.settings.dnsResolver.value, workspaceDnsResolver);
+    assert.equal(lab.settings.dnsResolver.value, '');
   });
 
   describe('files that name a server', () => {

@@ -9,6 +9,9 @@ export const userLevelTarget = { name: 'User-level server', host: 'user-target.e
 /** The workspace-level `smtpRelayLab.targets`, from the untrusted folder's .vscode/settings.json: ignored. */
 export const workspaceLevelTarget = { name: 'Workspace-level server', host: 'workspace-target.example.com', port: 25 } as const;
 
+/** The workspace-level `smtpRelayLab.dnsResolver`: ignored (a workspace must not choose where a domain leads). */
+export const workspaceDnsResolver = '192.0.2.53';
+
 /** A setting the untrusted workspace may change: its value shows the workspace settings were read. */
 export const workspaceReplySeconds = 42;
 
@@ -21,6 +24,8 @@ export const restrictedWorkspaceHost = {
         'smtpRelayLab.targets': [workspaceLevelTarget],
         // Restricted too: a workspace must not turn on sending DATA through a server that may relay it.
         'smtpRelayLab.relay.confirmByDelivery': true,
+        // Restricted too: the DNS server decides which addresses a domain typed in the target picker leads to.
+        'smtpRelayLab.dnsResolver': workspaceDnsResolver,
         // Not restricted: proof that this file was read, and that the workspace still configures the rest.
         'smtpRelayLab.timeouts.replySeconds': workspaceReplySeconds,
       },
