@@ -64,7 +64,7 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
         if (!domainRun) {
           return undefined;
         }
-        documents.update(RelayReportDocuments.suiteReportUri, renderDomainReport(domainRun.report, (host) => renderRelayReport(host)));
+        await documents.updateAndSettle(RelayReportDocuments.suiteReportUri, renderDomainReport(domainRun.report, (host) => renderRelayReport(host)));
         await vscode.window.showTextDocument(RelayReportDocuments.suiteReportUri, { preview: true });
         void announcerFor(domainRun.report.verdict)(`${target.label}: ${domainRun.report.verdict.toUpperCase()} (worst of ${domainRun.report.hosts.length} host${domainRun.report.hosts.length === 1 ? '' : 's'})`);
         return domainRun.report;
@@ -73,7 +73,7 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
       if (!record) {
         return undefined;
       }
-      documents.update(RelayReportDocuments.suiteReportUri, renderRelayReport(record.report));
+      await documents.updateAndSettle(RelayReportDocuments.suiteReportUri, renderRelayReport(record.report));
       await vscode.window.showTextDocument(RelayReportDocuments.suiteReportUri, { preview: true });
       void announceVerdict(lab, record);
       return record.report;

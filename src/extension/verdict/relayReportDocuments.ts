@@ -29,6 +29,39 @@ export class RelayReportDocuments implements vscode.TextDocumentContentProvider,
     this.changeEmitter.fire(uri);
   }
 
+  /**
+   * update(), then waits until an open copy of the document shows the new text: VS Code refreshes it only
+   * after handling the change event, so a report shown right away could still be the previous run's.
+   */
+  async updateAndSettle(uri: vscode.Uri, text: string): Promise<void> {
+    const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
+    if (!open || open.getText() === text) {
+      this.update(uri, text);
+      return;
+    }
+    const settled = new Promise<void>((resolve) => {
+      const listeners = [
+        vscode.workspace.onDidChangeTextDocument((event) => {
+          if (event.document.uri.toString() === uri.toString() && event.document.getText() === text) {
+            done();
+          }
+        }),
+        // Closed meanwhile: the next open asks the provider, which has the new text.
+        vscode.workspace.onDidCloseTextDocument((document) => {
+          if (document.uri.toString() === uri.toString()) {
+            done();
+          }
+        }),
+      ];
+      const done = (): void => {
+        listeners.forEach((listener) => listener.dispose());
+        resolve();
+      };
+    });
+    this.update(uri, text);
+    await settled;
+  }
+
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
   }
