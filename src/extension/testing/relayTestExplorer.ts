@@ -394,7 +394,8 @@ export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle 
 
   /**
    * The domains a request runs: the profile's target when it is a mail domain (for Run All, its own items, or
-   * the top-level groups), and any other domain node the request names (its ▶ in the Testing view).
+   * the top-level groups), and any other domain node the request names (its ▶ in the Testing view), or all
+   * of them for Run All.
    */
   private domainPartsOf(target: Target, include: readonly string[] | undefined): { target: Target; include: string[] | undefined }[] {
     const parts: { target: Target; include: string[] | undefined }[] = [];
@@ -405,11 +406,13 @@ export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle 
         parts.push({ target, include: include === undefined ? undefined : [...include] });
       }
     }
-    const others = new Set((include ?? []).map((id) => parseDomainItemId(id)?.domainId).filter((id) => id !== undefined && id !== profileDomainId));
+    // Run All (no include) runs everything in the tree: every other domain node too, each against its domain.
+    const named = include === undefined ? [...this.domains.keys()] : include.map((id) => parseDomainItemId(id)?.domainId);
+    const others = new Set(named.filter((id): id is string => id !== undefined && id !== profileDomainId));
     for (const domainId of others) {
-      const entry = this.domains.get(domainId!);
+      const entry = this.domains.get(domainId);
       if (entry) {
-        parts.push({ target: entry.target, include: include!.filter((id) => parseDomainItemId(id)?.domainId === domainId) });
+        parts.push({ target: entry.target, include: include === undefined ? undefined : include.filter((id) => parseDomainItemId(id)?.domainId === domainId) });
       }
     }
     return parts;
