@@ -52,6 +52,9 @@ export async function testExplorerMarksChangedOutcomes({ workbench }: UiSession)
     await control.waitFor({ timeout: 30_000 });
     assert.doesNotMatch(await control.innerText(), /changed/, 'the control is not marked');
     await workbench.screenshot('test-explorer-changed');
+    // The layout as it was, for the scenarios after this one.
+    await workbench.raisePanel(-250);
+    await workbench.widenSideBar(-450);
   } finally {
     await server.close();
   }
