@@ -125,6 +125,12 @@ describe('Restricted Mode (an untrusted workspace)', () => {
     assert.equal(lab.settings.dnsResolver.value, '');
   });
 
+  it('ignores the workspace-level catcher settings: the workspace cannot make the extension listen, log in or pick the sender', () => {
+    assert.equal(lab.settings.catcher.value, '');
+    assert.equal(lab.settings.mailFrom.value, '');
+    assert.equal(lab.settings.confirmTimeoutSeconds.value, 60);
+  });
+
   describe('files that name a server', () => {
     let smtpFile: vscode.Uri;
     let transcriptFile: vscode.Uri;

@@ -26,6 +26,10 @@ export const restrictedWorkspaceHost = {
         'smtpRelayLab.relay.confirmByDelivery': true,
         // Restricted too: the DNS server decides which addresses a domain typed in the target picker leads to.
         'smtpRelayLab.dnsResolver': workspaceDnsResolver,
+        // Restricted: a workspace must not make the extension listen, log in somewhere or choose where NDRs go.
+        'smtpRelayLab.relay.catcher': '0.0.0.0:2526',
+        'smtpRelayLab.relay.mailFrom': 'ndr-collector@example.com',
+        'smtpRelayLab.relay.confirmTimeoutSeconds': 3600,
         // Not restricted: proof that this file was read, and that the workspace still configures the rest.
         'smtpRelayLab.timeouts.replySeconds': workspaceReplySeconds,
       },
