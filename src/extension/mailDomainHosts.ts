@@ -8,7 +8,10 @@ import { hostTargetOfDomain, type Target } from './target';
  * addresses (resolved now, with the target's resolver), as the target picker did before domain targets.
  * Any other target is returned as it is.
  */
-export async function singleHostOf(target: Target): Promise<Target | undefined> {
+export async function singleHostOf(
+  target: Target,
+  onShow?: (picker: vscode.QuickPick<vscode.QuickPickItem>) => void,
+): Promise<Target | undefined> {
   const domain = target.mailDomain;
   if (!domain) {
     return target;
@@ -35,9 +38,23 @@ export async function singleHostOf(target: Target): Promise<Target | undefined> 
     void vscode.window.showErrorMessage(`${domain.domain} has no mail server with an address.`);
     return undefined;
   }
-  const chosen = await vscode.window.showQuickPick(items, {
-    title: `Mail servers of ${domain.domain}`,
-    placeHolder: `Which address? (port ${target.port}; Run Relay Suite and the Test Explorer test them all)`,
-  });
-  return chosen ? hostTargetOfDomain(target, chosen.host) : undefined;
+  const picker = vscode.window.createQuickPick<(typeof items)[number]>();
+  picker.title = `Mail servers of ${domain.domain}`;
+  picker.placeholder = `Which address? (port ${target.port}; Run Relay Suite and the Test Explorer test them all)`;
+  picker.matchOnDescription = true;
+  picker.items = items;
+  try {
+    const chosen = await new Promise<(typeof items)[number] | undefined>((resolve) => {
+      picker.onDidAccept(() => {
+        resolve(picker.activeItems[0]);
+        picker.hide();
+      });
+      picker.onDidHide(() => resolve(undefined));
+      picker.show();
+      onShow?.(picker);
+    });
+    return chosen ? hostTargetOfDomain(target, chosen.host) : undefined;
+  } finally {
+    picker.dispose();
+  }
 }

@@ -172,6 +172,11 @@ export class TargetCatalog implements vscode.Disposable {
   private practiceServerLauncher: PracticeServerLauncher | undefined;
   private mailDomainTester: MailDomainTester | undefined;
 
+  private readonly hostPickerEmitter = this.store.add(new vscode.EventEmitter<vscode.QuickPick<vscode.QuickPickItem>>());
+
+  /** Fires when the picker of a mail domain's addresses opens (terminal, .smtp files): the in-VS-Code suite drives it. */
+  readonly onDidShowHostPicker = this.hostPickerEmitter.event;
+
   /** Fires when the target picker opens, with a handle to it: the in-VS-Code suite types through it. */
   readonly onDidShowPicker = this.pickerEmitter.event;
 
@@ -234,7 +239,12 @@ export class TargetCatalog implements vscode.Disposable {
    */
   async resolveSingleHost(): Promise<Target | undefined> {
     const target = await this.resolve();
-    return target ? singleHostOf(target) : undefined;
+    return target ? this.singleHost(target) : undefined;
+  }
+
+  /** For a mail-domain target, the one address the user picks (resolved now); any other target as it is. */
+  singleHost(target: Target): Promise<Target | undefined> {
+    return singleHostOf(target, (picker) => this.hostPickerEmitter.fire(picker));
   }
 
   async setCurrent(target: Target): Promise<void> {

@@ -22,7 +22,6 @@ import { askedVariablesOf, SmtpFileConversation, SmtpFileProblemError, type Bloc
 import type { SmtpFileRunDiagnostics } from './smtpFileRunDiagnostics';
 import { connectionKeyOf, targetOfFile } from '../../core/smtpFile/smtpFileTarget';
 import { problemsStoppingBlock, splitDocumentLines, type SmtpDocument } from '../../core/smtpFile/smtpDocument';
-import { singleHostOf } from '../mailDomainHosts';
 
 /** What Send and Run file resolve with: the live transcript beside the file, each block's replies, and what its `# @expect` lines came to. */
 export interface SmtpFileRun {
@@ -282,7 +281,7 @@ export class SmtpFileSessions implements vscode.Disposable {
     }
     const chosen = await this.lab.targets.pickTarget();
     // A mail domain: a file talks to one of its MX addresses, picked here.
-    const picked = chosen ? await singleHostOf(chosen) : undefined;
+    const picked = chosen ? await this.lab.targets.singleHost(chosen) : undefined;
     if (!picked) {
       return undefined;
     }

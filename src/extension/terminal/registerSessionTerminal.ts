@@ -3,7 +3,6 @@ import { relayCatalogue } from '../../core/relay/relayCatalogue';
 import { DisposableStore } from '../disposableStore';
 import { commandIds, terminalProfileId } from '../ids';
 import type { LabContext } from '../labContext';
-import { singleHostOf } from '../mailDomainHosts';
 import { readTarget, type Target } from '../target';
 import { SessionTerminal } from './sessionTerminal';
 import { SessionTerminalRegistry } from './sessionTerminalRegistry';
@@ -47,7 +46,7 @@ export function registerSessionTerminal(lab: LabContext): vscode.Disposable {
       void vscode.window.showErrorMessage('Open Session Terminal: the target given has no usable host.');
     }
     // A mail domain: the terminal talks to one of its MX addresses, picked here.
-    return target ? singleHostOf(target) : undefined;
+    return target ? lab.targets.singleHost(target) : undefined;
   };
 
   store.add(

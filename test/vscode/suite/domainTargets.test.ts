@@ -5,6 +5,7 @@ import { commandIds, extensionId, relayReportScheme, settingKeys, storageKeys } 
 import type { LabContext } from '../../../src/extension/labContext';
 import { readTarget, type Target } from '../../../src/extension/target';
 import type { TargetPickerHandle } from '../../../src/extension/targets';
+import type { SessionTerminal } from '../../../src/extension/terminal/sessionTerminal';
 import { addressNodeId, domainNodeId, type ExplorerDomainRun, type TestItemSnapshot } from '../../../src/extension/testing/domainTree';
 import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
 import { startDnsmasq, type DnsmasqInstance } from '../../support/dnsmasq';
@@ -24,6 +25,7 @@ describe('mail-domain targets: the Test Explorer, Run Relay Suite and the target
   let closed: PracticeServer;
   let open: PracticeServer;
   let settingsBefore: unknown;
+  const terminals: SessionTerminal[] = [];
   let resolverBefore: unknown;
 
   before(async () => {
@@ -53,6 +55,9 @@ describe('mail-domain targets: the Test Explorer, Run Relay Suite and the target
   });
 
   after(async () => {
+    for (const session of terminals) {
+      vscode.window.terminals.find((terminal) => 'pty' in terminal.creationOptions && terminal.creationOptions.pty === session)?.dispose();
+    }
     // Leave the window as found: the suite report shown here is not the next suite's business.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const configuration = vscode.workspace.getConfiguration();
@@ -188,6 +193,40 @@ describe('mail-domain targets: the Test Explorer, Run Relay Suite and the target
     assert.deepEqual(report?.hosts.map((host) => [host.address, host.verdict]), [['127.0.0.1', 'closed'], ['::1', 'open']]);
     const shown = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.scheme === relayReportScheme);
     assert.match(shown?.document.getText() ?? '', /^Domain: {2}two\.test \(MX hosts\)\nVerdict: OPEN \(worst of 2 hosts\)\n/);
+  });
+
+  it('the terminal talks to one server: for a domain target it asks which address, and connects to the one chosen', async () => {
+    const shown = new Promise<vscode.QuickPick<vscode.QuickPickItem>>((resolve) => {
+      const listener = lab.targets.onDidShowHostPicker((picker) => {
+        listener.dispose();
+        resolve(picker);
+      });
+    });
+    const opening = vscode.commands.executeCommand<SessionTerminal>(commandIds.openSessionTerminal, { target: domainEntry('two.test') });
+    const picker = await shown;
+    assert.deepEqual(
+      picker.items.map((item) => `${item.label} — ${item.description ?? ''}`),
+      ['127.0.0.1 — mx1.two.test · preference 10', '::1 — mx2.two.test · preference 20'],
+    );
+    const onSecond = new Promise<void>((resolve) => {
+      const listener = picker.onDidChangeActive((items) => {
+        if (items[0]?.label === '::1') {
+          listener.dispose();
+          resolve();
+        }
+      });
+    });
+    await vscode.commands.executeCommand(pressDown);
+    await onSecond;
+    await vscode.commands.executeCommand(pressEnter);
+    const session = await opening;
+    assert.ok(session, 'Enter opened a session terminal');
+    terminals.push(session);
+    await session.waitForText(/\r\n220 /);
+    assert.equal(session.target.host, '::1');
+    assert.equal(session.target.port, closed.port);
+    assert.equal(session.target.mailDomain, undefined, 'a host target: the address chosen');
+    assert.equal(session.target.label, `mx2.two.test ([::1]:${closed.port}, MX of two.test)`);
   });
 
   describe('the target picker (issue 9 §1): typing a domain offers "Test the mail servers of <domain>"', () => {
