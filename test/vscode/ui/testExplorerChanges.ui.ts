@@ -52,9 +52,10 @@ export async function testExplorerMarksChangedOutcomes({ workbench }: UiSession)
     await control.waitFor({ timeout: 30_000 });
     assert.doesNotMatch(await control.innerText(), /changed/, 'the control is not marked');
     await workbench.screenshot('test-explorer-changed');
-    // The layout as it was, for the scenarios after this one.
+    // The workbench as it was, for the scenarios after this one: the Explorer in a Side Bar of the usual width.
     await workbench.raisePanel(-250);
     await workbench.widenSideBar(-450);
+    await workbench.runCommand('View: Show Explorer');
   } finally {
     await server.close();
   }
