@@ -29,8 +29,11 @@ export async function runRelaySuiteWithCatcherAsksThenProves({ workbench, worksp
     }),
   );
   try {
-    // The Explorer lists .vscode once the workbench has seen the folder change, settings included.
+    // The Explorer lists .vscode once the workbench has seen the folder change, but the settings in it are
+    // read after that (a run started then went without delivery, one time in three). The Settings editor
+    // shows a value once the workbench has it, and the extension host hears of it before any later command.
     await workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: '.vscode' }).first().waitFor({ timeout: 30_000 });
+    await workbench.waitForWorkspaceSetting('smtpRelayLab.relay.catcher', `127.0.0.1:${catcherPort}`);
     // As a user does: the command, then the server's address typed into the target picker, and Enter.
     await workbench.runCommand('SMTP: Run Relay Suite');
     await workbench.typeIntoQuickInput(targetName);

@@ -157,6 +157,33 @@ export class Workbench {
     return read();
   }
 
+  /**
+   * Opens the Settings editor on the workspace's settings, searches for `key` and waits until its text box
+   * shows `value`: the workbench has read the settings file. Closes the Settings editor again.
+   */
+  async waitForWorkspaceSetting(key: string, value: string): Promise<void> {
+    await this.runCommand('Preferences: Open Workspace Settings');
+    const editor = this.page.locator('.settings-editor');
+    await editor.waitFor({ timeout: uiTimeoutMs });
+    await editor.locator('.settings-header .suggest-input-container').click();
+    await this.page.keyboard.press('Control+A');
+    await this.page.keyboard.type(key);
+    try {
+      await this.page.waitForFunction(
+        (expected) => {
+          // Runs in the page; this project compiles without the DOM library, hence the narrow type.
+          const page = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ value: string }> } };
+          return Array.from(page.document.querySelectorAll('.settings-editor .setting-item input')).some((input) => input.value === expected);
+        },
+        value,
+        { timeout: uiTimeoutMs },
+      );
+    } catch {
+      throw new Error(`the Settings editor never showed ${key} = ${value}`);
+    }
+    await this.runCommand('View: Close Editor');
+  }
+
   /** Types a line into the active terminal as if at the keyboard, then Enter. */
   async typeInTerminal(line: string): Promise<void> {
     await this.page.locator('.terminal-wrapper.active .xterm-screen').click();
