@@ -480,6 +480,47 @@ describe('session console: meta-commands', () => {
   });
 });
 
+describe('session console: /test sends DATA only after the modal said yes', () => {
+  async function exchangeConsole(consentToData: () => Promise<boolean>) {
+    const practice = await startPracticeServer({ persona: 'exchange' });
+    const started = await startConsoleAt(
+      practice.host,
+      practice.port,
+      { localDomains: practice.localDomains, localUser: practice.localUsers[0] },
+      { relayTests: new CatalogueRelayTests({ confirmByDelivery: () => true, consentToData }) },
+      () => practice.close(),
+    );
+    return { practice, ...started };
+  }
+
+  test('relay.confirmByDelivery on, the modal declined: the run says so and sends no DATA', async () => {
+    let asked = 0;
+    const { practice, host, type } = await exchangeConsole(async () => {
+      asked += 1;
+      return false;
+    });
+    await type('/test kb6 kb7\r');
+    assert.equal(asked, 1, 'asked once for the whole /test run');
+    assert.match(host.screen, /sending DATA was not confirmed: this run sends no DATA/);
+    assert.doesNotMatch(host.screen, /\r\nDATA\r\n/);
+    assert.match(host.screen, /kb6 NEEDS CONFIRMATION: NDR-pending/);
+    assert.equal(practice.outbox.messages.length, 0, 'nothing was queued, so no DATA was sent');
+  });
+
+  test('relay.confirmByDelivery on, the modal accepted: kb6 sends DATA and the server queues its NDR', async () => {
+    let asked = 0;
+    const { practice, host, type } = await exchangeConsole(async () => {
+      asked += 1;
+      return true;
+    });
+    await type('/test kb6\r');
+    assert.equal(asked, 1);
+    assert.doesNotMatch(host.screen, /was not confirmed/);
+    assert.match(host.screen, /\r\nDATA\r\n354 /);
+    assert.ok(practice.outbox.messages.length > 0, 'the message sent with DATA reached the server (its NDR is in the outbox)');
+  });
+});
+
 describe("session console: the terminal's relay verdict", () => {
   test('kb1..kb7 run one at a time (the walkthrough buttons) add up to one closed verdict over all seven, handed to the host', async () => {
     const practice = await startPracticeServer({ persona: 'exchange' });

@@ -12,8 +12,13 @@ import type { SessionRelayTests } from './sessionTestRunner';
 const selectionGroups = ['kb', 'extended', 'all'] as const;
 
 export interface CatalogueRelayTestsOptions {
-  /** Read at each test: only when the user turned it on is DATA sent to confirm NDR-pending results. */
+  /** Read before each /test: only when the user turned it on is DATA sent to confirm NDR-pending results. */
   confirmByDelivery: () => boolean;
+  /**
+   * Asked before a /test run that would send DATA (confirmByDelivery on): the modal that names the server.
+   * Without it, or when it says no, the run sends no DATA.
+   */
+  consentToData?: () => Promise<boolean>;
   /**
    * When the session is the practice server: what its outbox holds for a test's message. Delivery there is
    * safe, so what the replies cannot prove is confirmed by delivery, as in the CLI's `relay --lab`.
@@ -32,7 +37,19 @@ export class CatalogueRelayTests implements SessionRelayTests {
   /** The first sender this terminal's tests got accepted (the control's): refused sender forms retry their recipient with it. */
   private acceptedSender: string | undefined;
 
+  /** Settled by beforeRun for the /test run under way: DATA only when the setting is on and the user said yes. */
+  private sendData = false;
+
   constructor(private readonly options: CatalogueRelayTestsOptions) {}
+
+  async beforeRun(): Promise<string | undefined> {
+    this.sendData = false;
+    if (!this.options.confirmByDelivery()) {
+      return undefined;
+    }
+    this.sendData = (await this.options.consentToData?.()) ?? false;
+    return this.sendData ? undefined : 'relay.confirmByDelivery is on, but sending DATA was not confirmed: this run sends no DATA.';
+  }
 
   select(selectors: readonly string[]): { tests: ReturnType<typeof selectRelayTests>; unknown: string[] } {
     try {
@@ -49,7 +66,7 @@ export class CatalogueRelayTests implements SessionRelayTests {
     const practiceEvidence = this.options.practiceDeliveryEvidence?.();
     const result = await runRelayTestInSession(session, test, parameters, {
       control: this.control,
-      confirmByDelivery: this.options.confirmByDelivery(),
+      confirmByDelivery: this.sendData,
       ...(this.acceptedSender === undefined ? {} : { acceptedSender: this.acceptedSender }),
       ...(practiceEvidence ? { confirmUnprovenByDelivery: true, deliveryEvidence: practiceEvidence } : {}),
     });

@@ -11,6 +11,7 @@ import type { AuthPasswords } from '../secrets';
 import type { LabSettings } from '../settings';
 import { sessionOptionsFor, type Target } from '../target';
 import type { TranscriptRecording, TranscriptStore } from '../transcripts/transcriptStore';
+import { confirmDataSending } from '../verdict/relayRun';
 import type { RelayVerdicts } from '../verdict/relayVerdicts';
 import { CatalogueRelayTests } from './catalogueRelayTests';
 import { SessionConsole, sessionTerminalTool, transcriptExtra, type ConsoleConnection } from './sessionConsole';
@@ -66,6 +67,7 @@ export class SessionTerminal implements vscode.Pseudoterminal {
         classify: classifyReply,
         relayTests: new CatalogueRelayTests({
           confirmByDelivery: () => settings.confirmByDelivery.value,
+          consentToData: () => confirmDataSending(target),
           practiceDeliveryEvidence: () => (target.practicePersona ? services.practiceDeliveryEvidence?.(target) : undefined),
         }),
         addressForm: settings.addressForm.value,

@@ -17,6 +17,8 @@ export interface SessionRelayTests {
   /** Names that select several tests at once ("kb", "extended", "all"). */
   readonly groups: readonly string[];
   select(selectors: readonly string[]): { tests: RelayTestDefinition[]; unknown: string[] };
+  /** Once before each /test: settles what the run may send (DATA needs the user's yes); a line to show, if any. */
+  beforeRun?(): Promise<string | undefined>;
   /** Cancellation is the session's: Ctrl+C closes it, and the runner reports the test as interrupted. */
   run(session: SmtpSession, test: RelayTestDefinition, parameters: RelayTestParameters): Promise<RelayTestResult>;
 }
@@ -84,6 +86,10 @@ export class SessionTestRunner {
     }
     const signal = this.context.signal();
     try {
+      const note = await this.relayTests.beforeRun?.();
+      if (note !== undefined) {
+        this.context.write(renderInfo(note));
+      }
       if (!session.capabilities) {
         await session.ehlo(this.target.heloName);
       }

@@ -359,7 +359,7 @@ export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle 
     }
     const confirmByDelivery = mode.delivery || this.lab.settings.confirmByDelivery.value;
     // The delivery profile always asks before DATA; a configured catcher asks too (it sends DATA for every accepted test).
-    const delivery = await prepareDelivery(this.lab, target, confirmByDelivery, mode.delivery);
+    const delivery = await prepareDelivery(this.lab, target, confirmByDelivery);
     if (!delivery) {
       return;
     }

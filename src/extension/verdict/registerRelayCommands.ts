@@ -109,7 +109,7 @@ async function targetFrom(lab: LabContext, argument: RunRelaySuiteArguments | un
 async function runSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]): Promise<RelayVerdictRecord | undefined> {
   const confirmByDelivery = lab.settings.confirmByDelivery.value;
   // With a catcher configured, the modal that names the server comes before any connection.
-  const delivery = await prepareDelivery(lab, target, confirmByDelivery, false);
+  const delivery = await prepareDelivery(lab, target, confirmByDelivery);
   if (!delivery) {
     return undefined;
   }
@@ -155,7 +155,7 @@ async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testI
   const domain = target.mailDomain!;
   const confirmByDelivery = lab.settings.confirmByDelivery.value;
   // As for a host: the modal that names the target comes before any connection when DATA may be sent.
-  const delivery = await prepareDelivery(lab, target, confirmByDelivery, false);
+  const delivery = await prepareDelivery(lab, target, confirmByDelivery);
   if (!delivery) {
     return undefined;
   }

@@ -170,11 +170,12 @@ export interface PreparedDelivery {
 
 /**
  * Before a run: read the catcher settings with the CLI's rules, find the IMAP password, and ask before any
- * DATA is sent (always when `askForData`, the delivery profile; else whenever a catcher is configured, since
- * a catcher run sends DATA for every accepted test). Undefined when the run must not start: a setting
- * that cannot be used (said in an error message), no password, or the modal declined.
+ * DATA is sent: whenever the run confirms by delivery (the delivery profile, or relay.confirmByDelivery),
+ * with or without a catcher, since the setting alone is no consent to relay a message through a real
+ * server. Undefined when the run must not start: a setting that cannot be used (said in an error message),
+ * no password, or the modal declined.
  */
-export async function prepareDelivery(lab: LabContext, target: Target, confirmByDelivery: boolean, askForData: boolean): Promise<PreparedDelivery | undefined> {
+export async function prepareDelivery(lab: LabContext, target: Target, confirmByDelivery: boolean): Promise<PreparedDelivery | undefined> {
   let plan: CatcherPlan;
   try {
     plan = windowCatcherPlan(
@@ -196,7 +197,7 @@ export async function prepareDelivery(lab: LabContext, target: Target, confirmBy
       return undefined;
     }
   }
-  if ((askForData || plan.spec) && !(await confirmDataSending(target, plan.spec ? describeCatcherSpec(plan.spec) : undefined))) {
+  if (confirmByDelivery && !(await confirmDataSending(target, plan.spec ? describeCatcherSpec(plan.spec) : undefined))) {
     return undefined;
   }
   return { plan, ...(imapPassword === undefined ? {} : { imapPassword }) };

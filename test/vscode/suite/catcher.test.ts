@@ -4,6 +4,7 @@ import { commandIds, extensionId } from '../../../src/extension/ids';
 import type { LabContext } from '../../../src/extension/labContext';
 import type { RelayVerdictRecord } from '../../../src/extension/verdict/relayVerdictRecord';
 import { canListenOn, configureCatcher, freeLoopbackPort, nextVerdict } from './catcherSettings';
+import { runAllTests } from './runAllTests';
 
 /**
  * Issue 10 §1 in the editor: with relay.confirmByDelivery on and relay.catcher set to HOST:PORT, a Test
@@ -32,7 +33,7 @@ describe('Delivery confirmation with the built-in catcher (editor)', () => {
 
   it('Run All Tests on the open practice server: kb6 is confirmed relayed by the copy at the catcher, the test fails, the verdict is open', async () => {
     const published = nextVerdict(lab);
-    await vscode.commands.executeCommand('testing.runAll');
+    await runAllTests(lab);
     record = await published;
     assert.equal(record.source, 'Test Explorer');
     assert.equal(record.report.verdict, 'open');

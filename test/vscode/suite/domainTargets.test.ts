@@ -9,6 +9,7 @@ import type { SessionTerminal } from '../../../src/extension/terminal/sessionTer
 import { addressNodeId, domainNodeId, type ExplorerDomainRun, type TestItemSnapshot } from '../../../src/extension/testing/domainTree';
 import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
 import { startDnsmasq, type DnsmasqInstance } from '../../support/dnsmasq';
+import { runAllTests } from './runAllTests';
 
 /** VS Code's own keys in a quick pick, as the keybindings run them. */
 const pressEnter = 'workbench.action.acceptSelectedQuickOpenItem';
@@ -106,7 +107,7 @@ describe('mail-domain targets: the Test Explorer, Run Relay Suite and the target
   async function runAllOn(target: Target): Promise<ExplorerDomainRun> {
     await lab.targets.setCurrent(target);
     const finished = nextDomainRun();
-    await vscode.commands.executeCommand('testing.runAll');
+    await runAllTests(lab);
     return finished;
   }
 

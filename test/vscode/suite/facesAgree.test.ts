@@ -9,6 +9,7 @@ import type { LabContext } from '../../../src/extension/labContext';
 import { diagnosticSource } from '../../../src/extension/diagnostics/transcriptDiagnostics';
 import type { RelayVerdictRecord } from '../../../src/extension/verdict/relayVerdictRecord';
 import { saveRelayTranscript } from '../../../src/extension/verdict/relayTranscriptSaving';
+import { runAllTests } from './runAllTests';
 
 /**
  * Issue 7, "The editor follows": a run from the Test Explorer, then its saved transcript opened in the editor.
@@ -39,7 +40,7 @@ describe('a saved run: its Problems match the Test Explorer outcomes of the same
         resolve(record);
       });
     });
-    await vscode.commands.executeCommand('testing.runAll');
+    await runAllTests(lab);
     return published;
   }
 

@@ -15,6 +15,7 @@ import { filesUnder, findInFiles, logFoldersOf } from './writtenFiles';
 import { imapPasswordVariable } from '../../../src/core/reach/imapCatcher';
 import { startDovecot, type DovecotInstance } from '../../support/dovecot';
 import { configureCatcher, nextVerdict } from './catcherSettings';
+import { runAllTests } from './runAllTests';
 
 /** Waits until `read` gives a value; fails with what it waited for. Polls files, which send no events. */
 async function eventually<T>(what: string | (() => string), read: () => Promise<T | undefined>, limitMs = 20_000): Promise<T> {
@@ -184,7 +185,7 @@ describe('AUTH secrets are never written', () => {
     await configureCatcher(lab, `imap://${imapUser}@${dovecot.host}:${dovecot.imapPort}/INBOX`, 2);
     try {
       const published = nextVerdict(lab);
-      await vscode.commands.executeCommand('testing.runAll');
+      await runAllTests(lab);
       const record = await published;
       const kb6 = record.report.tests.find((test) => test.id === 'kb6')!;
       assert.equal(kb6.confirmation?.method, 'imap', kb6.reason);

@@ -16,6 +16,7 @@ import { confirmationRequest } from '../../../src/extension/testing/testResultMa
 import type { RelayVerdictRecord } from '../../../src/extension/verdict/relayVerdictRecord';
 import { saveRelayTranscript } from '../../../src/extension/verdict/relayTranscriptSaving';
 import { textOnceItMatches } from './documentText';
+import { runAllTests } from './runAllTests';
 
 /**
  * The relay tests in VS Code's Testing view and the two relay commands, against the practice server.
@@ -64,10 +65,8 @@ describe('Test Explorer and relay commands', () => {
    * know the controller's tests yet, and Run All then runs nothing: the click waits until the view lists them.
    */
   async function runAllFromTestingView(): Promise<RelayVerdictRecord> {
-    await vscode.commands.executeCommand('workbench.view.testing.focus');
-    await lab.testExplorer!.whenListed();
     const published = nextVerdict();
-    await vscode.commands.executeCommand('testing.runAll');
+    await runAllTests(lab);
     return published;
   }
 
@@ -115,8 +114,13 @@ describe('Test Explorer and relay commands', () => {
   it('Show Relay Verdict shows the last run as a Markdown report, the trusted-network warning first', async () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>(commandIds.showVerdict);
     assert.equal(uri?.scheme, relayReportScheme);
-    // Opened by an earlier suite, the document shows the new run only once VS Code handled the change: wait for it.
-    const text = await textOnceItMatches(uri, /^# Relay verdict: OPEN RELAY\n/);
+    // Opened by an earlier suite (whose last run may have been an open relay too), the document shows the new
+    // run only once VS Code handled the change: wait for this run's own start time and target.
+    const last = lab.relayVerdicts.last!.report;
+    const started = new Date(last.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    const thisRun = new RegExp(`at \`${escapeRegExp(last.target.host)}:${last.target.port}\` · .* · started ${escapeRegExp(started)} ·`);
+    const text = await textOnceItMatches(uri, thisRun);
+    assert.match(text, /^# Relay verdict: OPEN RELAY\n/);
     assert.ok(text.indexOf('trusted networks') > 0 && text.indexOf('trusted networks') < text.indexOf('## Tests'));
     assert.match(text, /\n\| \*\*kb1\*\* KB test 1: remote sender to remote recipient \| \*\*FAILED: relayed\*\* \| `250 2\.1\.5 Ok` \|\n/);
   });
@@ -248,3 +252,7 @@ describe('Test Explorer and relay commands', () => {
     }
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
