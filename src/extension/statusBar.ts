@@ -26,12 +26,17 @@ const tlsWords: Record<Target['tls'], string> = { starttls: 'STARTTLS', implicit
 export class ConnectionStatusItem implements vscode.Disposable {
   private readonly store = new DisposableStore();
   private readonly item: vscode.StatusBarItem;
+  private readonly fileItem: vscode.StatusBarItem;
   private terminal: ConnectionState | undefined;
+  private file: FileTarget | undefined;
 
   constructor(private readonly targets: ActiveTargetSource) {
     this.item = this.store.add(vscode.window.createStatusBarItem('smtpRelayLab.connection', vscode.StatusBarAlignment.Left, 50));
     this.item.name = 'SMTP Target';
     this.item.command = commandIds.chooseTarget;
+    // Beside it, only while a .smtp file is in front: the server that file talks to, which may be another.
+    this.fileItem = this.store.add(vscode.window.createStatusBarItem('smtpRelayLab.fileTarget', vscode.StatusBarAlignment.Left, 49));
+    this.fileItem.name = 'SMTP File Target';
     targets.onDidChangeCurrent(() => this.render(), this, this.store.listenerArray);
     this.render();
   }
@@ -50,9 +55,28 @@ export class ConnectionStatusItem implements vscode.Disposable {
     return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
   }
 
+  /** What the .smtp file's item shows now (undefined while it is hidden), for the in-VS-Code suite. */
+  get fileText(): string | undefined {
+    return this.file ? this.fileItem.text : undefined;
+  }
+
+  get fileTooltip(): string {
+    return typeof this.fileItem.tooltip === 'string' ? this.fileItem.tooltip : (this.fileItem.tooltip?.value ?? '');
+  }
+
   /** The session terminal's connection changed. */
   show(state: ConnectionState): void {
     this.terminal = state;
+    this.render();
+  }
+
+  /**
+   * The active editor is a .smtp file that talks to its own server (`# @target`, or picked for it): a second
+   * item names that server while the file is in front, since that is where Send and Run file connect; the
+   * first keeps naming the active target.
+   */
+  showFileTarget(file: FileTarget | undefined): void {
+    this.file = file;
     this.render();
   }
 
@@ -72,6 +96,14 @@ export class ConnectionStatusItem implements vscode.Disposable {
     this.item.tooltip = presentation.tooltip;
     this.item.backgroundColor = presentation.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
+    if (this.file) {
+      const file = filePresentationOf(this.file, this.targets.current);
+      this.fileItem.text = file.text;
+      this.fileItem.tooltip = file.tooltip;
+      this.fileItem.show();
+    } else {
+      this.fileItem.hide();
+    }
   }
 }
 
@@ -95,6 +127,27 @@ export function presentationOf(
     text: `${icon} SMTP ${target.label}${target.asClient === undefined ? '' : invalidAsClient ? ' (asClient invalid)' : ` as ${target.asClient}`}`,
     tooltip: head + terminalLine,
     warning: invalidAsClient || (onTarget && terminal.kind === 'closed' && terminal.reason !== undefined),
+  };
+}
+
+/** A .smtp file in front and the server it connects to, its text already free of secrets. */
+export interface FileTarget {
+  fileName: string;
+  /** "127.0.0.1:2525" or the target's label; `{{$secret}}` parts redacted by the caller. */
+  where: string;
+  tls: Target['tls'];
+}
+
+/** What the file's item says while a .smtp file with its own server is in front. */
+export function filePresentationOf(
+  file: FileTarget,
+  current: Pick<Target, 'label'> | undefined,
+): { text: string; tooltip: string; warning: boolean } {
+  const others = current ? `The terminal, Run Relay Suite and the Test Explorer use ${current.label}.` : 'No target is chosen for the terminal, Run Relay Suite and the Test Explorer.';
+  return {
+    text: `$(file-code) ${file.fileName} → ${file.where}`,
+    tooltip: `${file.fileName} sends to ${file.where} (${tlsWords[file.tls]}): its # @target, or the server picked for it. ${others}`,
+    warning: false,
   };
 }
 

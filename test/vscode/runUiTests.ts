@@ -57,7 +57,7 @@ describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout:
   );
   scenario('Welcome: Open Walkthrough… shows our walkthrough and its first step', 'walkthrough', walkthroughOpensFromWelcome);
   scenario(
-    'a .smtp file with one failing # @expect: Run File shows a ✗ CodeLens and an Error in the Problems panel',
+    'a .smtp file with one failing # @expect, its server typed into the target picker: Run File shows a ✗ CodeLens and an Error in the Problems panel',
     'smtp-expect',
     failingExpectationShowsInEditorAndProblems,
   );

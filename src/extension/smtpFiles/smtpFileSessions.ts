@@ -6,7 +6,7 @@ import { authPromptsFor } from '../authPrompts';
 import { DisposableStore, toDisposable } from '../disposableStore';
 import type { LabContext } from '../labContext';
 import { ConfigValue } from '../configValue';
-import { settingKeys, storageKeys } from '../ids';
+import { languageIds, settingKeys, storageKeys } from '../ids';
 import { readBoolean } from '../settingReaders';
 import type { Target } from '../target';
 import type { TranscriptRecording } from '../transcripts/transcriptStore';
@@ -47,6 +47,8 @@ class SmtpFileEntry implements SmtpFileState {
   connectionKey: string | undefined;
   /** For a file without `# @target`: what the user picked, asked once per open document. */
   pickedTarget: Target | undefined;
+  /** Where the last run connected, as the status bar may show it (secrets redacted). */
+  lastTarget: { where: string; tls: Target['tls'] } | undefined;
   /** The last run's prompts and secrets: directives that use them are read again with these after an edit. */
   lastValues: SmtpFileRunValues | undefined;
   readonly outcomes = new Map<number, BlockOutcome>();
@@ -111,6 +113,9 @@ export class SmtpFileSessions implements vscode.Disposable {
     vscode.workspace.onDidCloseTextDocument((document) => this.release(document.uri), this, listeners);
     vscode.window.tabGroups.onDidChangeTabs((event) => this.releaseClosedTabs(event.closed), this, listeners);
     vscode.workspace.onDidChangeTextDocument((event) => this.checkTarget(event.document), this, listeners);
+    vscode.window.onDidChangeActiveTextEditor(() => this.showActiveFileTarget(), this, listeners);
+    this.store.add(toDisposable(() => this.lab.connectionStatus.showFileTarget(undefined)));
+    this.showActiveFileTarget();
   }
 
   stateOf(uri: vscode.Uri): SmtpFileState | undefined {
@@ -173,6 +178,8 @@ export class SmtpFileSessions implements vscode.Disposable {
       return undefined;
     }
     entry.lastValues = values;
+    entry.lastTarget = { where: redactor.redact(describeTarget(target)), tls: target.tls };
+    this.showActiveFileTarget();
     const conversation = this.conversationFor(entry, document, target, redactor);
     const transcript = LiveTranscriptDocuments.uriFor(uri);
     await this.live.show(transcript);
@@ -433,6 +440,8 @@ export class SmtpFileSessions implements vscode.Disposable {
     const resolved = parsed.directives.atRun && entry.lastValues ? this.parsed.parseForRun(document, this.resolverFor(document, entry.lastValues)) : parsed;
     const target = targetOfFile(resolved.directives, this.knownTargets(), entry.pickedTarget);
     if (!target || connectionKeyOf(target) !== entry.connectionKey) {
+      entry.lastTarget = undefined;
+      this.showActiveFileTarget();
       entry.endConversation('the target directives changed: this connection is closed');
       entry.outcomes.clear();
       entry.verdicts.clear();
@@ -461,6 +470,25 @@ export class SmtpFileSessions implements vscode.Disposable {
       this.entries.delete(key);
       entry.endConversation('the .smtp file was closed');
     }
+    this.showActiveFileTarget();
+  }
+
+  /**
+   * "Which server am I probing?": while a .smtp file is the active editor, the status bar names the server
+   * its Send and Run file connect to (where its last run connected, else its plain `# @target`), not the
+   * terminal's target. A directive that needs the run's values ({{$secret}}, {{$prompt}}…) is not read here.
+   */
+  private showActiveFileTarget(): void {
+    const document = vscode.window.activeTextEditor?.document;
+    if (!document || document.languageId !== languageIds.smtp) {
+      this.lab.connectionStatus.showFileTarget(undefined);
+      return;
+    }
+    const entry = this.entries.get(document.uri.toString());
+    const directives = this.parsed.get(document).directives;
+    const named = entry?.lastTarget ?? (directives.atRun ? undefined : targetOfFile(directives, this.knownTargets(), entry?.pickedTarget));
+    const shown = named && 'where' in named ? named : named ? { where: describeTarget(named), tls: named.tls } : undefined;
+    this.lab.connectionStatus.showFileTarget(shown ? { fileName: fileNameOf(document.uri), ...shown } : undefined);
   }
 
   /**

@@ -9,6 +9,7 @@ import type { SmtpFileRun } from '../../../src/extension/smtpFiles/smtpFileSessi
 import type { TranscriptComparison } from '../../../src/extension/transcripts/compareWithPreviousRun';
 import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
 import { LiveTranscriptDocuments } from '../../../src/extension/smtpFiles/liveTranscripts';
+import { newTarget } from '../../../src/extension/target';
 import { startScriptedServer } from '../../support/scriptedServer';
 
 /** Waits until `read` gives a value, re-reading as the editor changes; fails with what it last saw. */
@@ -57,6 +58,27 @@ describe('.smtp files as a test suite', () => {
     await vscode.workspace.getConfiguration().update(settingKeys.environments, undefined, vscode.ConfigurationTarget.Global);
     await open.close();
     await postfix.close();
+  });
+
+  it("while a .smtp file is in front, the status bar names the server it talks to (its # @target) beside the active target, and drops it once another editor is in front", async () => {
+    await lab.targets.setCurrent({ ...newTarget('127.0.0.1', postfix.port), tls: 'none' });
+    const current = new RegExp(`SMTP 127\\.0\\.0\\.1:${postfix.port}$`);
+    await eventually('the current target in the status bar', () => current.test(lab.connectionStatus.text));
+    const document = await openSmtp([`# @target 127.0.0.1:${open.port}`, '# @tls none', '', '### greet', 'EHLO client.example.org'].join('\n'));
+    const fileItem = await eventually('the file\'s server in the status bar', () => lab.connectionStatus.fileText);
+    assert.match(fileItem, new RegExp(`→ 127\\.0\\.0\\.1:${open.port}$`));
+    assert.match(lab.connectionStatus.fileTooltip, new RegExp(`sends to 127\\.0\\.0\\.1:${open.port} \\(no TLS\\).*use 127\\.0\\.0\\.1:${postfix.port}`));
+    assert.match(lab.connectionStatus.text, current, 'the active target is still named beside it');
+
+    const other = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'notes' });
+    await vscode.window.showTextDocument(other);
+    await eventually('no file item once a plain editor is in front', () => lab.connectionStatus.fileText === undefined);
+
+    await vscode.window.showTextDocument(document);
+    await eventually('the file\'s server again', () => lab.connectionStatus.fileText?.endsWith(`→ 127.0.0.1:${open.port}`));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await eventually('no file item once no .smtp file is in front', () => lab.connectionStatus.fileText === undefined);
+    assert.match(lab.connectionStatus.text, current);
   });
 
   it('Run File judges each # @expect: ✓ above a block that held, ✗ and an Error on the command with the reply above one that failed, and the live transcript marks both', async () => {
