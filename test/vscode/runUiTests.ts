@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { runRelaySuiteWithCatcherAsksThenProves } from './ui/catcherModal.ui';
 import { riskyBlockAsksBeforeSending } from './ui/guardRail.ui';
 import { problemsPanelListsTranscriptReplies } from './ui/problemsPanel.ui';
+import { promptInTargetIsAskedOnRun } from './ui/promptVariable.ui';
 import { ehloInSessionTerminalOnPracticeServer } from './ui/sessionTerminal.ui';
 import { failingExpectationShowsInEditorAndProblems } from './ui/smtpExpectation.ui';
 import { testExplorerMarksChangedOutcomes } from './ui/testExplorerChanges.ui';
@@ -75,5 +76,10 @@ describe('SMTP Relay Lab in the VS Code workbench, driven as a user', { timeout:
     'SMTP: Run Relay Suite with relay.catcher asks in a modal naming the server and the catcher; after Send DATA kb6 is confirmed relayed',
     'catcher-modal',
     runRelaySuiteWithCatcherAsksThenProves,
+  );
+  scenario(
+    'a .smtp file whose # @target is 127.0.0.1:{{$prompt port}}: Run File asks for the port, the typed port is where the block runs (✓ CodeLens), and the status bar names that server',
+    'smtp-prompt-target',
+    promptInTargetIsAskedOnRun,
   );
 });
