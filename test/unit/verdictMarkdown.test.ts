@@ -2,9 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RelayReport, RelayTestResult } from '../../src/core/relay/relayTypes';
 import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
-import { newTarget } from '../../src/extension/target';
-import type { RelayVerdictRecord } from '../../src/extension/verdict/relayVerdictRecord';
-import { escapeMarkdown, inlineCode, renderNoVerdictMarkdown, renderVerdictMarkdown } from '../../src/extension/verdict/verdictMarkdown';
+import { runDomain, unreachableReason } from '../../src/core/reach/domainRun';
+import type { MailDomainResolution } from '../../src/core/reach/mxResolution';
+import { newTarget, type Target } from '../../src/extension/target';
+import type { DomainVerdictRecord, RelayVerdictRecord } from '../../src/extension/verdict/relayVerdictRecord';
+import { escapeMarkdown, inlineCode, renderDomainVerdictMarkdown, renderNoVerdictMarkdown, renderVerdictMarkdown } from '../../src/extension/verdict/verdictMarkdown';
 
 const startedAt = Date.UTC(2026, 10, 28, 22, 30, 0);
 
@@ -155,5 +157,114 @@ describe('Markdown escaping', () => {
     assert.equal(escapeMarkdown('- not a list - really'), '\\- not a list - really');
     assert.equal(escapeMarkdown('1. not a list'), '1\\. not a list');
     assert.equal(escapeMarkdown('550 5.7.1 relay denied.'), '550 5.7.1 relay denied.');
+  });
+});
+
+/**
+ * A mail domain's page, from the domain run the CLI and the editor share (core/reach/domainRun.ts): the worst-of
+ * verdict is computed there, the page must show it, the table and the details of each address not closed.
+ */
+describe('verdict document of a mail domain', () => {
+  const unreachable: RelayTestResult = { ...control, outcome: 'error', replies: [], reason: 'Not run: connect ECONNREFUSED 127.0.0.3:2525.' };
+
+  async function domainRecord(resolution: MailDomainResolution, reports: Record<string, Partial<RelayReport>>): Promise<DomainVerdictRecord> {
+    const records = new Map<string, RelayVerdictRecord>();
+    const report = await runDomain(resolution, 2525, 2, async (address) => {
+      const record = recordOf({ target: { host: address, port: 2525 }, ...reports[address] });
+      const target: Target = { ...newTarget(address, 2525, 'none'), label: `mx for ${address}` };
+      records.set(address, { ...record, target, source: 'Run Relay Suite' });
+      const reason = unreachableReason(record.report);
+      return reason === undefined ? { report: record.report } : { report: record.report, unreachable: reason };
+    });
+    return {
+      kind: 'domain',
+      report,
+      target: { ...newTarget('two.test', 2525, 'none'), label: 'two.test (mail domain)' },
+      source: 'Run Relay Suite',
+      startedAt,
+      records,
+    };
+  }
+
+  const twoHosts: MailDomainResolution = {
+    domain: 'two.test',
+    source: 'mx',
+    addresses: [
+      { names: ['mx1.two.test'], preference: 10, address: '127.0.0.1' },
+      // DNS answers are a stranger's text too.
+      { names: ['mx2.two.test', 'evil|`x`.two.test'], preference: 20, address: '::1' },
+    ],
+    problems: [],
+  };
+
+  test('open beats closed: the domain heading, the worst-of verdict, one row per address, then only the open address in detail', async () => {
+    const record = await domainRecord(twoHosts, {
+      '127.0.0.1': { verdict: 'closed', warnings: [], tests: [control] },
+      '::1': { verdict: 'open', tests: [control, relayed] },
+    });
+    const text = renderDomainVerdictMarkdown(record);
+    assert.match(text, /^# Relay verdict for the mail domain `two\.test`: OPEN RELAY\n/);
+    assert.match(text, /The worst of its 2 addresses: open beats inconclusive beats closed/);
+    assert.match(text, /\*\*Target:\*\* two\.test \(mail domain\) · 2 addresses \(of its MX hosts\) from the Run Relay Suite · started 2026-11-28 22:30:00 UTC\n/);
+    const table = text.slice(text.indexOf('## Hosts'));
+    assert.ok(table.startsWith('## Hosts\n\n| MX names | Preference | Address | Port | Verdict |\n| --- | --- | --- | --- | --- |\n'));
+    const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+    assert.deepEqual(rows, [
+      '| `mx1.two.test` | 10 | `127.0.0.1` | 2525 | closed |',
+      '| `mx2.two.test`, ``evil\\|`x`.two.test`` | 20 | `::1` | 2525 | **OPEN RELAY** |',
+    ]);
+    // The open address: its own verdict document, one level down, with its tests.
+    assert.match(text, /\n## ::1 \(mx2\.two\.test, evil\\\|\\`x\\`\.two\.test\): \*\*OPEN RELAY\*\*\n\n### Relay verdict: OPEN RELAY\n/);
+    assert.match(text, /\n#### Tests\n\n\| Test \| Outcome \| Deciding reply \|\n/);
+    assert.match(text, /\n\| \*\*kb1\*\* KB test 1: remote sender to remote recipient \| \*\*FAILED: relayed\*\* \|/);
+    assert.match(text, /\n##### kb1: KB test 1: remote sender to remote recipient\n/);
+    // The closed address is a table row only.
+    assert.doesNotMatch(text, /\n## 127/);
+    assert.equal(text.match(/^# /gm)?.length, 1, 'one document heading');
+    assert.match(text, /transcripts are per address: \*\*SMTP: Show Relay Verdict\*\* offers \*Save Transcripts\*/);
+  });
+
+  test('an unreachable address is an error, so closed and unreachable read inconclusive, never closed; the warning comes before the table', async () => {
+    const record = await domainRecord(
+      {
+        domain: 'down.test',
+        source: 'mx',
+        addresses: [
+          { names: ['mx.down.test'], preference: 10, address: '127.0.0.1' },
+          { names: ['gone.down.test'], preference: 20, address: '127.0.0.3' },
+        ],
+        problems: [{ name: 'lost.down.test', preference: 30, problem: 'no address (NXDOMAIN)' }],
+      },
+      {
+        '127.0.0.1': { verdict: 'closed', warnings: [], tests: [control] },
+        '127.0.0.3': { verdict: 'inconclusive', warnings: [], tests: [unreachable] },
+      },
+    );
+    const text = renderDomainVerdictMarkdown(record);
+    assert.match(text, /^# Relay verdict for the mail domain `down\.test`: Inconclusive\n/);
+    const warnings = text.indexOf('## Warnings');
+    assert.ok(warnings > 0 && warnings < text.indexOf('## Hosts'));
+    assert.match(text, /\n- ⚠ 127\\\.0\.0\.3 could not be tested \(connect ECONNREFUSED 127\.0\.0\.3:2525\): the domain's verdict cannot be "closed"\.\n/);
+    assert.deepEqual(
+      text.split('\n').filter((line) => line.startsWith('| `')),
+      [
+        '| `mx.down.test` | 10 | `127.0.0.1` | 2525 | closed |',
+        '| `gone.down.test` | 20 | `127.0.0.3` | 2525 | error: not tested (counts as inconclusive) |',
+        '| `lost.down.test` | 30 | none | 2525 | error: not tested (counts as inconclusive) |',
+      ],
+    );
+    assert.match(text, /\n## 127\\\.0\.0\.3 \(gone\.down\.test\): error: not tested \(counts as inconclusive\)\n\nNot tested: connect ECONNREFUSED 127\.0\.0\.3:2525\.\n/);
+    assert.match(text, /\n## lost\.down\.test \(lost\.down\.test\): error: not tested/);
+  });
+
+  test('all addresses closed: the domain is closed, and no address is detailed', async () => {
+    const record = await domainRecord(twoHosts, {
+      '127.0.0.1': { verdict: 'closed', warnings: [], tests: [control] },
+      '::1': { verdict: 'closed', warnings: [], tests: [control] },
+    });
+    const text = renderDomainVerdictMarkdown(record);
+    assert.match(text, /^# Relay verdict for the mail domain `two\.test`: Closed: not an open relay\n/);
+    assert.doesNotMatch(text, /\n## Warnings/);
+    assert.doesNotMatch(text, /\n### Relay verdict/);
   });
 });

@@ -590,6 +590,8 @@ export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle 
     if (token.isCancellationRequested) {
       return;
     }
+    // "Show Relay Verdict" shows this domain run, as it shows a host's.
+    this.lab.relayVerdicts.publishDomain(record.verdict);
     const addressStates: Record<string, VerdictNodeState> = {};
     for (const host of record.report.hosts) {
       const node = tree.addresses.find((candidate) => candidate.address === host.address);

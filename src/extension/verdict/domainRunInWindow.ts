@@ -4,7 +4,7 @@ import type { RelayRunOptions } from '../../core/relay/relayTypes';
 import type { LabContext } from '../labContext';
 import { hostTargetOfDomain, type Target } from '../target';
 import { runRelayTestsInWindow, type PreparedDelivery } from './relayRun';
-import type { RelayRunSource, RelayVerdictRecord } from './relayVerdictRecord';
+import type { DomainVerdictRecord, RelayRunSource, RelayVerdictRecord } from './relayVerdictRecord';
 
 export interface DomainRunInWindowRequest {
   /** A mail-domain target (`target.mailDomain` set). */
@@ -25,6 +25,8 @@ export interface DomainRunRecord {
   report: DomainReport;
   /** Each address's own run (its target, transcript and recording), by address. */
   records: Map<string, RelayVerdictRecord>;
+  /** The run as "Show Relay Verdict" shows it, once published (relayVerdicts.publishDomain). */
+  verdict: DomainVerdictRecord;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface DomainRunRecord {
  */
 export async function runDomainInWindow(lab: LabContext, request: DomainRunInWindowRequest): Promise<DomainRunRecord> {
   const records = new Map<string, RelayVerdictRecord>();
+  const startedAt = Date.now();
   const report = await runDomain(request.resolution, request.target.port, defaultDomainParallel, async (address) => {
     const host = request.resolution.addresses.find((candidate) => candidate.address === address) ?? { names: [], preference: 0, address };
     const record = await runRelayTestsInWindow(lab, {
@@ -48,5 +51,5 @@ export async function runDomainInWindow(lab: LabContext, request: DomainRunInWin
     const unreachable = unreachableReason(record.report);
     return unreachable === undefined ? { report: record.report } : { report: record.report, unreachable };
   });
-  return { report, records };
+  return { report, records, verdict: { kind: 'domain', report, target: request.target, source: request.source, startedAt, records } };
 }

@@ -12,9 +12,9 @@ import { renderDomainReport } from '../../core/reach/domainRun';
 import { resolveMailDomain } from '../../core/reach/mxResolution';
 import { runDomainInWindow, type DomainRunRecord } from './domainRunInWindow';
 import { RelayReportDocuments } from './relayReportDocuments';
-import { saveRelayTranscript } from './relayTranscriptSaving';
-import type { RelayVerdictRecord } from './relayVerdictRecord';
-import { renderNoVerdictMarkdown, renderVerdictMarkdown } from './verdictMarkdown';
+import { saveDomainTranscripts, saveRelayTranscript } from './relayTranscriptSaving';
+import { isDomainVerdict, type DomainVerdictRecord, type RelayVerdictRecord, type ShownVerdictRecord } from './relayVerdictRecord';
+import { renderDomainVerdictMarkdown, renderNoVerdictMarkdown, renderVerdictMarkdown } from './verdictMarkdown';
 
 /**
  * What `smtpRelayLab.runRelaySuite` accepts, so a test or another command can skip the pickers: a target in
@@ -36,8 +36,8 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
   const documents = store.add(new RelayReportDocuments());
 
   // An open verdict preview follows the newest run, whichever face ran it.
-  lab.relayVerdicts.onDidPublish(
-    (record) => documents.update(RelayReportDocuments.verdictUri, renderVerdictMarkdown(record)),
+  lab.relayVerdicts.onDidChangeLatest(
+    (record) => documents.update(RelayReportDocuments.verdictUri, renderShownVerdict(record)),
     undefined,
     store.listenerArray,
   );
@@ -66,7 +66,7 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
         }
         await documents.updateAndSettle(RelayReportDocuments.suiteReportUri, renderDomainReport(domainRun.report, (host) => renderRelayReport(host)));
         await vscode.window.showTextDocument(RelayReportDocuments.suiteReportUri, { preview: true });
-        void announcerFor(domainRun.report.verdict)(`${target.label}: ${domainRun.report.verdict.toUpperCase()} (worst of ${domainRun.report.hosts.length} host${domainRun.report.hosts.length === 1 ? '' : 's'})`);
+        void announceDomainVerdict(lab, domainRun.verdict);
         return domainRun.report;
       }
       const record = await runSuiteWithProgress(lab, target, testIds);
@@ -82,8 +82,8 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
 
   store.add(
     vscode.commands.registerCommand(commandIds.showVerdict, async () => {
-      const record = lab.relayVerdicts.last;
-      documents.update(RelayReportDocuments.verdictUri, record ? renderVerdictMarkdown(record) : renderNoVerdictMarkdown());
+      const record = lab.relayVerdicts.latest;
+      documents.update(RelayReportDocuments.verdictUri, record ? renderShownVerdict(record) : renderNoVerdictMarkdown());
       await showMarkdown(RelayReportDocuments.verdictUri);
       // Not awaited: the command is done once the report shows; the offer stays until the user answers.
       void (record ? offerToSave(lab, record) : offerToRun());
@@ -193,6 +193,7 @@ async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testI
           void vscode.window.showInformationMessage('Relay suite cancelled: no verdict was recorded.');
           return undefined;
         }
+        lab.relayVerdicts.publishDomain(record.verdict);
         return record;
       } catch (error) {
         lab.log.error('Run Relay Suite failed', error);
@@ -207,6 +208,7 @@ async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testI
 
 const showVerdictChoice = 'Show Verdict';
 const saveTranscriptChoice = 'Save Transcript';
+const saveTranscriptsChoice = 'Save Transcripts';
 
 async function announceVerdict(lab: LabContext, record: RelayVerdictRecord): Promise<void> {
   const message = `${record.target.label}: ${verdictSummary(record.report)}`;
@@ -230,7 +232,28 @@ function announcerFor(verdict: RelayVerdict): (message: string, ...choices: stri
   }
 }
 
-async function offerToSave(lab: LabContext, record: RelayVerdictRecord): Promise<void> {
+async function announceDomainVerdict(lab: LabContext, record: DomainVerdictRecord): Promise<void> {
+  const { report } = record;
+  const message = `${record.target.label}: ${report.verdict.toUpperCase()} (worst of ${report.hosts.length} host${report.hosts.length === 1 ? '' : 's'})`;
+  const choice = await announcerFor(report.verdict)(message, showVerdictChoice, saveTranscriptsChoice);
+  if (choice === showVerdictChoice) {
+    await vscode.commands.executeCommand(commandIds.showVerdict);
+  } else if (choice === saveTranscriptsChoice) {
+    await saveDomainTranscriptsAndSay(record);
+  }
+}
+
+async function offerToSave(lab: LabContext, record: ShownVerdictRecord): Promise<void> {
+  if (isDomainVerdict(record)) {
+    const choice = await vscode.window.showInformationMessage(
+      `Keep the transcripts of this run (${record.records.size} address${record.records.size === 1 ? '' : 'es'} of ${record.report.domain}, one file each) with the ticket?`,
+      saveTranscriptsChoice,
+    );
+    if (choice === saveTranscriptsChoice) {
+      await saveDomainTranscriptsAndSay(record);
+    }
+    return;
+  }
   const choice = await vscode.window.showInformationMessage(
     `Keep the transcript of this run (${record.report.tests.length} tests on ${record.target.label}) with the ticket?`,
     saveTranscriptChoice,
@@ -257,6 +280,20 @@ async function saveRunTranscript(lab: LabContext, record: RelayVerdictRecord): P
     return vscode.commands.executeCommand<vscode.Uri | undefined>(commandIds.saveTranscript, undefined, record.recordingId);
   }
   return saveRelayTranscript(record);
+}
+
+async function saveDomainTranscriptsAndSay(record: DomainVerdictRecord): Promise<void> {
+  const written = await saveDomainTranscripts(record);
+  if (written && written.length > 0) {
+    const folder = vscode.Uri.joinPath(written[0]!, '..');
+    void vscode.window.showInformationMessage(
+      `Saved ${written.length} transcript${written.length === 1 ? '' : 's'} of ${record.report.domain} (one per address) in ${folder.scheme === 'file' ? folder.fsPath : folder.toString()}.`,
+    );
+  }
+}
+
+function renderShownVerdict(record: ShownVerdictRecord): string {
+  return isDomainVerdict(record) ? renderDomainVerdictMarkdown(record) : renderVerdictMarkdown(record);
 }
 
 /** The rendered preview when the built-in Markdown extension is there, the source otherwise. */

@@ -2,7 +2,7 @@ import { displayText } from '../../core/protocol/displayText';
 import { describeArrival, describeRecord, durationFigure, verdictSummary } from '../../core/relay/relayReport';
 import type { RelayReport, RelayTestOutcome, RelayTestResult, RelayVerdict } from '../../core/relay/relayTypes';
 import { describeTarget } from '../../core/protocol/sessionOptions';
-import type { RelayVerdictRecord } from './relayVerdictRecord';
+import type { DomainVerdictRecord, RelayVerdictRecord } from './relayVerdictRecord';
 
 /**
  * The verdict document of "Show Relay Verdict", in Markdown: the verdict, the warnings right under it (a
@@ -46,13 +46,19 @@ export const outcomeLabels: Record<RelayTestOutcome, string> = {
   error: 'error: not completed',
 };
 
-export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
+/**
+ * `headingLevel` is the level of the verdict's own heading (its sections one deeper): a mail domain's page
+ * puts each address's document under its own heading, without the closing word on transcripts (`footer`).
+ */
+export function renderVerdictMarkdown(record: RelayVerdictRecord, options: { headingLevel?: number; footer?: boolean } = {}): string {
   const { report, target } = record;
   const lines: string[] = [];
+  const h1 = '#'.repeat(options.headingLevel ?? 1);
+  const h2 = `${h1}#`;
   const unconfirmed = report.verdict === 'closed' && !report.tests.some((test) => test.group === 'control');
   if (unconfirmed) {
     // "Closed" needs the control: a server that refuses everything refuses the relay tests too.
-    lines.push(`# Relay verdict: ${unconfirmedHeading}`, '');
+    lines.push(`${h1} Relay verdict: ${unconfirmedHeading}`, '');
     lines.push(
       'Every relay test was refused, but the control (a local recipient the server must accept) has not run, so a ' +
         'server that refuses everything would read the same. Run the control (`/test control` in the terminal, or ' +
@@ -60,7 +66,7 @@ export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
       '',
     );
   } else {
-    lines.push(`# Relay verdict: ${verdictHeadings[report.verdict]}`, '');
+    lines.push(`${h1} Relay verdict: ${verdictHeadings[report.verdict]}`, '');
     lines.push(escapeMarkdown(verdictSummary(report)), '');
   }
   const when = new Date(report.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
@@ -75,14 +81,14 @@ export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
   );
 
   if (report.warnings.length > 0) {
-    lines.push('## Warnings', '');
+    lines.push(`${h2} Warnings`, '');
     for (const warning of report.warnings) {
       lines.push(`- ⚠ ${escapeMarkdown(warning)}`);
     }
     lines.push('');
   }
 
-  lines.push('## Tests', '', '| Test | Outcome | Deciding reply |', '| --- | --- | --- |');
+  lines.push(`${h2} Tests`, '', '| Test | Outcome | Deciding reply |', '| --- | --- | --- |');
   for (const test of report.tests) {
     const deciding = test.replies.at(-1);
     const reply = deciding ? inlineCode(`${deciding.code}${deciding.enhanced ? ` ${deciding.enhanced}` : ''} ${firstLine(deciding.text)}`.trim()) : '';
@@ -90,9 +96,12 @@ export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
   }
   lines.push('');
 
-  lines.push('## Details', '');
+  lines.push(`${h2} Details`, '');
   for (const test of report.tests) {
-    lines.push(...testDetails(test));
+    lines.push(...testDetails(test, `${h2}#`));
+  }
+  if (options.footer === false) {
+    return lines.join('\n');
   }
   lines.push(
     '---',
@@ -104,8 +113,69 @@ export function renderVerdictMarkdown(record: RelayVerdictRecord): string {
   return lines.join('\n');
 }
 
-function testDetails(test: RelayTestResult): string[] {
-  const lines = [`### ${escapeMarkdown(test.id)}: ${escapeMarkdown(test.title)}`, ''];
+const hostVerdictLabels: Record<RelayVerdict | 'error', string> = {
+  open: '**OPEN RELAY**',
+  inconclusive: 'inconclusive',
+  closed: 'closed',
+  error: 'error: not tested (counts as inconclusive)',
+};
+
+/**
+ * A mail domain's verdict document: the worst of its addresses, the domain's warnings, one table row per
+ * address (MX names, preference, address, port, verdict), then each address that is not closed under its own
+ * heading, with its tests as a host's document shows them (renderVerdictMarkdown, one level deeper).
+ */
+export function renderDomainVerdictMarkdown(record: DomainVerdictRecord): string {
+  const { report } = record;
+  const count = `${report.hosts.length} address${report.hosts.length === 1 ? '' : 'es'}`;
+  const lines = [`# Relay verdict for the mail domain ${inlineCode(report.domain)}: ${verdictHeadings[report.verdict]}`, ''];
+  lines.push(
+    `The worst of its ${count}: open beats inconclusive beats closed, and an address that could not be tested counts as inconclusive.`,
+    '',
+  );
+  const when = new Date(record.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const found = report.source === 'mx' ? 'of its MX hosts' : 'no MX records: its own address';
+  lines.push(`**Target:** ${escapeMarkdown(record.target.label)} · ${count} (${found}) from the ${record.source} · started ${when}`, '');
+
+  if (report.warnings.length > 0) {
+    lines.push('## Warnings', '');
+    for (const warning of report.warnings) {
+      lines.push(`- ⚠ ${escapeMarkdown(warning)}`);
+    }
+    lines.push('');
+  }
+
+  lines.push('## Hosts', '', '| MX names | Preference | Address | Port | Verdict |', '| --- | --- | --- | --- | --- |');
+  for (const host of report.hosts) {
+    const names = host.names.map((name) => inlineCode(name)).join(', ');
+    const address = host.address === null ? 'none' : inlineCode(host.address);
+    lines.push(`| ${tableCell(names)} | ${host.preference} | ${tableCell(address)} | ${host.port} | ${hostVerdictLabels[host.verdict]} |`);
+  }
+  lines.push('');
+
+  for (const host of report.hosts.filter((candidate) => candidate.verdict !== 'closed')) {
+    const where = host.address ?? host.names[0] ?? '';
+    lines.push(`## ${escapeMarkdown(where)} (${escapeMarkdown(host.names.join(', '))}): ${hostVerdictLabels[host.verdict]}`, '');
+    const hostRecord = host.address === null ? undefined : record.records.get(host.address);
+    if (host.verdict === 'error' || !hostRecord) {
+      lines.push(`Not tested: ${escapeMarkdown(host.problem ?? 'no run was recorded for this address')}.`, '');
+      continue;
+    }
+    lines.push(renderVerdictMarkdown(hostRecord, { headingLevel: 3, footer: false }));
+  }
+  lines.push(
+    '---',
+    '',
+    "A mail domain's transcripts are per address: **SMTP: Show Relay Verdict** offers *Save Transcripts*, one " +
+      '.smtp-transcript file per address tested, into a folder you choose. Each address is also a recording of its ' +
+      `own in this window ("${record.source}: <the address's MX name>"), which **SMTP: Save Transcript** saves.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+function testDetails(test: RelayTestResult, heading: string): string[] {
+  const lines = [`${heading} ${escapeMarkdown(test.id)}: ${escapeMarkdown(test.title)}`, ''];
   lines.push(`Outcome: ${outcomeLabels[test.outcome]}`, '');
   lines.push(`- Sent: ${inlineCode(`MAIL FROM:${test.mailFrom}`)}, ${inlineCode(`RCPT TO:${test.rcptTo}`)}`);
   for (const record of test.replies) {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DomainReport } from '../../../src/core/reach/domainRun';
 import { commandIds, extensionId, relayReportScheme, settingKeys, storageKeys } from '../../../src/extension/ids';
@@ -9,6 +12,10 @@ import type { SessionTerminal } from '../../../src/extension/terminal/sessionTer
 import { addressNodeId, domainNodeId, type ExplorerDomainRun, type TestItemSnapshot } from '../../../src/extension/testing/domainTree';
 import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
 import { startDnsmasq, type DnsmasqInstance } from '../../support/dnsmasq';
+import { readTranscript } from '../../../src/core/transcript/transcriptFormat';
+import { saveDomainTranscripts } from '../../../src/extension/verdict/relayTranscriptSaving';
+import { isDomainVerdict } from '../../../src/extension/verdict/relayVerdictRecord';
+import { textOnceItMatches } from './documentText';
 import { runAllTests } from './runAllTests';
 
 /** VS Code's own keys in a quick pick, as the keybindings run them. */
@@ -194,6 +201,35 @@ describe('mail-domain targets: the Test Explorer, Run Relay Suite and the target
     assert.deepEqual(report?.hosts.map((host) => [host.address, host.verdict]), [['127.0.0.1', 'closed'], ['::1', 'open']]);
     const shown = vscode.window.visibleTextEditors.find((editor) => editor.document.uri.scheme === relayReportScheme);
     assert.match(shown?.document.getText() ?? '', /^Domain: {2}two\.test \(MX hosts\)\nVerdict: OPEN \(worst of 2 hosts\)\n/);
+
+    // Show Relay Verdict shows this run: the domain, its worst-of verdict, a row per address, the open one in detail.
+    const hostRunBefore = lab.relayVerdicts.last;
+    const latest = lab.relayVerdicts.latest;
+    assert.ok(latest && isDomainVerdict(latest), 'the domain run is the latest verdict');
+    assert.equal(latest.report, report);
+    assert.equal(lab.relayVerdicts.last, hostRunBefore, "a domain run is not read as one host's run");
+    const uri = await vscode.commands.executeCommand<vscode.Uri>(commandIds.showVerdict);
+    // The document may still show an earlier run (this suite's Test Explorer run of two.test): wait for this one.
+    const text = await textOnceItMatches(uri, /^# Relay verdict for the mail domain `two\.test`: OPEN RELAY\n[^]*· 2 addresses \(of its MX hosts\) from the Run Relay Suite · /);
+    assert.match(text, /The worst of its 2 addresses: open beats inconclusive beats closed/);
+    assert.deepEqual(
+      text.split('\n').filter((line) => line.startsWith('| `')),
+      [`| \`mx1.two.test\` | 10 | \`127.0.0.1\` | ${closed.port} | closed |`, `| \`mx2.two.test\` | 20 | \`::1\` | ${closed.port} | **OPEN RELAY** |`],
+    );
+    assert.match(text, /\n## ::1 \(mx2\.two\.test\): \*\*OPEN RELAY\*\*\n\n### Relay verdict: OPEN RELAY\n/);
+    assert.match(text, /\n\| \*\*kb1\*\* KB test 1: remote sender to remote recipient \| \*\*FAILED: relayed\*\* \|/);
+    assert.doesNotMatch(text, /\n## 127\\?\.0\.0\.1/, 'a closed address is a table row only');
+
+    // Save Transcripts next to it: one file per address, each that address's own run.
+    const folder = vscode.Uri.file(fs.mkdtempSync(path.join(os.tmpdir(), 'domain-transcripts-')));
+    try {
+      const written = await saveDomainTranscripts(latest, folder);
+      assert.equal(written?.length, 2);
+      const targets = written!.map((file) => readTranscript(fs.readFileSync(file.fsPath, 'utf8')).header.target).sort();
+      assert.deepEqual(targets, [`127.0.0.1:${closed.port}`, `[::1]:${closed.port}`].sort());
+    } finally {
+      fs.rmSync(folder.fsPath, { recursive: true, force: true });
+    }
   });
 
   it('the terminal talks to one server: for a domain target it asks which address, and connects to the one chosen', async () => {
