@@ -113,38 +113,20 @@ async function runSuiteWithProgress(lab: LabContext, target: Target, testIds: st
   if (!delivery) {
     return undefined;
   }
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Relay suite on ${target.label}`, cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const cancellation = token.onCancellationRequested(() => abort.abort());
-      try {
-        const record = await runRelayTestsInWindow(lab, {
-          target,
-          testIds,
-          confirmByDelivery,
-          source: 'Run Relay Suite',
-          delivery,
-          hooks: {
-            signal: abort.signal,
-            onTestStarted: (test) => progress.report({ message: `${test.id}: ${test.title}`, increment: 100 / testIds.length }),
-          },
-        });
-        if (token.isCancellationRequested) {
-          void vscode.window.showInformationMessage('Relay suite cancelled: no verdict was recorded.');
-          return undefined;
-        }
-        lab.relayVerdicts.publish(record);
-        return record;
-      } catch (error) {
-        lab.log.error('Run Relay Suite failed', error);
-        void vscode.window.showErrorMessage(`Run Relay Suite failed: ${describeError(error)}`);
-        return undefined;
-      } finally {
-        cancellation.dispose();
-      }
-    },
-  );
+  return withCancellableSuiteProgress(lab, `Relay suite on ${target.label}`, async (progress, signal) => {
+    const record = await runRelayTestsInWindow(lab, {
+      target,
+      testIds,
+      confirmByDelivery,
+      source: 'Run Relay Suite',
+      delivery,
+      hooks: {
+        signal,
+        onTestStarted: (test) => progress.report({ message: `${test.id}: ${test.title}`, increment: 100 / testIds.length }),
+      },
+    });
+    return { record, publish: () => lab.relayVerdicts.publish(record) };
+  });
 }
 
 /**
@@ -164,46 +146,62 @@ async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testI
       `Run Relay Suite: the catcher (relay.catcher) is not used for the mail domain ${domain.domain}, whose addresses are tested side by side; choose one address as the target to confirm with it.`,
     );
   }
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Relay suite on the mail servers of ${domain.domain}`, cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const cancellation = token.onCancellationRequested(() => abort.abort());
-      try {
-        progress.report({ message: 'looking up its MX hosts' });
-        let resolution;
-        try {
-          resolution = await resolveMailDomain(domain.domain, domain.resolver ? { resolver: domain.resolver } : {});
-        } catch (error) {
-          void vscode.window.showErrorMessage(`Run Relay Suite: the mail servers of ${domain.domain} could not be looked up: ${describeError(error)}`);
-          return undefined;
-        }
-        progress.report({ message: `${resolution.addresses.length} address${resolution.addresses.length === 1 ? '' : 'es'}` });
-        const record = await runDomainInWindow(lab, {
-          target,
-          resolution,
-          testIdsFor: () => testIds,
-          confirmByDelivery,
-          // The sender setting applies; one catcher cannot serve addresses tested side by side.
-          delivery: { plan: { confirmTimeoutMs: delivery.plan.confirmTimeoutMs, ...(delivery.plan.mailFrom === undefined ? {} : { mailFrom: delivery.plan.mailFrom }) } },
-          source: 'Run Relay Suite',
-          signal: abort.signal,
-        });
-        if (token.isCancellationRequested) {
-          void vscode.window.showInformationMessage('Relay suite cancelled: no verdict was recorded.');
-          return undefined;
-        }
-        lab.relayVerdicts.publishDomain(record.verdict);
-        return record;
-      } catch (error) {
-        lab.log.error('Run Relay Suite failed', error);
-        void vscode.window.showErrorMessage(`Run Relay Suite failed: ${describeError(error)}`);
+  return withCancellableSuiteProgress(lab, `Relay suite on the mail servers of ${domain.domain}`, async (progress, signal) => {
+    progress.report({ message: 'looking up its MX hosts' });
+    let resolution;
+    try {
+      resolution = await resolveMailDomain(domain.domain, domain.resolver ? { resolver: domain.resolver } : {});
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Run Relay Suite: the mail servers of ${domain.domain} could not be looked up: ${describeError(error)}`);
+      return undefined;
+    }
+    progress.report({ message: `${resolution.addresses.length} address${resolution.addresses.length === 1 ? '' : 'es'}` });
+    const record = await runDomainInWindow(lab, {
+      target,
+      resolution,
+      testIdsFor: () => testIds,
+      confirmByDelivery,
+      // The sender setting applies; one catcher cannot serve addresses tested side by side.
+      delivery: { plan: { confirmTimeoutMs: delivery.plan.confirmTimeoutMs, ...(delivery.plan.mailFrom === undefined ? {} : { mailFrom: delivery.plan.mailFrom }) } },
+      source: 'Run Relay Suite',
+      signal,
+    });
+    return { record, publish: () => lab.relayVerdicts.publishDomain(record.verdict) };
+  });
+}
+
+/**
+ * The notification both suites run in: cancellable (the run's connections are aborted), a cancelled run
+ * publishes nothing (a partial run is no verdict), and a failure is logged and said. `run` resolves
+ * undefined when it has already said why there is nothing to publish.
+ */
+function withCancellableSuiteProgress<R>(
+  lab: LabContext,
+  title: string,
+  run: (progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal) => Promise<{ record: R; publish: () => void } | undefined>,
+): Thenable<R | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const cancellation = token.onCancellationRequested(() => abort.abort());
+    try {
+      const outcome = await run(progress, abort.signal);
+      if (!outcome) {
         return undefined;
-      } finally {
-        cancellation.dispose();
       }
-    },
-  );
+      if (token.isCancellationRequested) {
+        void vscode.window.showInformationMessage('Relay suite cancelled: no verdict was recorded.');
+        return undefined;
+      }
+      outcome.publish();
+      return outcome.record;
+    } catch (error) {
+      lab.log.error('Run Relay Suite failed', error);
+      void vscode.window.showErrorMessage(`Run Relay Suite failed: ${describeError(error)}`);
+      return undefined;
+    } finally {
+      cancellation.dispose();
+    }
+  });
 }
 
 const showVerdictChoice = 'Show Verdict';
