@@ -84,9 +84,14 @@ describe('catcher: a closed Postfix that accepts an unknown local recipient and 
     // The greeting probe's session is logged last of the start: by then every daemon started so far has
     // logged what it had to say about main.cf.
     await postfix.waitForMaillogLine(/smtpd\[\d+\]: disconnect from /);
-    const maillog = await postfix.maillog();
-    assert.match(maillog, /master\[\d+\]: daemon started/);
-    assert.deepEqual(maillog.split('\n').filter((line) => / warning: /.test(line)), []);
+    const lines = (await postfix.maillog()).split('\n');
+    // Only the start counts: later the tests' own mail may draw runtime warnings (cleanup's "file system clock
+    // is 1 seconds ahead of local clock" was seen in CI), which say nothing about main.cf.
+    const startEnd = lines.findIndex((line) => /smtpd\[\d+\]: disconnect from /.test(line));
+    assert.ok(startEnd >= 0, 'the greeting probe was logged');
+    const start = lines.slice(0, startEnd + 1);
+    assert.ok(start.some((line) => /master\[\d+\]: daemon started/.test(line)), start.join('\n'));
+    assert.deepEqual(start.filter((line) => / warning: /.test(line)), []);
   });
 
   test('kb6 is refused at RCPT by the closed server: no DATA, no confirmation needed', async () => {
