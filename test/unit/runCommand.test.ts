@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startPracticeServer, type PracticeServer } from '../../src/lab/practiceServer';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cliEntry, runCli } from '../support/cliProcess';
-import { startScriptedServer } from '../support/scriptedServer';
+import { startServerHoldingSecondBlock, twoBlockFile } from '../support/heldReplyServer';
 
 /** A loopback server that counts connections and says nothing: proof that nothing was sent. */
 async function silentListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -120,21 +120,10 @@ describe('smtp-relay-lab run FILE.smtp against the practice server', { concurren
   });
 
   test('the text output follows the run: a block is printed with its ✓/✗ as soon as it finished, while the next one still waits for its reply', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const server = await startScriptedServer(async (peer) => {
-      await peer.send('220 slow.example.com ESMTP\r\n');
-      await peer.expect(/^EHLO /);
-      await peer.send('250 slow.example.com\r\n');
-      await peer.expect(/^NOOP/);
-      await peer.send('250 2.0.0 Ok\r\n');
-      await peer.expect(/^RSET/);
-      await released;
-      await peer.send('250 2.0.0 Flushed\r\n');
-    });
+    const { server, release } = await startServerHoldingSecondBlock();
     let child: ChildProcess | undefined;
     try {
-      const file = write('progress.smtp', [`# @target 127.0.0.1:${server.port}`, '# @tls none', '### one', '# @expect 250', 'NOOP', '### two', '# @expect 250', 'RSET'].join('\n'));
+      const file = write('progress.smtp', twoBlockFile(server.port, '250'));
       const running = spawn(process.execPath, [cliEntry, 'run', file], { stdio: ['ignore', 'pipe', 'pipe'] });
       child = running;
       let stdout = '';

@@ -10,7 +10,7 @@ import type { TranscriptComparison } from '../../../src/extension/transcripts/co
 import { startPracticeServer, type PracticeServer } from '../../../src/lab/practiceServer';
 import { LiveTranscriptDocuments } from '../../../src/extension/smtpFiles/liveTranscripts';
 import { newTarget } from '../../../src/extension/target';
-import { startScriptedServer } from '../../support/scriptedServer';
+import { startServerHoldingSecondBlock, twoBlockFile } from '../../support/heldReplyServer';
 
 /** Waits until `read` gives a value, re-reading as the editor changes; fails with what it last saw. */
 async function eventually<T>(what: string, read: () => T | undefined | Promise<T | undefined>, limitMs = 20_000): Promise<T> {
@@ -128,24 +128,10 @@ describe('.smtp files as a test suite', () => {
   });
 
   it('each block\'s ✓/✗ reaches the live transcript, the CodeLens and Problems as it finishes, while the next block still waits for its reply', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
     // Block 2's RSET gets its reply only when the test says so: block 1 is then certainly done, block 2 not.
-    const server = await startScriptedServer(async (peer) => {
-      await peer.send('220 slow.example.com ESMTP\r\n');
-      await peer.expect(/^EHLO /);
-      await peer.send('250 slow.example.com\r\n');
-      await peer.expect(/^NOOP/);
-      await peer.send('250 2.0.0 Ok\r\n');
-      await peer.expect(/^RSET/);
-      await released;
-      await peer.send('250 2.0.0 Flushed\r\n');
-      await peer.converse([[/^QUIT/, '221 2.0.0 Bye\r\n']]);
-    });
+    const { server, release } = await startServerHoldingSecondBlock();
     try {
-      const document = await openSmtp(
-        [`# @target 127.0.0.1:${server.port}`, '# @tls none', '### one', '# @expect 5xx', 'NOOP', '### two', '# @expect 250', 'RSET'].join('\n'),
-      );
+      const document = await openSmtp(twoBlockFile(server.port, '5xx'));
       const liveUri = LiveTranscriptDocuments.uriFor(document.uri).toString();
       const liveText = (): string | undefined => vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === liveUri)?.getText();
       const running = vscode.commands.executeCommand<SmtpFileRun | undefined>(commandIds.runFile, document.uri);
