@@ -498,9 +498,9 @@ async function runDomainCommand(invocation: RelayInvocation, domain: string, con
     return unreachable === undefined ? { report: hostReport } : { report: hostReport, unreachable };
   });
   if (invocation.json) {
-    context.out(`${JSON.stringify(domainReportToJson(report, (host) => relayReportToJson(host, toolLabel)), null, 2)}\n`);
+    context.out(`${displayJson(domainReportToJson(report, (host) => relayReportToJson(host, toolLabel)), 2)}\n`);
   } else {
-    context.out(renderDomainReport(report, (host) => renderRelayReport(host)));
+    context.out(displayText(renderDomainReport(report, (host) => renderRelayReport(host)), { keepLineFeeds: true }));
   }
   if (context.signal.aborted) {
     return exitCodes.interrupted;
