@@ -230,7 +230,7 @@ export class TargetCatalog implements vscode.Disposable {
     if (!current) {
       return this.choose();
     }
-    return current.practicePersona ? this.withAsClient(await this.startPractice(current.practicePersona), current) : current;
+    return this.ready(current);
   }
 
   /**
@@ -391,12 +391,19 @@ export class TargetCatalog implements vscode.Disposable {
       label: target.label,
       description: `${where} · ${tlsLabels[target.tls]}`,
       detail: details.length > 0 ? details.join(' · ') : undefined,
-      pick: async () => (target.practicePersona ? this.withAsClient(await this.startPractice(target.practicePersona), target) : target),
+      pick: () => this.ready(target),
     };
   }
 
-  /** A practice target started again keeps the client it is tested as (XCLIENT, trusted-network persona). */
-  private withAsClient(started: Target | undefined, stored: Target): Target | undefined {
+  /**
+   * A stored target ready to connect to: a practice target is (re)started (its port changes from one run to
+   * the next) and keeps the client it is tested as (XCLIENT, trusted-network persona); any other as it is.
+   */
+  private async ready(stored: Target): Promise<Target | undefined> {
+    if (!stored.practicePersona) {
+      return stored;
+    }
+    const started = await this.startPractice(stored.practicePersona);
     return started && stored.asClient !== undefined ? { ...started, asClient: stored.asClient } : started;
   }
 
