@@ -565,7 +565,7 @@ export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle 
       resolution,
       testIdsFor: (address) => plan.selections.get(address)?.testIds ?? [],
       confirmByDelivery,
-      delivery: { plan: { confirmTimeoutMs: delivery.plan.confirmTimeoutMs, ...(delivery.plan.mailFrom === undefined ? {} : { mailFrom: delivery.plan.mailFrom }) } },
+      delivery,
       source: 'Test Explorer',
       signal,
       hooksFor: (host) => {

@@ -13,7 +13,7 @@ export interface DomainRunInWindowRequest {
   /** The tests to run at each address (every address of `resolution` is tested). */
   testIdsFor: (address: string) => readonly string[];
   confirmByDelivery: boolean;
-  /** The sender the user set; without a catcher (one catcher cannot serve addresses tested side by side). */
+  /** From prepareDelivery. Only its sender and confirm timeout apply: one catcher cannot serve addresses tested side by side. */
   delivery?: PreparedDelivery;
   source: RelayRunSource;
   signal?: AbortSignal;
@@ -37,6 +37,7 @@ export interface DomainRunRecord {
 export async function runDomainInWindow(lab: LabContext, request: DomainRunInWindowRequest): Promise<DomainRunRecord> {
   const records = new Map<string, RelayVerdictRecord>();
   const startedAt = Date.now();
+  const delivery = request.delivery && withoutCatcher(request.delivery);
   const report = await runDomain(request.resolution, request.target.port, defaultDomainParallel, async (address) => {
     const host = request.resolution.addresses.find((candidate) => candidate.address === address) ?? { names: [], preference: 0, address };
     const record = await runRelayTestsInWindow(lab, {
@@ -44,7 +45,7 @@ export async function runDomainInWindow(lab: LabContext, request: DomainRunInWin
       testIds: request.testIdsFor(address),
       confirmByDelivery: request.confirmByDelivery,
       source: request.source,
-      ...(request.delivery ? { delivery: request.delivery } : {}),
+      ...(delivery ? { delivery } : {}),
       hooks: { ...(request.signal ? { signal: request.signal } : {}), ...(request.hooksFor?.(host) ?? {}) },
     });
     records.set(address, record);
@@ -52,4 +53,9 @@ export async function runDomainInWindow(lab: LabContext, request: DomainRunInWin
     return unreachable === undefined ? { report: record.report } : { report: record.report, unreachable };
   });
   return { report, records, verdict: { kind: 'domain', report, target: request.target, source: request.source, startedAt, records } };
+}
+
+/** The sender and the confirm timeout the user agreed to, without the catcher (and its IMAP password). */
+function withoutCatcher({ plan }: PreparedDelivery): PreparedDelivery {
+  return { plan: { confirmTimeoutMs: plan.confirmTimeoutMs, ...(plan.mailFrom === undefined ? {} : { mailFrom: plan.mailFrom }) } };
 }

@@ -161,8 +161,8 @@ async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testI
       resolution,
       testIdsFor: () => testIds,
       confirmByDelivery,
-      // The sender setting applies; one catcher cannot serve addresses tested side by side.
-      delivery: { plan: { confirmTimeoutMs: delivery.plan.confirmTimeoutMs, ...(delivery.plan.mailFrom === undefined ? {} : { mailFrom: delivery.plan.mailFrom }) } },
+      // runDomainInWindow applies the sender setting only: one catcher cannot serve addresses tested side by side.
+      delivery,
       source: 'Run Relay Suite',
       signal,
     });
