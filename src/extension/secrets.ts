@@ -57,6 +57,6 @@ export class ImapCatcherPasswords {
 export type ImapCatcherMailbox = Pick<ImapCatcherAddress, 'user' | 'host' | 'port'>;
 
 /** One password per mailbox user per server; the mailbox name and TLS mode do not change who you are. */
-export function imapCatcherPasswordKey(address: ImapCatcherMailbox): string {
+function imapCatcherPasswordKey(address: ImapCatcherMailbox): string {
   return `${storageKeys.imapCatcherPasswordPrefix}${address.user}@${describeTarget(address)}`;
 }

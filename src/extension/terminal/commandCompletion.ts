@@ -28,7 +28,7 @@ export interface CompletionChoices {
 }
 
 /** What /xclient <Tab> offers: documentation addresses (RFC 5737, RFC 3849), outside clients that are nobody's. */
-export const xclientExampleAddresses: readonly string[] = ['203.0.113.9', '2001:db8::9'];
+const xclientExampleAddresses: readonly string[] = ['203.0.113.9', '2001:db8::9'];
 
 /**
  * Every candidate that may replace the whole text before the cursor. SMTP verbs are matched without regard

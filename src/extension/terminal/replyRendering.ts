@@ -53,7 +53,7 @@ export interface ReplyStanding {
 }
 
 /** What the terminal says under a reply no command asked for. */
-export const unsolicitedReason =
+const unsolicitedReason =
   'no command was waiting for this reply (a second answer, or one before its command): it is kept in the transcript, ' +
   'and a relay test it falls in is inconclusive.';
 
