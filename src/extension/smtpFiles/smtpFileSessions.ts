@@ -389,7 +389,7 @@ export class SmtpFileSessions implements vscode.Disposable {
       fileName,
       timeouts: this.lab.settings.sessionTimeouts(),
       credentials: authPromptsFor(this.lab.passwords, target),
-      ...(document.uri.scheme === 'file' ? { fileDirectory: path.dirname(document.uri.fsPath) } : {}),
+      ...fileDirectoryOf(document),
     });
     conversation.addSecrets(redactor.secrets);
     const resources = entry.startConversation(conversation, key);
@@ -496,7 +496,7 @@ export class SmtpFileSessions implements vscode.Disposable {
    * run, for its directives: the resolver the conversation gives its commands (core dynamicVariables.ts).
    */
   private resolverFor(document: vscode.TextDocument, values: SmtpFileRunValues): DynamicVariableResolver {
-    return dynamicVariableResolver({ ...(document.uri.scheme === 'file' ? { fileDirectory: path.dirname(document.uri.fsPath) } : {}), ...values });
+    return dynamicVariableResolver({ ...fileDirectoryOf(document), ...values });
   }
 
   /** Says what stops the file, as FILE:line:column when the column is known, with a button to go there. */
@@ -520,4 +520,9 @@ function isShownInATab(uri: vscode.Uri): boolean {
 
 function fileNameOf(uri: vscode.Uri): string {
   return path.posix.basename(uri.path) || uri.toString();
+}
+
+/** The folder of a saved file, where `{{$dotenv NAME}}` reads `.env`; none for an untitled file. */
+function fileDirectoryOf(document: vscode.TextDocument): { fileDirectory?: string } {
+  return document.uri.scheme === 'file' ? { fileDirectory: path.dirname(document.uri.fsPath) } : {};
 }
