@@ -11,7 +11,7 @@ import { greylistBackoffMs, greylistDelayBeforeRetry, judgeGreylisting, type Gre
 import { eitherSignal, pause, RunDeadline } from '../reach/runDeadline';
 import { detectTarpit, type RcptTiming } from './relayTarpit';
 import { attemptRelayTest, type RelayTestContext, type TestAttempt } from './relayTestAttempt';
-import { controlStateOfOutcome, greylistRetryNote, testRetryNote, testStartNote } from './testOutcome';
+import { controlStateOfOutcome, describeReply, greylistRetryNote, testRetryNote, testStartNote } from './testOutcome';
 import type {
   GreylistRecord,
   RelayConnectionRecord,
@@ -181,10 +181,6 @@ function isErrorLimitReply(reply: SmtpReply): boolean {
 }
 
 const cancelledRun: OutcomeDecision = { outcome: 'error', reason: 'Not run: the run was cancelled.' };
-
-function describeReply(reply: SmtpReply): string {
-  return `${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''} ${reply.text.split('\n')[0]}`.trim();
-}
 
 /** The addresses with the run's own envelope sender (RelayRunOptions.mailFrom), in the test's address form. */
 function withSender(addresses: RelayTestAddresses, mailFrom: string | undefined, form: RelayTestParameters['addressForm']): RelayTestAddresses {
