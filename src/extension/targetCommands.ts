@@ -3,7 +3,8 @@ import { describeTarget } from '../core/protocol/sessionOptions';
 import { DisposableStore } from './disposableStore';
 import { commandIds, settingKeys } from './ids';
 import type { LabContext } from './labContext';
-import { asClientProblem, newDomainTarget, parseAddressAsClient, readTarget, suggestedTlsMode, targetIdentity, targetSettingEntry, type Target } from './target';
+import { asClientProblem, newDomainTarget, parseAddressAsClient, readTarget, targetIdentity, targetSettingEntry, type Target } from './target';
+import { pickTlsMode } from './targets';
 
 const openTerminalChoice = 'Open Session Terminal';
 
@@ -89,13 +90,8 @@ async function askTarget(): Promise<Target | undefined> {
   if (!parsed || 'error' in parsed) {
     return undefined;
   }
-  const suggested = suggestedTlsMode(parsed.port);
-  const modes = [
-    { label: 'STARTTLS', description: 'ports 25, 587', mode: 'starttls' as const },
-    { label: 'Implicit TLS', description: 'port 465', mode: 'implicit' as const },
-    { label: 'No TLS', description: 'clear text', mode: 'none' as const },
-  ].sort((a, b) => Number(b.mode === suggested) - Number(a.mode === suggested));
-  const tls = await vscode.window.showQuickPick(modes, { title: `Add Target: TLS for port ${parsed.port}` });
+  // The same TLS question as the picker's "New host:port…" (with the unverified-certificate choices).
+  const tls = await pickTlsMode(parsed.port);
   if (!tls) {
     return undefined;
   }
@@ -118,6 +114,7 @@ async function askTarget(): Promise<Target | undefined> {
     host: parsed.host,
     port: parsed.port,
     tls: tls.mode,
+    rejectUnauthorized: tls.rejectUnauthorized,
     ...(parsed.asClient === undefined ? {} : { asClient: parsed.asClient }),
     ...(name.trim() !== '' ? { name: name.trim() } : {}),
     localDomains: domains.split(',').map((domain) => domain.trim()).filter((domain) => domain !== ''),

@@ -459,7 +459,8 @@ const tlsLabels: Record<TlsMode, string> = {
   none: 'no TLS',
 };
 
-async function pickTlsMode(port: number): Promise<{ mode: TlsMode; rejectUnauthorized: boolean } | undefined> {
+/** How a server at `port` speaks TLS: the port's usual mode first, then the others and the unverified ones. */
+export async function pickTlsMode(port: number): Promise<{ mode: TlsMode; rejectUnauthorized: boolean } | undefined> {
   const suggested = suggestedTlsMode(port);
   const choices: (vscode.QuickPickItem & { mode: TlsMode; rejectUnauthorized: boolean })[] = [
     { label: 'STARTTLS', detail: 'Plain connection, upgraded with STARTTLS (ports 25, 587)', mode: 'starttls', rejectUnauthorized: true },
