@@ -591,7 +591,7 @@ export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle 
       return;
     }
     // "Show Relay Verdict" shows this domain run, as it shows a host's.
-    this.lab.relayVerdicts.publishDomain(record.verdict);
+    this.lab.relayVerdicts.publishDomain(record);
     const addressStates: Record<string, VerdictNodeState> = {};
     for (const host of record.report.hosts) {
       const node = tree.addresses.find((candidate) => candidate.address === host.address);

@@ -1,4 +1,4 @@
-import { defaultDomainParallel, runDomain, unreachableReason, type DomainReport } from '../../core/reach/domainRun';
+import { defaultDomainParallel, runDomain, unreachableReason } from '../../core/reach/domainRun';
 import type { MailDomainResolution, MailHostAddress } from '../../core/reach/mxResolution';
 import type { RelayRunOptions } from '../../core/relay/relayTypes';
 import type { LabContext } from '../labContext';
@@ -21,20 +21,13 @@ export interface DomainRunInWindowRequest {
   hooksFor?: (host: MailHostAddress) => Pick<RelayRunOptions, 'onEvent' | 'onTestStarted' | 'onTestFinished'>;
 }
 
-export interface DomainRunRecord {
-  report: DomainReport;
-  /** Each address's own run (its target, transcript and recording), by address. */
-  records: Map<string, RelayVerdictRecord>;
-  /** The run as "Show Relay Verdict" shows it, once published (relayVerdicts.publishDomain). */
-  verdict: DomainVerdictRecord;
-}
-
 /**
  * A mail-domain target's relay run from VS Code: the CLI's `relay --domain` (core/reach/domainRun.ts) with
  * each address run by the window's relay run (settings, transcripts store), the default parallelism, and
- * the same rule for an address that cannot be reached (error, never closed).
+ * the same rule for an address that cannot be reached (error, never closed). What "Show Relay Verdict" shows
+ * once published (relayVerdicts.publishDomain).
  */
-export async function runDomainInWindow(lab: LabContext, request: DomainRunInWindowRequest): Promise<DomainRunRecord> {
+export async function runDomainInWindow(lab: LabContext, request: DomainRunInWindowRequest): Promise<DomainVerdictRecord> {
   const records = new Map<string, RelayVerdictRecord>();
   const startedAt = Date.now();
   const delivery = request.delivery && withoutCatcher(request.delivery);
@@ -52,7 +45,7 @@ export async function runDomainInWindow(lab: LabContext, request: DomainRunInWin
     const unreachable = unreachableReason(record.report);
     return unreachable === undefined ? { report: record.report } : { report: record.report, unreachable };
   });
-  return { report, records, verdict: { kind: 'domain', report, target: request.target, source: request.source, startedAt, records } };
+  return { kind: 'domain', report, target: request.target, source: request.source, startedAt, records };
 }
 
 /** The sender and the confirm timeout the user agreed to, without the catcher (and its IMAP password). */

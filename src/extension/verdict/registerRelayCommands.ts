@@ -10,7 +10,7 @@ import { readTarget, type Target } from '../target';
 import { prepareDelivery, runRelayTestsInWindow } from './relayRun';
 import { renderDomainReport } from '../../core/reach/domainRun';
 import { resolveMailDomain } from '../../core/reach/mxResolution';
-import { runDomainInWindow, type DomainRunRecord } from './domainRunInWindow';
+import { runDomainInWindow } from './domainRunInWindow';
 import { RelayReportDocuments } from './relayReportDocuments';
 import { saveDomainTranscripts, saveRelayTranscript } from './relayTranscriptSaving';
 import { isDomainVerdict, type DomainVerdictRecord, type RelayVerdictRecord, type ShownVerdictRecord } from './relayVerdictRecord';
@@ -66,7 +66,7 @@ export function registerRelayCommands(lab: LabContext): vscode.Disposable {
         }
         await documents.updateAndSettle(RelayReportDocuments.suiteReportUri, renderDomainReport(domainRun.report, (host) => renderRelayReport(host)));
         await vscode.window.showTextDocument(RelayReportDocuments.suiteReportUri, { preview: true });
-        void announceDomainVerdict(lab, domainRun.verdict);
+        void announceDomainVerdict(lab, domainRun);
         return domainRun.report;
       }
       const record = await runSuiteWithProgress(lab, target, testIds);
@@ -133,7 +133,7 @@ async function runSuiteWithProgress(lab: LabContext, target: Target, testIds: st
  * A mail-domain target's suite: its MX hosts resolved (with the target's resolver), then every address tested
  * by the CLI's domain run. Undefined when the lookup failed (said in an error) or the user cancelled.
  */
-async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]): Promise<DomainRunRecord | undefined> {
+async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testIds: string[]): Promise<DomainVerdictRecord | undefined> {
   const domain = target.mailDomain!;
   const confirmByDelivery = lab.settings.confirmByDelivery.value;
   // As for a host: the modal that names the target comes before any connection when DATA may be sent.
@@ -166,7 +166,7 @@ async function runDomainSuiteWithProgress(lab: LabContext, target: Target, testI
       source: 'Run Relay Suite',
       signal,
     });
-    return { record, publish: () => lab.relayVerdicts.publishDomain(record.verdict) };
+    return { record, publish: () => lab.relayVerdicts.publishDomain(record) };
   });
 }
 
