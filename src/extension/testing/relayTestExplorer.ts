@@ -108,13 +108,19 @@ export class RelayTestExplorer implements vscode.Disposable, TestExplorerHandle 
     this.labelRunProfile();
     this.makeTargetProfiles();
     lab.settings.confirmByDelivery.onDidChange(() => this.labelRunProfile(), this, this.store.listenerArray);
-    lab.settings.targets.onDidChange(() => this.makeTargetProfiles(), this, this.store.listenerArray);
-    lab.settings.targets.onDidChange(() => this.syncDomainNodes(), this, this.store.listenerArray);
-    lab.targets.onDidChangeCurrent(() => this.syncDomainNodes(), this, this.store.listenerArray);
-    lab.targets.onDidChangeCurrent(() => this.labelRunProfile(), this, this.store.listenerArray);
-    // Results were about the server tested then; another target makes them, and their changed-outcome marks, stale.
+    lab.settings.targets.onDidChange(
+      () => {
+        this.makeTargetProfiles();
+        this.syncDomainNodes();
+      },
+      this,
+      this.store.listenerArray,
+    );
     lab.targets.onDidChangeCurrent(
       () => {
+        this.syncDomainNodes();
+        this.labelRunProfile();
+        // Results were about the server tested then; another target makes them, and their changed-outcome marks, stale.
         this.controller.invalidateTestResults();
         this.clearChangeMarks();
       },
