@@ -484,19 +484,17 @@ async function runDomainCommand(invocation: RelayInvocation, domain: string, con
     }
     throw error;
   }
-  const report = await runDomain(resolution, invocation.port, invocation.parallel, async (address) => {
-    const hostReport = await runRelaySuite({
-      session: { ...sessionOptions({ ...invocation, host: address }, undefined), servername: resolution.addresses.find((host) => host.address === address)?.names[0] },
+  const report = await runDomain(resolution, invocation.port, invocation.parallel, (host) =>
+    runRelaySuite({
+      session: { ...sessionOptions({ ...invocation, host: host.address }, undefined), servername: host.names[0] },
       parameters: relayParametersOf(invocation, [domain]),
       testIds: invocation.tests.map((test) => test.id),
       confirmByDelivery: invocation.confirmByDelivery,
       ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),
       greylistRetry: invocation.greylistRetry,
       signal: context.signal,
-    });
-    const unreachable = unreachableReason(hostReport);
-    return unreachable === undefined ? { report: hostReport } : { report: hostReport, unreachable };
-  });
+    }),
+  );
   if (invocation.json) {
     context.out(`${displayJson(domainReportToJson(report, (host) => relayReportToJson(host, toolLabel)), 2)}\n`);
   } else {

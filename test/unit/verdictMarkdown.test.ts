@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RelayReport, RelayTestResult } from '../../src/core/relay/relayTypes';
 import { trustedNetworkWarning } from '../../src/core/relay/relayVerdict';
-import { runDomain, unreachableReason } from '../../src/core/reach/domainRun';
+import { runDomain } from '../../src/core/reach/domainRun';
 import type { MailDomainResolution } from '../../src/core/reach/mxResolution';
 import { newTarget, type Target } from '../../src/extension/target';
 import type { DomainVerdictRecord, RelayVerdictRecord } from '../../src/extension/verdict/relayVerdictRecord';
@@ -169,12 +169,11 @@ describe('verdict document of a mail domain', () => {
 
   async function domainRecord(resolution: MailDomainResolution, reports: Record<string, Partial<RelayReport>>): Promise<DomainVerdictRecord> {
     const records = new Map<string, RelayVerdictRecord>();
-    const report = await runDomain(resolution, 2525, 2, async (address) => {
+    const report = await runDomain(resolution, 2525, 2, async ({ address }) => {
       const record = recordOf({ target: { host: address, port: 2525 }, ...reports[address] });
       const target: Target = { ...newTarget(address, 2525, 'none'), label: `mx for ${address}` };
       records.set(address, { ...record, target, source: 'Run Relay Suite' });
-      const reason = unreachableReason(record.report);
-      return reason === undefined ? { report: record.report } : { report: record.report, unreachable: reason };
+      return record.report;
     });
     return {
       kind: 'domain',

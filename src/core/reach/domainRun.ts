@@ -1,6 +1,6 @@
 import type { RelayReportJson } from '../relay/relayJson';
 import type { RelayReport, RelayVerdict } from '../relay/relayTypes';
-import type { MailDomainResolution } from './mxResolution';
+import type { MailDomainResolution, MailHostAddress } from './mxResolution';
 
 /** One address of a mail domain and what its run found; 'error' when it could not be tested at all. */
 export interface DomainHostResult {
@@ -59,17 +59,18 @@ export async function boundedMap<T, R>(items: readonly T[], parallel: number, ta
 }
 
 /**
- * Tests every distinct address of the domain once (`testAddress` runs the suite against one address and
- * says whether it was reached), `parallel` at a time, and judges the domain by its worst host.
+ * Tests every distinct address of the domain once (`testAddress` runs the suite against one address),
+ * `parallel` at a time, and judges the domain by its worst host; an address not reached is an 'error' host.
  */
 export async function runDomain(
   resolution: MailDomainResolution,
   port: number,
   parallel: number,
-  testAddress: (address: string) => Promise<{ report: RelayReport; unreachable?: string }>,
+  testAddress: (host: MailHostAddress) => Promise<RelayReport>,
 ): Promise<DomainReport> {
   const tested = await boundedMap(resolution.addresses, parallel, async (host): Promise<DomainHostResult> => {
-    const { report, unreachable } = await testAddress(host.address);
+    const report = await testAddress(host);
+    const unreachable = unreachableReason(report);
     return {
       names: host.names,
       preference: host.preference,

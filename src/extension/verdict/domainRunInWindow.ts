@@ -1,4 +1,4 @@
-import { defaultDomainParallel, runDomain, unreachableReason } from '../../core/reach/domainRun';
+import { defaultDomainParallel, runDomain } from '../../core/reach/domainRun';
 import type { MailDomainResolution, MailHostAddress } from '../../core/reach/mxResolution';
 import type { RelayRunOptions } from '../../core/relay/relayTypes';
 import type { LabContext } from '../labContext';
@@ -31,8 +31,8 @@ export async function runDomainInWindow(lab: LabContext, request: DomainRunInWin
   const records = new Map<string, RelayVerdictRecord>();
   const startedAt = Date.now();
   const delivery = request.delivery && withoutCatcher(request.delivery);
-  const report = await runDomain(request.resolution, request.target.port, defaultDomainParallel, async (address) => {
-    const host = request.resolution.addresses.find((candidate) => candidate.address === address) ?? { names: [], preference: 0, address };
+  const report = await runDomain(request.resolution, request.target.port, defaultDomainParallel, async (host) => {
+    const address = host.address;
     const record = await runRelayTestsInWindow(lab, {
       target: hostTargetOfDomain(request.target, host),
       testIds: request.testIdsFor(address),
@@ -42,8 +42,7 @@ export async function runDomainInWindow(lab: LabContext, request: DomainRunInWin
       hooks: { ...(request.signal ? { signal: request.signal } : {}), ...(request.hooksFor?.(host) ?? {}) },
     });
     records.set(address, record);
-    const unreachable = unreachableReason(record.report);
-    return unreachable === undefined ? { report: record.report } : { report: record.report, unreachable };
+    return record.report;
   });
   return { kind: 'domain', report, target: request.target, source: request.source, startedAt, records };
 }
