@@ -6,7 +6,7 @@ import { describeError } from '../core/protocol/errors';
 import { selectRelayTests, UnknownRelayTestError } from '../core/relay/relayCatalogue';
 import { CatcherSpecError, imapPasswordFromEnvironment, openCatcherSession, planCatcher, type CatcherSession, type CatcherSpec } from '../core/reach/catcherSpec';
 import { domainReportToJson, renderDomainReport, runDomain, unreachableReason, defaultDomainParallel } from '../core/reach/domainRun';
-import { MailDomainError, resolveMailDomain } from '../core/reach/mxResolution';
+import { MailDomainError, resolveMailDomain, resolverServer } from '../core/reach/mxResolution';
 import { imapPasswordVariable } from '../core/reach/imapCatcher';
 import { relayReportToJson } from '../core/relay/relayJson';
 import { defaultRelayTestSelection, relayParameterDefaults, remoteDomainConflict } from '../core/relay/relayParameters';
@@ -284,6 +284,21 @@ function readInvocation(values: ReturnType<typeof parseCommandArguments<typeof r
   if (values.domain === undefined && (values.parallel !== undefined || values.resolver !== undefined)) {
     throw new UsageError('--parallel and --resolver go with --domain');
   }
+  if (values.domain !== undefined) {
+    // Accepted and then ignored would be worse than refused: a domain's addresses run side by side, each with
+    // its own transcript in --json, and one catcher cannot tell their messages' runs apart.
+    const ignored = (['save', 'catcher', 'confirm-timeout'] as const).filter((name) => values[name] !== undefined);
+    if (ignored.length > 0) {
+      throw new UsageError(`${ignored.map((name) => `--${name}`).join(', ')} cannot go with --domain: test one address with --host for that`);
+    }
+  }
+  if (values.resolver !== undefined) {
+    try {
+      resolverServer(values.resolver);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
   if (!lab && !values.host && !values.domain) {
     throw new UsageError('relay needs --host HOST (or --domain DOMAIN, or --lab PERSONA to test a practice server)');
   }
@@ -490,6 +505,7 @@ async function runDomainCommand(invocation: RelayInvocation, domain: string, con
       parameters: relayParametersOf(invocation, [domain]),
       testIds: invocation.tests.map((test) => test.id),
       confirmByDelivery: invocation.confirmByDelivery,
+      ...(invocation.mailFrom === undefined ? {} : { mailFrom: invocation.mailFrom }),
       ...(invocation.deadlineMs === undefined ? {} : { deadlineMs: invocation.deadlineMs }),
       greylistRetry: invocation.greylistRetry,
       signal: context.signal,

@@ -49,6 +49,14 @@ describe('relay --timeout and --deadline', () => {
     assert.match(json.tests[2].reason, /the run's deadline of 1 s passed/);
   });
 
+  test('relay --domain refuses what it would ignore, and a malformed --resolver, as usage errors (exit 64) before any lookup', async () => {
+    for (const args of [['--save', 'run.smtp-transcript'], ['--catcher', '127.0.0.1:2526'], ['--confirm-timeout', '5'], ['--resolver', 'dns.example.net']]) {
+      const run = await runCli(['relay', '--domain', 'example.test', ...args]);
+      assert.equal(run.code, 64, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, args[0] === '--resolver' ? /--resolver needs an IP address/ : new RegExp(`${args[0]} cannot go with --domain`));
+    }
+  });
+
   test('malformed values are usage errors (exit 64)', async () => {
     for (const args of [['--timeout', 'soon'], ['--deadline', '0'], ['--deadline', '-5']]) {
       const run = await runCli(['relay', '--lab', 'exchange', ...args]);
