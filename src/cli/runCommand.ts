@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { describeTarget } from '../core/protocol/sessionOptions';
+import { displayJson } from '../core/protocol/displayText';
 import { replyInOneLine, textInOneLine } from '../core/smtpFile/expectations';
 import { environmentNames, parseJsonWithComments, readEnvironments, variablesOfEnvironment, type Environments } from '../core/smtpFile/environments';
 import { blockName, blockPassed, junitXml, reportJson, type FileRunReport } from '../core/smtpFile/fileRunReport';
@@ -172,7 +173,7 @@ export async function runRunCommand(args: string[], context: CliContext): Promis
   const report: FileRunReport = { file, target: conversation.redact(describeTarget(target)), blocks: judged };
 
   if (values.json) {
-    context.out(`${JSON.stringify(reportJson(report), null, 2)}\n`);
+    context.out(`${displayJson(reportJson(report), 2)}\n`);
   } else {
     context.out(renderRest(judged));
   }

@@ -8,6 +8,7 @@ import { startPracticeServer, type PracticeServer } from '../../src/lab/practice
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cliEntry, runCli } from '../support/cliProcess';
 import { startServerHoldingSecondBlock, twoBlockFile } from '../support/heldReplyServer';
+import { startScriptedServer } from '../support/scriptedServer';
 
 /** A loopback server that counts connections and says nothing: proof that nothing was sent. */
 async function silentListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
@@ -154,6 +155,25 @@ describe('smtp-relay-lab run FILE.smtp against the practice server', { concurren
     } finally {
       release();
       child?.kill();
+      await server.close();
+    }
+  });
+
+  test('--json shows the server\'s bidi and C1 characters as visible escapes: nothing in its output for a terminal to obey', async () => {
+    const server = await startScriptedServer(async (peer) => {
+      await peer.send('220 hostile.example.com ESMTP\r\n');
+      await peer.expect(/^EHLO /);
+      await peer.send(Buffer.from('250 ok \u202egnp.exe \u009b2J\u2028done\r\n', 'utf8'));
+      await peer.converse([[/^QUIT/, '221 2.0.0 Bye\r\n']]);
+    });
+    try {
+      const file = write('hostile.smtp', [`# @target 127.0.0.1:${server.port}`, '# @tls none', '### greet', '# @expect 250', 'EHLO client.example.org'].join('\n'));
+      const run = await runCli(['run', file, '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout, /[\u0080-\u009f\u202a-\u202e\u2028\u2029]/, 'no raw C1, bidi or separator character reaches the terminal');
+      const report = JSON.parse(run.stdout) as { blocks: { expectations: { actual: string | null }[] }[] };
+      assert.equal(report.blocks[0]!.expectations[0]!.actual, '250 ok \\u202Egnp.exe \\xC2\\x9B2J\\u2028done', 'the reply as a reader sees it: each unsafe character spelt out');
+    } finally {
       await server.close();
     }
   });

@@ -156,7 +156,7 @@ describe('JUnit XML', () => {
     });
     assert.doesNotMatch(xml, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     assert.match(xml, /<testcase name="kb1 &lt;&quot;quoted&quot;&gt; &amp; \\u0001" classname="a&amp;b\.smtp">/);
-    assert.match(xml, /<failure message="expected rejection, got 250 2\.1\.5 Ok &lt;b&gt;&amp;&quot;&apos;\\u0000\\u0007\\u001b\[31m\\u202e"/);
+    assert.match(xml, /<failure message="expected rejection, got 250 2\.1\.5 Ok &lt;b&gt;&amp;&quot;&apos;\\x00\\x07\\x1B\[31m\\u202E"/);
     assert.equal(escapeXml('\ud800 lone'), '\\ud800 lone');
   });
 });

@@ -1,3 +1,4 @@
+import { displayText } from '../protocol/displayText';
 /**
  * `# @expect X` in a .smtp file: what the reply to the next command must be. No `vscode` here: the editor's
  * Run File and the CLI's `run` judge replies with this one module.
@@ -107,9 +108,11 @@ export function replyInOneLine(reply: SmtpReply, limit = 200): string {
   return textInOneLine(`${head} ${reply.text}`.trim(), limit);
 }
 
-/** Server (or file) text made safe to print on one line: line breaks as " / ", controls, bidi and zero-width characters as escapes, cut at `limit`. */
+/**
+ * Server (or file) text made safe to print on one line: line breaks as " / ", cut at `limit`, then every
+ * control, bidi, zero-width and separator character spelt out by displayText, as everywhere else.
+ */
 export function textInOneLine(text: string, limit = 200): string {
   const line = text.replace(/\s*\n\s*/g, ' / ');
-  const cut = line.length > limit ? `${line.slice(0, limit)}…` : line;
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return displayText(line.length > limit ? `${line.slice(0, limit)}…` : line);
 }
